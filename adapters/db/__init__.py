@@ -1,0 +1,1 @@
+"""SQL storage: SQLModel tables, repositories, the unit of work and migrations."""

@@ -1,0 +1,31 @@
+"""Constraint violations turned into domain errors, by constraint name, in one place."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import Conflict, DomainError
+from domain.tenancy.errors import HostnameTaken, SlugTaken
+
+# Substrings that identify a constraint in PostgreSQL's and SQLite's messages.
+_CONSTRAINTS: list[tuple[tuple[str, ...], type[DomainError]]] = [
+    (("tenant_hostnames_pkey", "tenant_hostnames.hostname"), HostnameTaken),
+    (("tenants_slug_key", "tenants.slug"), SlugTaken),
+]
+
+
+def domain_error_for(exc: IntegrityError) -> DomainError:
+    message = str(exc.orig)
+    for needles, error in _CONSTRAINTS:
+        if any(needle in message for needle in needles):
+            return error()
+    return Conflict("the change conflicts with stored data")
+
+
+async def flush(session: AsyncSession) -> None:
+    """Flush, reporting a broken constraint as the domain error it stands for."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise domain_error_for(exc) from exc

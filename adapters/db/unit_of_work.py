@@ -1,0 +1,58 @@
+"""The SQL unit of work: one transaction, repositories bound to it, and (on PostgreSQL)
+the tenant set for row-level security with `set_config(..., true)`, i.e. SET LOCAL."""
+
+from __future__ import annotations
+
+from typing import Self
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.db.constraints import domain_error_for
+from adapters.db.tenancy import SqlTenantRepository
+
+
+class SqlUnitOfWork:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], *, tenant_id: UUID | None = None
+    ) -> None:
+        self._session_factory = session_factory
+        self.tenant_id = tenant_id
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        self._session = self._session_factory()
+        await self._session.begin()
+        if self.tenant_id is not None and self._session.bind.dialect.name == "postgresql":
+            await self._session.execute(
+                text("SELECT set_config('app.tenant_id', :tenant, true)"),
+                {"tenant": str(self.tenant_id)},
+            )
+        self.tenants = SqlTenantRepository(self._session)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._session is not None
+        try:
+            if self._session.in_transaction():
+                await self._session.rollback()
+        finally:
+            await self._session.close()
+            self._session = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is used outside its `async with` block")
+        return self._session
+
+    async def commit(self) -> None:
+        try:
+            await self.session.commit()
+        except IntegrityError as exc:
+            raise domain_error_for(exc) from exc
+
+    async def rollback(self) -> None:
+        await self.session.rollback()

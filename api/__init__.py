@@ -1,0 +1,1 @@
+"""The driving side: REST routers, the GraphQL schema and the command line."""

@@ -1,0 +1,60 @@
+"""The composition root: `create_app(settings)` builds the adapters and wires the API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from api.docs import install_docs
+from api.graphql.schema import build_graphql_router
+from api.health import router as health_router
+from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from api.problems import document_problems, install_problem_handlers
+from api.rest.tenancy import router as tenancy_router
+from api.services import Services, build_services
+from api.settings import Settings
+
+DESCRIPTION = """\
+Headless API for white-label city apps. Every tenant-scoped operation answers for the tenant
+named by the request's Host (`{slug}.{base domain}` or one of the tenant's own hostnames) or,
+where the deployment allows it, by the `X-Tenant` header. Errors are RFC 9457 problem details.
+"""
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    services = services or build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await services.close()
+
+    app = FastAPI(
+        title="Stadtkern API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.services = services
+    install_problem_handlers(app)
+    install_docs(app)
+    app.include_router(health_router)
+    app.include_router(tenancy_router)
+    app.include_router(build_graphql_router(mask_errors=settings.is_production), prefix="/graphql")
+    # Added last, runs first: the request id exists before anything else happens.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = FastAPI.openapi(app)
+            app.openapi_schema = document_problems(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,50 @@
+"""`stadtkern db ...`: schema migrations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from adapters.db import migrate
+from adapters.db.engine import create_engine
+from api.cli.runtime import fail, run, settings_or_exit
+
+app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+
+
+def _on_engine(work):  # type: ignore[no-untyped-def]
+    settings = settings_or_exit()
+
+    async def main():  # type: ignore[no-untyped-def]
+        engine = create_engine(settings.database_url)
+        try:
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        return run(main())
+    except (OSError, ConnectionError) as exc:
+        fail(f"cannot reach the database: {exc}")
+
+
+@app.command()
+def upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Migrate the schema up to REVISION (default: the newest)."""
+    _on_engine(lambda engine: migrate.upgrade(engine, revision))
+    typer.echo(f"database at {revision}")
+
+
+@app.command()
+def downgrade(revision: Annotated[str, typer.Argument(help="Target, e.g. base or -1")]) -> None:
+    """Migrate the schema down to REVISION."""
+    _on_engine(lambda engine: migrate.downgrade(engine, revision))
+    typer.echo(f"database at {revision}")
+
+
+@app.command()
+def current() -> None:
+    """The schema revision the database is at, and the newest the code knows."""
+    revision = _on_engine(migrate.current_revision)
+    typer.echo(f"database: {revision or 'empty'}  code: {migrate.head_revision()}")

@@ -1,0 +1,103 @@
+"""What every command needs: settings that stop with one clear line, and a ready database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import typer
+
+from adapters.db import migrate
+from adapters.tenant_files import read_tenant_files
+from api.services import Services, build_services
+from api.settings import InvalidSettings, Settings, load_settings
+from domain.errors import DomainError, InvalidInput
+from domain.tenancy.onboarding import ApplyTenantConfigs, TenantConfigPlan, apply_tenant_configs
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"stadtkern: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except InvalidSettings as exc:
+        fail(str(exc), code=2)
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+class SchemaNotReady(RuntimeError):
+    """The database is not at the schema this code needs."""
+
+
+async def ensure_schema(services: Services) -> None:
+    """The embedded database migrates itself; any other must be at the head revision."""
+    if services.settings.uses_embedded_database:
+        await migrate.upgrade(services.engine)
+        return
+    current, head = await migrate.current_revision(services.engine), migrate.head_revision()
+    if current != head:
+        raise SchemaNotReady(
+            f"the database schema is at {current or 'nothing'}, the code needs {head}: "
+            "run `stadtkern db upgrade`"
+        )
+
+
+@asynccontextmanager
+async def ready_services(settings: Settings) -> AsyncIterator[Services]:
+    services = build_services(settings)
+    try:
+        await ensure_schema(services)
+        yield services
+    finally:
+        await services.close()
+
+
+def run_with_services(settings: Settings, work: Any) -> Any:
+    """Run `work(services)` on a ready database; operational failures end in one line."""
+
+    async def main() -> Any:
+        async with ready_services(settings) as services:
+            return await work(services)
+
+    try:
+        return run(main())
+    except SchemaNotReady as exc:
+        fail(str(exc))
+    except DomainError as exc:
+        report_problems(exc)
+    except (OSError, ConnectionError) as exc:
+        fail(f"cannot reach the database: {exc}")
+
+
+async def apply_tenant_paths(
+    services: Services, paths: list[Path], *, dry_run: bool
+) -> TenantConfigPlan:
+    """Read and apply tenant files; InvalidInput lists every problem of every file."""
+    configs, problems = read_tenant_files(paths)
+    if problems:
+        raise InvalidInput(problems)
+    return await apply_tenant_configs(
+        ApplyTenantConfigs(tuple(configs), dry_run=dry_run),
+        uow=services.unit_of_work(),
+        ids=services.ids,
+        clock=services.clock,
+    )
+
+
+def report_problems(error: DomainError, consequence: str = "nothing was applied") -> NoReturn:
+    if isinstance(error, InvalidInput):
+        for problem in error.problems:
+            typer.echo(f"error: {problem}", err=True)
+        fail(f"{len(error.problems)} problem(s); {consequence}")
+    fail(str(error))

@@ -1,0 +1,68 @@
+"""FastAPI dependencies: the composed services, and the tenant a request is for."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from api.request_context import bind_tenant_slug
+from api.services import Services
+from domain.tenancy.model import Tenant
+from domain.tenancy.resolution import TenantRequest, resolve_tenant
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def request_host(request: Request, services: Services) -> str | None:
+    """The Host the client asked for; X-Forwarded-Host only when a trusted proxy sent it."""
+    proxies = services.settings.trusted_proxies
+    forwarded = request.headers.get("x-forwarded-host")
+    if forwarded and proxies and request.client:
+        try:
+            peer = ipaddress.ip_address(request.client.host)
+        except ValueError:
+            peer = None
+        if peer is not None and any(peer in network for network in proxies):
+            # The nearest trusted proxy appended the last value; earlier ones came from outside.
+            return forwarded.split(",")[-1].strip()
+    return request.headers.get("host")
+
+
+async def current_tenant(
+    request: Request,
+    services: ServicesDep,
+    x_tenant: Annotated[
+        str | None,
+        Header(
+            alias="X-Tenant",
+            max_length=40,
+            description=(
+                "Tenant slug. Accepted when the deployment allows it (development default); "
+                "otherwise the tenant comes from the Host header."
+            ),
+        ),
+    ] = None,
+) -> Tenant:
+    settings = services.settings
+    tenant = await resolve_tenant(
+        TenantRequest(
+            host=request_host(request, services),
+            tenant_header=x_tenant,
+            header_allowed=settings.tenant_header_allowed,
+            base_domain=settings.base_domain,
+        ),
+        tenants=services.tenant_directory,
+    )
+    request.state.tenant_slug = tenant.slug
+    bind_tenant_slug(tenant.slug)
+    return tenant
+
+
+CurrentTenant = Annotated[Tenant, Depends(current_tenant)]

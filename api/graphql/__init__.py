@@ -1,0 +1,1 @@
+"""The GraphQL API: thin types over the same use cases as REST, one module per context."""

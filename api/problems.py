@@ -1,0 +1,192 @@
+"""RFC 9457 problem details for every error, mapped from domain errors and HTTP faults here."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.request_context import current_request_id
+from domain.errors import Conflict, DomainError, Gone, InvalidInput, NotAllowed, NotFound
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("stadtkern.problems")
+
+_STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (NotAllowed, 403),
+    (Gone, 410),
+    (Conflict, 409),
+    (InvalidInput, 422),
+]
+_CODE_BY_STATUS = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    410: "gone",
+    412: "precondition-failed",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "invalid-input",
+    429: "too-many-requests",
+    500: "internal-error",
+    503: "unavailable",
+}
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the field in the request, e.g. body.name")
+    message: str
+    code: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str = Field(description="URI naming the problem type; stable")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str = Field(description="Stable machine-readable code, the last part of `type`")
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+def problem_type(code: str) -> str:
+    return f"urn:stadtkern:problem:{code}"
+
+
+def problem_response(
+    status: int,
+    code: str,
+    *,
+    title: str | None = None,
+    detail: str | None = None,
+    instance: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": problem_type(code),
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "code": code,
+    }
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    request_id = current_request_id()
+    if request_id:
+        body["request_id"] = request_id
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def status_for(error: DomainError) -> int:
+    for error_type, status in _STATUS_BY_ERROR:
+        if isinstance(error, error_type):
+            return status
+    return 400
+
+
+def problem_for_domain_error(error: DomainError, instance: str | None = None) -> JSONResponse:
+    errors = None
+    if isinstance(error, InvalidInput):
+        errors = [
+            {"field": p.field, "message": p.reason, "code": "invalid"} for p in error.problems
+        ]
+    return problem_response(
+        status_for(error),
+        error.code,
+        title=error.title,
+        detail=error.detail,
+        instance=instance,
+        errors=errors,
+    )
+
+
+def _field_errors(exc: RequestValidationError) -> tuple[int, str, str, list[dict[str, str]]]:
+    raw = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in raw):
+        return 400, "malformed-json", "The request body is not valid JSON", []
+    errors = [
+        {
+            "field": ".".join(str(part) for part in e.get("loc", ())),
+            "message": str(e.get("msg", "invalid")),
+            "code": str(e.get("type", "invalid")),
+        }
+        for e in raw
+    ]
+    return 422, "validation-failed", "The request has invalid fields", errors
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem_for_domain_error(exc, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        status, code, title, errors = _field_errors(exc)
+        return problem_response(
+            status, code, title=title, instance=request.url.path, errors=errors or None
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _CODE_BY_STATUS.get(exc.status_code, "http-error")
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        if detail == HTTPStatus(exc.status_code).phrase:
+            detail = None
+        return problem_response(
+            exc.status_code,
+            code,
+            detail=detail,
+            instance=request.url.path,
+            headers=dict(exc.headers) if exc.headers else None,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc)
+        return problem_response(500, "internal-error", instance=request.url.path)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries declaring the problem documents a route can return."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Put the Problem schema in the document and make every 422 a problem document."""
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    definition = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(definition.pop("$defs", {}))
+    schemas["Problem"] = definition
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            if "422" in responses:
+                responses["422"] = error_responses(422)[422]
+    return openapi

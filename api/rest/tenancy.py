@@ -1,0 +1,68 @@
+"""GET /v1/tenant and /v1/tenant/theme.css: the tenant's public profile and brand."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from api.deps import CurrentTenant
+from api.problems import error_responses
+from api.rest.caching import cacheable_response
+from api.rest.schemas.tenancy import TenantProfileOut
+from domain.tenancy.profile import brand_css_properties, view_tenant_profile
+
+router = APIRouter(prefix="/v1/tenant", tags=["tenant"])
+
+TENANT_ERRORS = error_responses(403, 404, 410)
+PROFILE_MAX_AGE = 60
+
+IfNoneMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-None-Match",
+        max_length=1000,
+        description="ETag of a copy the client holds; a current copy gets 304 Not Modified",
+    ),
+]
+NOT_MODIFIED = {304: {"description": "The client's copy is current"}}
+
+
+@router.get(
+    "",
+    response_model=TenantProfileOut,
+    responses={**NOT_MODIFIED, **TENANT_ERRORS},
+    summary="The tenant's public profile and branding",
+    operation_id="getTenant",
+)
+async def get_tenant(tenant: CurrentTenant, if_none_match: IfNoneMatch = None) -> Response:
+    profile = TenantProfileOut.of(view_tenant_profile(tenant))
+    return cacheable_response(
+        profile.model_dump_json().encode(),
+        media_type="application/json",
+        if_none_match=if_none_match,
+        max_age=PROFILE_MAX_AGE,
+    )
+
+
+@router.get(
+    "/theme.css",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/css": {"schema": {"type": "string"}}}, "description": "CSS"},
+        **NOT_MODIFIED,
+        **TENANT_ERRORS,
+    },
+    summary="The tenant's brand as CSS custom properties",
+    operation_id="getTenantTheme",
+)
+async def get_theme_css(tenant: CurrentTenant, if_none_match: IfNoneMatch = None) -> Response:
+    properties = brand_css_properties(tenant.config.branding)
+    lines = "".join(f"  {name}: {value};\n" for name, value in properties.items())
+    css = f"/* Stadtkern theme of {tenant.slug} */\n:root {{\n{lines}}}\n"
+    return cacheable_response(
+        css.encode(),
+        media_type="text/css; charset=utf-8",
+        if_none_match=if_none_match,
+        max_age=PROFILE_MAX_AGE,
+    )

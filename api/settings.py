@@ -1,0 +1,90 @@
+"""Settings from the environment (prefix STADTKERN_). Read once, in the composition root."""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from adapters.db.engine import is_sqlite
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./stadtkern.db"
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STADTKERN_", extra="ignore", frozen=True)
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = DEFAULT_DATABASE_URL
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    redis_url: str = ""
+    base_domain: str = Field(default="localhost", pattern=r"^[a-z0-9.-]{1,253}$")
+    allow_tenant_header: bool | None = None
+    trusted_proxies: Annotated[tuple[IpNetwork, ...], NoDecode] = ()
+    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    tenants_dir: str = "tenants"
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=100 * 1_048_576)
+    tenant_cache_seconds: float = Field(default=1.0, ge=0, le=300)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(
+                ipaddress.ip_network(part.strip(), strict=False)
+                for part in value.split(",")
+                if part.strip()
+            )
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be empty (in-process) or a redis://, rediss:// or unix:// URL")
+        return value
+
+    @property
+    def tenant_header_allowed(self) -> bool:
+        if self.allow_tenant_header is not None:
+            return self.allow_tenant_header
+        return self.environment is Environment.DEVELOPMENT
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return is_sqlite(self.database_url)
+
+
+class InvalidSettings(Exception):
+    """Raised with one line per bad setting, for start-up to print and stop."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = "STADTKERN_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
+            lines.append(f"invalid setting {name}: {error['msg']}")
+        raise InvalidSettings("; ".join(lines)) from None

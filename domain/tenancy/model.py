@@ -1,0 +1,264 @@
+"""The Tenant: one city platform, its configuration (as written in its tenant file) and status."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from domain.errors import FieldProblem, InvalidInput
+from domain.tenancy.colors import WCAG_AA_TEXT_CONTRAST, Color, contrast_ratio
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])$")
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_LOCALE = re.compile(r"^[a-z]{2}(?:-[A-Z]{2})?$")
+_ENV_VAR = re.compile(r"^[A-Z][A-Z0-9_]{0,127}$")
+# Font stacks end up in CSS: letters, digits, spaces, quotes, commas and dashes only.
+_FONT_FAMILY = re.compile(r"^[A-Za-z0-9 ,'\"-]{1,200}$")
+
+# Currencies with two minor-unit digits that the payment adapters handle.
+SUPPORTED_CURRENCIES = frozenset({"EUR", "CHF", "GBP", "DKK", "SEK", "NOK", "PLN", "CZK", "USD"})
+
+
+class TenantStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # temporarily closed: answers 403
+    ARCHIVED = "archived"  # closed for good: answers 410
+
+
+class Feature(StrEnum):
+    CAMPAIGNS = "campaigns"
+    BUSINESSES = "businesses"
+    EVENTS = "events"
+    POSTS = "posts"
+    VOUCHERS = "vouchers"
+    MATCHFUNDING = "matchfunding"
+    OPEN_DATA = "open_data"
+
+
+class MirrorPolicy(StrEnum):
+    """How this tenant's campaigns are listed on its parent platform."""
+
+    NONE = "none"
+    AUTO = "auto"
+    APPROVAL = "approval"  # the parent's moderators approve each listing
+
+
+class ModerationMode(StrEnum):
+    PRE = "pre"  # new posts wait for a moderator
+    POST = "post"  # new posts appear at once; reports bring them to moderators
+
+
+class PaymentProvider(StrEnum):
+    BANK_TRANSFER = "bank_transfer"
+    STRIPE = "stripe"
+
+
+@dataclass(frozen=True)
+class BrandColors:
+    primary: Color
+    on_primary: Color  # text and icons on the primary colour
+    background: Color
+    text: Color  # body text on the background
+    accent: Color
+
+
+@dataclass(frozen=True)
+class LegalLinks:
+    imprint_url: str
+    privacy_url: str
+    terms_url: str | None = None
+    accessibility_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Branding:
+    app_name: str
+    colors: BrandColors
+    legal: LegalLinks
+    logo_url: str | None = None
+    font_family: str = "system-ui, sans-serif"
+
+
+@dataclass(frozen=True)
+class ModerationSettings:
+    mode: ModerationMode = ModerationMode.POST
+    hide_after_reports: int = 3  # reports that hide a post until a moderator looks
+
+
+@dataclass(frozen=True)
+class PaymentSettings:
+    """Which gateway the tenant uses. Secrets are named by environment variable, never held."""
+
+    provider: PaymentProvider = PaymentProvider.BANK_TRANSFER
+    stripe_secret_key_env: str | None = None
+    stripe_webhook_secret_env: str | None = None
+    bank_account_holder: str | None = None
+    bank_iban: str | None = None
+    bank_bic: str | None = None
+
+
+@dataclass(frozen=True)
+class TenantConfig:
+    """Everything a tenant file says. Construction checks every rule and reports all breaks."""
+
+    slug: str
+    name: str
+    branding: Branding
+    status: TenantStatus = TenantStatus.ACTIVE
+    hostnames: tuple[str, ...] = ()
+    parent: str | None = None
+    locales: tuple[str, ...] = ("de",)
+    timezone: str = "Europe/Berlin"
+    currency: str = "EUR"
+    features: frozenset[Feature] = field(default_factory=frozenset)
+    mirror_policy: MirrorPolicy = MirrorPolicy.NONE
+    moderation: ModerationSettings = field(default_factory=ModerationSettings)
+    payments: PaymentSettings = field(default_factory=PaymentSettings)
+
+    def __post_init__(self) -> None:
+        problems = config_problems(self)
+        if problems:
+            raise InvalidInput(problems)
+
+    @property
+    def default_locale(self) -> str:
+        return self.locales[0]
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """A tenant as stored: identity, its current config and when it last changed."""
+
+    id: UUID
+    config: TenantConfig
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def slug(self) -> str:
+        return self.config.slug
+
+    @property
+    def status(self) -> TenantStatus:
+        return self.config.status
+
+
+def is_valid_hostname(host: str) -> bool:
+    if not host or len(host) > 253 or host != host.lower() or "." not in host:
+        return False
+    return all(_HOST_LABEL.match(label) for label in host.split("."))
+
+
+def _is_https_url(value: str) -> bool:
+    return value.startswith("https://") and len(value) <= 2000 and " " not in value
+
+
+def config_problems(config: TenantConfig) -> list[FieldProblem]:
+    """Every rule a single tenant config breaks; rules across tenants live in onboarding."""
+    problems: list[FieldProblem] = []
+
+    def refuse(field_path: str, reason: str) -> None:
+        problems.append(FieldProblem(field_path, reason))
+
+    if not SLUG_PATTERN.match(config.slug):
+        refuse("slug", "2-40 characters: lower-case letters, digits and inner dashes")
+    if not config.name.strip() or len(config.name) > 120:
+        refuse("name", "must be 1-120 characters")
+    for i, host in enumerate(config.hostnames):
+        if not is_valid_hostname(host):
+            refuse(f"hostnames[{i}]", f"{host!r} is not a lower-case DNS name with a dot")
+    if len(set(config.hostnames)) != len(config.hostnames):
+        refuse("hostnames", "lists a hostname twice")
+    if config.parent is not None and config.parent == config.slug:
+        refuse("parent", "a tenant cannot be its own parent")
+    if not config.locales:
+        refuse("locales", "at least one locale")
+    for i, locale in enumerate(config.locales):
+        if not _LOCALE.match(locale):
+            refuse(f"locales[{i}]", f"{locale!r} is not a locale like 'de' or 'de-AT'")
+    try:
+        ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        refuse("timezone", f"{config.timezone!r} is not an IANA timezone")
+    if config.currency not in SUPPORTED_CURRENCIES:
+        refuse("currency", f"must be one of {', '.join(sorted(SUPPORTED_CURRENCIES))}")
+    if config.moderation.hide_after_reports < 1 or config.moderation.hide_after_reports > 1000:
+        refuse("moderation.hide_after_reports", "must be between 1 and 1000")
+    problems += _branding_problems(config.branding)
+    problems += _payment_problems(config.payments, takes_money=Feature.CAMPAIGNS in config.features)
+    return problems
+
+
+def _branding_problems(branding: Branding) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    if not branding.app_name.strip() or len(branding.app_name) > 60:
+        problems.append(FieldProblem("branding.app_name", "must be 1-60 characters"))
+    if not _FONT_FAMILY.match(branding.font_family):
+        problems.append(
+            FieldProblem("branding.font_family", "letters, digits, spaces, quotes, commas, dashes")
+        )
+    if branding.logo_url is not None and not _is_https_url(branding.logo_url):
+        problems.append(FieldProblem("branding.logo_url", "must be an https:// URL"))
+    legal = branding.legal
+    for name in ("imprint_url", "privacy_url", "terms_url", "accessibility_url"):
+        value = getattr(legal, name)
+        if value is not None and not _is_https_url(value):
+            problems.append(FieldProblem(f"branding.legal.{name}", "must be an https:// URL"))
+    colors = branding.colors
+    for text_name, ground_name in (("text", "background"), ("on_primary", "primary")):
+        ratio = contrast_ratio(getattr(colors, text_name), getattr(colors, ground_name))
+        if ratio < WCAG_AA_TEXT_CONTRAST:
+            problems.append(
+                FieldProblem(
+                    f"branding.colors.{text_name}",
+                    f"contrast {ratio:.2f}:1 on {ground_name} is below WCAG AA "
+                    f"{WCAG_AA_TEXT_CONTRAST}:1",
+                )
+            )
+    return problems
+
+
+def is_valid_iban(iban: str) -> bool:
+    """ISO 13616 check: country, check digits, and the mod-97 rule."""
+    compact = iban.replace(" ", "").upper()
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}", compact):
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
+
+
+def _payment_problems(payments: PaymentSettings, *, takes_money: bool) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    for name in ("stripe_secret_key_env", "stripe_webhook_secret_env"):
+        value = getattr(payments, name)
+        if value is not None and not _ENV_VAR.match(value):
+            problems.append(
+                FieldProblem(
+                    f"payments.{name}",
+                    "names an environment variable (A-Z, 0-9, _); never put the secret here",
+                )
+            )
+    if payments.provider is PaymentProvider.STRIPE and not (
+        payments.stripe_secret_key_env and payments.stripe_webhook_secret_env
+    ):
+        problems.append(
+            FieldProblem(
+                "payments",
+                "stripe needs stripe_secret_key_env and stripe_webhook_secret_env",
+            )
+        )
+    if payments.bank_iban is not None and not is_valid_iban(payments.bank_iban):
+        problems.append(FieldProblem("payments.bank_iban", "is not a valid IBAN"))
+    needs_account = takes_money and payments.provider is PaymentProvider.BANK_TRANSFER
+    if needs_account and not (payments.bank_account_holder and payments.bank_iban):
+        problems.append(
+            FieldProblem(
+                "payments",
+                "campaigns paid by bank_transfer need bank_account_holder and bank_iban",
+            )
+        )
+    return problems

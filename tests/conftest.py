@@ -1,0 +1,151 @@
+"""Test set-up. Integration and API tests run on SQLite + fakeredis by default, and on
+PostgreSQL + Redis when STADTKERN_TEST_DATABASE_URL and STADTKERN_TEST_REDIS_URL are set."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy import delete, update
+from sqlalchemy.engine import make_url
+
+from adapters.db import migrate
+from adapters.db.engine import create_engine
+from adapters.db.tenancy import TenantHostnameRow, TenantRegistryRow, TenantRow
+from api.app import create_app
+from api.services import Services, build_services
+from api.settings import Settings
+from domain.tenancy.model import TenantConfig
+from domain.tenancy.onboarding import ApplyTenantConfigs, SourcedConfig, apply_tenant_configs
+
+TEST_DATABASE_URL = os.environ.get("STADTKERN_TEST_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("STADTKERN_TEST_REDIS_URL", "")
+
+# Tests build their settings explicitly; nothing from the developer's shell leaks in.
+for _name in [n for n in os.environ if n.startswith("STADTKERN_") and "_TEST_" not in n]:
+    del os.environ[_name]
+
+
+def on_postgres() -> bool:
+    return bool(TEST_DATABASE_URL)
+
+
+async def create_scratch_database(tag: str) -> str:
+    """A fresh, empty PostgreSQL database next to the test URL's; returns its URL."""
+    base = make_url(TEST_DATABASE_URL)
+    name = f"stadtkern_{tag}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(base.set(drivername="postgresql").render_as_string(False))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_scratch_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = await asyncpg.connect(
+        parsed.set(
+            drivername="postgresql", database=make_url(TEST_DATABASE_URL).database
+        ).render_as_string(False)
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    if not on_postgres():
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db')}/stadtkern.db"
+        return
+    url = await create_scratch_database("test")
+    yield url
+    await drop_scratch_database(url)
+
+
+@pytest.fixture(scope="session")
+async def migrated_database(database_url: str) -> str:
+    engine = create_engine(database_url)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+    return database_url
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "redis_url": TEST_REDIS_URL,
+        "tenant_cache_seconds": 0,
+        "base_domain": "stadtkern.test",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+async def settings(migrated_database: str) -> Settings:
+    return make_settings(migrated_database)
+
+
+@pytest.fixture
+async def clean_database(migrated_database: str) -> None:
+    """Every test starts with no tenants."""
+    engine = create_engine(migrated_database)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(delete(TenantHostnameRow))
+            await conn.execute(update(TenantRow).values(parent_id=None))
+            await conn.execute(delete(TenantRow))
+            await conn.execute(
+                update(TenantRegistryRow).values(generation=TenantRegistryRow.generation + 1)
+            )
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def services(settings: Settings, clean_database: None) -> AsyncIterator[Services]:
+    built = build_services(settings)
+    yield built
+    await built.close()
+
+
+async def seed_tenants(services: Services, *configs: TenantConfig) -> None:
+    await apply_tenant_configs(
+        ApplyTenantConfigs(tuple(SourcedConfig("test", c) for c in configs)),
+        uow=services.unit_of_work(),
+        ids=services.ids,
+        clock=services.clock,
+    )
+
+
+async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+            base_url="http://testserver",
+        ) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+async def app(services: Services) -> FastAPI:
+    return create_app(services.settings, services)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async for c in client_for(app):
+        yield c
