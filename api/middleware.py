@@ -19,7 +19,10 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 class RequestContextMiddleware:
     """Gives each request an id (the caller's X-Request-ID when well-formed), returns it as a
-    header, and writes one access log line: method, path, status, duration, tenant."""
+    header, and writes one access log line: method, path, status, duration, tenant.
+
+    It also turns an unhandled exception into a 500 problem document (logged with its
+    traceback, shown to the client without it), so even that answer carries the request id."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -33,7 +36,7 @@ class RequestContextMiddleware:
         bind_request_id(request_id)
         bind_tenant_slug(None)
         started = time.perf_counter()
-        status = 500
+        status = 0
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -44,6 +47,13 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            access_log.error("unhandled error", exc_info=True)
+            if status:
+                raise  # the response has begun; only the server can cut it off
+            await problem_response(500, "internal-error", instance=scope["path"])(
+                scope, receive, send_with_id
+            )
         finally:
             tenant = scope.get("state", {}).get("tenant_slug")
             bind_tenant_slug(tenant)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -16,7 +15,6 @@ from api.request_context import current_request_id
 from domain.errors import Conflict, DomainError, Gone, InvalidInput, NotAllowed, NotFound
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-log = logging.getLogger("stadtkern.problems")
 
 _STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (NotFound, 404),
@@ -149,6 +147,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _CODE_BY_STATUS.get(exc.status_code, "http-error")
         detail = exc.detail if isinstance(exc.detail, str) else None
+        if exc.status_code == 400 and detail and "JSON" in detail:
+            code = "malformed-json"
         if detail == HTTPStatus(exc.status_code).phrase:
             detail = None
         return problem_response(
@@ -158,11 +158,6 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
             headers=dict(exc.headers) if exc.headers else None,
         )
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=exc)
-        return problem_response(500, "internal-error", instance=request.url.path)
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

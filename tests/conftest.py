@@ -100,6 +100,10 @@ async def settings(migrated_database: str) -> Settings:
 @pytest.fixture
 async def clean_database(migrated_database: str) -> None:
     """Every test starts with no tenants."""
+    await wipe_database(migrated_database)
+
+
+async def wipe_database(migrated_database: str) -> None:
     engine = create_engine(migrated_database)
     try:
         async with engine.begin() as conn:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Conflict, DomainError
 from domain.tenancy.errors import HostnameTaken, SlugTaken
@@ -23,9 +25,10 @@ def domain_error_for(exc: IntegrityError) -> DomainError:
     return Conflict("the change conflicts with stored data")
 
 
-async def flush(session: AsyncSession) -> None:
-    """Flush, reporting a broken constraint as the domain error it stands for."""
+@contextmanager
+def constraint_errors() -> Iterator[None]:
+    """Report a constraint broken inside the block as the domain error it stands for."""
     try:
-        await session.flush()
+        yield
     except IntegrityError as exc:
         raise domain_error_for(exc) from exc

@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Column, ForeignKey, String, delete, select, update
+from sqlalchemy import BigInteger, Column, ForeignKey, String, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel
 
-from adapters.db.constraints import flush
+from adapters.db.constraints import constraint_errors
 from adapters.db.types import JsonDocument, UtcDateTime
 from adapters.tenant_document import config_to_data, parse_tenant_document
 from domain.tenancy.model import Tenant
@@ -77,16 +77,19 @@ class SqlTenantRepository:
         return _to_entity(row) if row else None
 
     async def add(self, tenant: Tenant) -> None:
-        row = TenantRow(id=tenant.id, created_at=tenant.created_at, **await self._columns(tenant))
-        self._session.add(row)
-        await flush(self._session)
-        await self._write_hostnames(tenant)
+        with constraint_errors():
+            columns = await self._columns(tenant)
+            self._session.add(TenantRow(id=tenant.id, created_at=tenant.created_at, **columns))
+            await self._session.flush()
+            await self._write_hostnames(tenant)
 
     async def update(self, tenant: Tenant) -> None:
-        await self._session.execute(
-            update(TenantRow).where(TenantRow.id == tenant.id).values(**await self._columns(tenant))
-        )
-        await self._write_hostnames(tenant)
+        with constraint_errors():
+            columns = await self._columns(tenant)
+            await self._session.execute(
+                update(TenantRow).where(TenantRow.id == tenant.id).values(**columns)
+            )
+            await self._write_hostnames(tenant)
 
     async def _columns(self, tenant: Tenant) -> dict[str, Any]:
         parent_id = None
@@ -107,14 +110,16 @@ class SqlTenantRepository:
         await self._session.execute(
             delete(TenantHostnameRow).where(TenantHostnameRow.tenant_id == tenant.id)
         )
-        for host in tenant.config.hostnames:
-            self._session.add(TenantHostnameRow(hostname=host, tenant_id=tenant.id))
+        if tenant.config.hostnames:
+            await self._session.execute(
+                insert(TenantHostnameRow),
+                [{"hostname": h, "tenant_id": tenant.id} for h in tenant.config.hostnames],
+            )
         await self._session.execute(
             update(TenantRegistryRow)
             .where(TenantRegistryRow.id == 1)
             .values(generation=TenantRegistryRow.generation + 1)
         )
-        await flush(self._session)
 
 
 @dataclass

@@ -7,10 +7,9 @@ from typing import Self
 from uuid import UUID
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.db.constraints import domain_error_for
+from adapters.db.constraints import constraint_errors
 from adapters.db.tenancy import SqlTenantRepository
 
 
@@ -49,10 +48,8 @@ class SqlUnitOfWork:
         return self._session
 
     async def commit(self) -> None:
-        try:
+        with constraint_errors():
             await self.session.commit()
-        except IntegrityError as exc:
-            raise domain_error_for(exc) from exc
 
     async def rollback(self) -> None:
         await self.session.rollback()

@@ -5,7 +5,13 @@ A new capability adds its types to QUERY_PARTS / MUTATION_PARTS; the wiring stay
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import strawberry
+from cross_web import HTTPException as GraphQLHTTPError
+from graphql import GraphQLError
+from starlette.exceptions import HTTPException
 from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
@@ -17,6 +23,9 @@ from strawberry.tools import merge_types
 
 from api.graphql.context import build_context
 from api.graphql.tenancy import TenancyQuery
+from domain.errors import DomainError
+
+log = logging.getLogger("stadtkern.graphql")
 
 QUERY_PARTS: tuple[type, ...] = (TenancyQuery,)
 MUTATION_PARTS: tuple[type, ...] = ()
@@ -26,22 +35,48 @@ MAX_ALIASES = 15
 MAX_TOKENS = 2000
 
 
-def build_schema(*, mask_errors: bool) -> strawberry.Schema:
+def is_unexpected(error: GraphQLError) -> bool:
+    """A fault in our code, as opposed to a bad document, a limit or a broken domain rule."""
+    original = error.original_error
+    return original is not None and not isinstance(original, DomainError)
+
+
+class StadtkernSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        # Bad documents are the client's business; only our own faults are logged.
+        for error in errors:
+            if is_unexpected(error):
+                log.error("graphql resolver failed", exc_info=error.original_error)
+
+
+class ProblemGraphQLRouter(GraphQLRouter):
+    """Refusals at the HTTP level (GET, malformed JSON) become problem documents like REST's."""
+
+    async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
+        try:
+            return await super().run(request, context=context, root_value=root_value)
+        except GraphQLHTTPError as exc:
+            raise HTTPException(exc.status_code, exc.reason) from None
+
+
+def build_schema(
+    *, mask_errors: bool, query_parts: tuple[type, ...] = QUERY_PARTS
+) -> strawberry.Schema:
     extensions: list = [
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
     ]
     if mask_errors:
-        extensions.append(MaskErrors)
-    query = merge_types("Query", QUERY_PARTS)
+        extensions.append(lambda: MaskErrors(should_mask_error=is_unexpected))
+    query = merge_types("Query", query_parts)
     mutation = merge_types("Mutation", MUTATION_PARTS) if MUTATION_PARTS else None
-    return strawberry.Schema(query=query, mutation=mutation, extensions=extensions)
+    return StadtkernSchema(query=query, mutation=mutation, extensions=extensions)
 
 
 def build_graphql_router(*, mask_errors: bool) -> GraphQLRouter:
     # No GraphiQL: it loads its assets from a third-party CDN. No GET: no mutations via links.
-    return GraphQLRouter(
+    return ProblemGraphQLRouter(
         build_schema(mask_errors=mask_errors),
         graphql_ide=None,
         allow_queries_via_get=False,

@@ -1,0 +1,70 @@
+"""Schemathesis over the committed OpenAPI document, against a live server, as two tenants,
+with its default checks (server errors, status codes, content types, schemas, headers)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, settings
+
+from api.app import create_app
+from tests.conftest import make_settings, seed_tenants
+from tests.factories import tenant_config
+
+ROOT = Path(__file__).resolve().parents[2]
+TENANTS = ("stadt-a", "stadt-b")
+
+schema = schemathesis.openapi.from_path(ROOT / "openapi" / "openapi.json")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+async def live_server(migrated_database: str, clean_database_module: None):
+    from api.services import build_services
+
+    services = build_services(make_settings(migrated_database))
+    await seed_tenants(
+        services,
+        tenant_config(TENANTS[0], hostnames=("stadt-a.example",)),
+        tenant_config(TENANTS[1], parent=TENANTS[0]),
+    )
+    await services.close()
+
+    port = free_port()
+    app = create_app(make_settings(migrated_database))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+async def clean_database_module(migrated_database: str) -> None:
+    from tests.conftest import wipe_database
+
+    await wipe_database(migrated_database)
+
+
+@pytest.mark.parametrize("tenant", TENANTS)
+@schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_contract(case, tenant, live_server):
+    # The tenant comes from the Host; a generated X-Tenant (valid or not) is sent as it is.
+    case.call_and_validate(base_url=live_server, headers={"Host": f"{tenant}.stadtkern.test"})
