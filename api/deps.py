@@ -13,7 +13,7 @@ from domain.tenancy.model import Tenant
 from domain.tenancy.resolution import TenantRequest, resolve_tenant
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 

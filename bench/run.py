@@ -1,0 +1,290 @@
+"""Benchmarks: the product against a bare baseline (raw Starlette + asyncpg, same SQL, same
+worker count), both on PostgreSQL, driven by wrk on loopback, alternating runs, medians.
+
+    ./dev bench [--duration 10] [--connections 64] [--workers 2] [--runs 3] [--scenario NAME]
+
+Prints requests/s and p50/p99 latency for both, and the ratio product/baseline. Needs
+PostgreSQL (BENCH_DATABASE_URL, default the local server) and Redis (BENCH_REDIS_URL); installs
+wrk from Debian's packages when it is missing and the user may.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+BASE_DOMAIN = "bench.example"
+DATABASE = "stadtkern_bench"
+SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    tenants: int
+    description: str
+
+
+SCENARIOS = [
+    Scenario("tenant", "/v1/tenant", 200, "GET /v1/tenant, tenant resolved from Host, 200 tenants"),
+]
+
+
+@dataclass
+class Result:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("bench: installing wrk from Debian's packages", file=sys.stderr)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env=env)
+    return shutil.which("wrk") or sys.exit("bench: wrk could not be installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def psql(sql: str) -> None:
+    subprocess.run(["psql", SERVER_URL, "-q", "-c", sql], check=True, capture_output=True)
+
+
+def database_url(driver: str) -> str:
+    base = SERVER_URL.rsplit("/", 1)[0]
+    return f"{base}/{DATABASE}".replace("postgresql://", f"{driver}://", 1)
+
+
+def write_tenants(directory: Path, count: int) -> list[str]:
+    """`count` generated tenants, each with an own hostname; returns the hostnames."""
+    hosts = []
+    for i in range(count):
+        slug = f"city-{i:04d}"
+        host = f"{slug}.example"
+        hosts.append(host if i % 2 else f"{slug}.{BASE_DOMAIN}")  # own hostname / subdomain
+        (directory / f"{slug}.toml").write_text(
+            f'slug = "{slug}"\nname = "Bench City {i}"\nhostnames = ["{host}"]\n'
+            'features = ["events", "posts"]\n'
+            '[branding]\napp_name = "Bench"\n'
+            '[branding.colors]\nprimary = "#0b4f8a"\non_primary = "#ffffff"\n'
+            'background = "#ffffff"\ntext = "#1a1a1a"\naccent = "#e0a100"\n'
+            '[branding.legal]\nimprint_url = "https://b.example/i"\n'
+            'privacy_url = "https://b.example/p"\n'
+        )
+    return hosts
+
+
+def product_env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "STADTKERN_ENVIRONMENT": "production",
+        "STADTKERN_DATABASE_URL": database_url("postgresql+asyncpg"),
+        "STADTKERN_REDIS_URL": REDIS_URL,
+        "STADTKERN_BASE_DOMAIN": BASE_DOMAIN,
+        "STADTKERN_LOG_LEVEL": "WARNING",
+    }
+
+
+def prepare_database(tenant_count: int) -> list[str]:
+    psql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    psql(f'CREATE DATABASE "{DATABASE}"')
+    env = product_env()
+    stadtkern = str(VENV_BIN / "stadtkern")
+    subprocess.run([stadtkern, "db", "upgrade"], check=True, env=env, capture_output=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        hosts = write_tenants(Path(tmp), tenant_count)
+        subprocess.run(
+            [stadtkern, "tenants", "apply", tmp], check=True, env=env, capture_output=True
+        )
+    return hosts
+
+
+def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return process
+        except OSError:
+            if process.poll() is not None:
+                sys.exit(f"bench: server exited: {process.stderr.read().decode()[-2000:]}")
+            time.sleep(0.1)
+    process.kill()
+    sys.exit(f"bench: server on {port} did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def host_rotation_script(hosts: list[str], directory: Path) -> Path:
+    script = directory / "hosts.lua"
+    listed = ", ".join(f'"{h}"' for h in hosts)
+    script.write_text(
+        f"local hosts = {{{listed}}}\nlocal i = 0\n"
+        "request = function()\n  i = i % #hosts + 1\n"
+        '  wrk.headers["Host"] = hosts[i]\n  return wrk.format()\nend\n'
+    )
+    return script
+
+
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def parse_wrk(output: str) -> Result:
+    def latency(percent: str) -> float:
+        match = re.search(rf"^\s*{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        return float(match.group(1)) * _UNIT_MS[match.group(2)] if match else float("nan")
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    count = int(errors.group(1)) if errors else 0
+    count += sum(int(g) for g in socket_errors.groups()) if socket_errors else 0
+    return Result(float(rps.group(1)) if rps else 0.0, latency("50"), latency("99"), count)
+
+
+def drive(wrk: str, url: str, script: Path, args: argparse.Namespace) -> Result:
+    output = subprocess.run(
+        [
+            wrk,
+            f"-t{args.threads}",
+            f"-c{args.connections}",
+            f"-d{args.duration}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return parse_wrk(output)
+
+
+def median(results: list[Result]) -> Result:
+    return Result(
+        statistics.median(r.requests_per_second for r in results),
+        statistics.median(r.p50_ms for r in results),
+        statistics.median(r.p99_ms for r in results),
+        sum(r.errors for r in results),
+    )
+
+
+def run_scenario(scenario: Scenario, wrk: str, args: argparse.Namespace) -> None:
+    hosts = prepare_database(scenario.tenants)
+    product_port, baseline_port = free_port(), free_port()
+    product = start(
+        [
+            str(VENV_BIN / "stadtkern"),
+            "serve",
+            "--port",
+            str(product_port),
+            "--workers",
+            str(args.workers),
+        ],
+        product_env(),
+        product_port,
+    )
+    baseline = start(
+        [
+            str(VENV_BIN / "uvicorn"),
+            "baseline:app",
+            "--app-dir",
+            "bench",
+            "--port",
+            str(baseline_port),
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        {**os.environ, "BENCH_DSN": database_url("postgresql"), "BENCH_BASE_DOMAIN": BASE_DOMAIN},
+        baseline_port,
+    )
+    runs: dict[str, list[Result]] = {"baseline": [], "product": []}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            script = host_rotation_script(hosts, Path(tmp))
+            for port in (baseline_port, product_port):  # warm-up, not counted
+                drive(
+                    wrk,
+                    f"http://127.0.0.1:{port}{scenario.path}",
+                    script,
+                    argparse.Namespace(**{**vars(args), "duration": 2}),
+                )
+            for _ in range(args.runs):  # alternate, so drift hits both alike
+                for name, port in (("baseline", baseline_port), ("product", product_port)):
+                    url = f"http://127.0.0.1:{port}{scenario.path}"
+                    runs[name].append(drive(wrk, url, script, args))
+    finally:
+        stop(product)
+        stop(baseline)
+    base, prod = median(runs["baseline"]), median(runs["product"])
+    print(f"\n## {scenario.name}: {scenario.description}")
+    print(
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, {args.workers} "
+        f"worker(s) each, median of {args.runs} alternating run(s)\n"
+    )
+    print("| server | req/s | p50 ms | p99 ms | errors |")
+    print("|---|---:|---:|---:|---:|")
+    for name, r in (("baseline (Starlette + asyncpg)", base), ("stadtkern", prod)):
+        print(
+            f"| {name} | {r.requests_per_second:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | "
+            f"{r.errors} |"
+        )
+    ratio = prod.requests_per_second / base.requests_per_second if base.requests_per_second else 0
+    print(f"\nratio stadtkern/baseline: {ratio:.2f}x req/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenario", choices=[s.name for s in SCENARIOS])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per run")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1, help="server processes, both sides")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+    for scenario in SCENARIOS:
+        if args.scenario in (None, scenario.name):
+            run_scenario(scenario, wrk, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""`stadtkern db ...`, `demo seed`, the shipped demo tenants, and the schema guard."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from adapters.tenant_files import read_tenant_files
+from api.cli import cli
+from tests.conftest import create_scratch_database, drop_scratch_database, on_postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_shipped_demo_tenants_are_valid_and_include_a_parent_platform():
+    configs, problems = read_tenant_files([ROOT / "tenants"])
+    assert problems == []
+    slugs = {c.config.slug for c in configs}
+    parents = {c.config.parent for c in configs if c.config.parent}
+    assert len(configs) >= 5 and parents and parents <= slugs
+
+
+def test_db_upgrade_and_current_on_a_fresh_embedded_database(tmp_path):
+    env = {"STADTKERN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/fresh.db"}
+    runner = CliRunner()
+    assert "database: empty" in runner.invoke(cli, ["db", "current"], env=env).output
+    assert runner.invoke(cli, ["db", "upgrade"], env=env).exit_code == 0
+    current = runner.invoke(cli, ["db", "current"], env=env).output
+    revision = current.split("code: ")[1].strip()
+    assert f"database: {revision}" in current
+    assert runner.invoke(cli, ["db", "downgrade", "base"], env=env).exit_code == 0
+    assert "database: empty" in runner.invoke(cli, ["db", "current"], env=env).output
+
+
+def test_demo_seed_loads_the_tenants_directory_once(tmp_path):
+    env = {
+        "STADTKERN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/demo.db",
+        "STADTKERN_TENANTS_DIR": str(ROOT / "tenants"),
+    }
+    runner = CliRunner()
+    seeded = runner.invoke(cli, ["demo", "seed"], env=env)
+    assert seeded.exit_code == 0, seeded.output
+    assert runner.invoke(cli, ["demo", "seed"], env=env).exit_code == 0
+    listing = runner.invoke(cli, ["tenants", "list"], env=env).output
+    assert "nordstart" in listing and "startbahn" in listing
+
+
+@pytest.mark.skipif(not on_postgres(), reason="the embedded SQLite database migrates itself")
+def test_commands_refuse_a_postgres_database_that_is_not_migrated():
+    url = asyncio.run(create_scratch_database("unmigrated"))
+    try:
+        result = CliRunner().invoke(cli, ["tenants", "list"], env={"STADTKERN_DATABASE_URL": url})
+        assert result.exit_code == 1
+        assert "run `stadtkern db upgrade`" in result.output
+    finally:
+        asyncio.run(drop_scratch_database(url))
