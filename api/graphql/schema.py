@@ -19,9 +19,11 @@ from strawberry.extensions import (
     QueryDepthLimiter,
 )
 from strawberry.fastapi import GraphQLRouter
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from api.graphql.context import build_context
+from api.graphql.tenancy import SCALARS as TENANCY_SCALARS
 from api.graphql.tenancy import TenancyQuery
 from domain.errors import DomainError
 
@@ -29,6 +31,7 @@ log = logging.getLogger("stadtkern.graphql")
 
 QUERY_PARTS: tuple[type, ...] = (TenancyQuery,)
 MUTATION_PARTS: tuple[type, ...] = ()
+SCALARS = {**TENANCY_SCALARS}
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -71,7 +74,12 @@ def build_schema(
         extensions.append(lambda: MaskErrors(should_mask_error=is_unexpected))
     query = merge_types("Query", query_parts)
     mutation = merge_types("Mutation", MUTATION_PARTS) if MUTATION_PARTS else None
-    return StadtkernSchema(query=query, mutation=mutation, extensions=extensions)
+    return StadtkernSchema(
+        query=query,
+        mutation=mutation,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
+    )
 
 
 def build_graphql_router(*, mask_errors: bool) -> GraphQLRouter:

@@ -36,7 +36,7 @@ NOT_MODIFIED = {304: {"description": "The client's copy is current"}}
     operation_id="getTenant",
 )
 async def get_tenant(tenant: CurrentTenant, if_none_match: IfNoneMatch = None) -> Response:
-    profile = TenantProfileOut.of(view_tenant_profile(tenant))
+    profile = TenantProfileOut.model_validate(view_tenant_profile(tenant))
     return cacheable_response(
         profile.model_dump_json().encode(),
         media_type="application/json",

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated
 
-from domain.tenancy.profile import TenantProfile
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-
-class BrandColorsOut(BaseModel):
-    primary: str = Field(examples=["#0b4f8a"])
-    on_primary: str
-    background: str
-    text: str
-    accent: str
+# Colours arrive as domain Color values; the API shows them as "#rrggbb".
+HexColor = Annotated[str, BeforeValidator(str), Field(pattern=r"^#[0-9a-f]{6}$")]
 
 
-class LegalLinksOut(BaseModel):
+class _FromDomain(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class BrandColorsOut(_FromDomain):
+    primary: HexColor
+    on_primary: HexColor
+    background: HexColor
+    text: HexColor
+    accent: HexColor
+
+
+class LegalLinksOut(_FromDomain):
     imprint_url: str
     privacy_url: str
     terms_url: str | None
     accessibility_url: str | None
 
 
-class BrandingOut(BaseModel):
+class BrandingOut(_FromDomain):
     app_name: str
     logo_url: str | None
     font_family: str
@@ -30,7 +37,7 @@ class BrandingOut(BaseModel):
     legal: LegalLinksOut
 
 
-class TenantProfileOut(BaseModel):
+class TenantProfileOut(_FromDomain):
     """The public profile and branding of the tenant a request is for."""
 
     slug: str
@@ -43,36 +50,3 @@ class TenantProfileOut(BaseModel):
     currency: str = Field(examples=["EUR"])
     features: list[str]
     branding: BrandingOut
-
-    @classmethod
-    def of(cls, profile: TenantProfile) -> TenantProfileOut:
-        b = profile.branding
-        return cls(
-            slug=profile.slug,
-            name=profile.name,
-            hostnames=list(profile.hostnames),
-            parent=profile.parent,
-            locales=list(profile.locales),
-            default_locale=profile.default_locale,
-            timezone=profile.timezone,
-            currency=profile.currency,
-            features=list(profile.features),
-            branding=BrandingOut(
-                app_name=b.app_name,
-                logo_url=b.logo_url,
-                font_family=b.font_family,
-                colors=BrandColorsOut(
-                    primary=str(b.colors.primary),
-                    on_primary=str(b.colors.on_primary),
-                    background=str(b.colors.background),
-                    text=str(b.colors.text),
-                    accent=str(b.colors.accent),
-                ),
-                legal=LegalLinksOut(
-                    imprint_url=b.legal.imprint_url,
-                    privacy_url=b.legal.privacy_url,
-                    terms_url=b.legal.terms_url,
-                    accessibility_url=b.legal.accessibility_url,
-                ),
-            ),
-        )
