@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import UTC, datetime
 
@@ -14,3 +15,8 @@ class SystemClock:
 class RandomIds:
     def new_id(self) -> uuid.UUID:
         return uuid.uuid4()
+
+
+class RandomSecrets:
+    def new_secret(self, nbytes: int = 32) -> str:
+        return secrets.token_urlsafe(nbytes)

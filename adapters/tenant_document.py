@@ -6,6 +6,7 @@ Shapes and types are checked here; the rules of a tenant are checked by `TenantC
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -22,6 +23,8 @@ from domain.tenancy.model import (
     ModerationSettings,
     PaymentProvider,
     PaymentSettings,
+    RateLimits,
+    SsoSettings,
     TenantConfig,
     TenantStatus,
 )
@@ -71,6 +74,19 @@ class PaymentsDocument(_Strict):
     bank_bic: Text | None = None
 
 
+class SsoDocument(_Strict):
+    issuer: Text
+    client_id: Text
+    client_secret_env: Text | None = None
+    label: Text = "Single sign-on"
+
+
+class RateLimitsDocument(_Strict):
+    requests_per_minute: int = Field(default=60_000, ge=1, le=10_000_000)
+    partner_key_requests_per_minute: int = Field(default=600, ge=1, le=10_000_000)
+    auth_attempts_per_ip_per_minute: int = Field(default=20, ge=1, le=10_000_000)
+
+
 class TenantDocument(_Strict):
     slug: Text
     name: Text
@@ -85,6 +101,9 @@ class TenantDocument(_Strict):
     branding: BrandingDocument
     moderation: ModerationDocument = ModerationDocument()
     payments: PaymentsDocument = PaymentsDocument()
+    sso: SsoDocument | None = None
+    rate_limits: RateLimitsDocument = RateLimitsDocument()
+    app_url: Text | None = None
 
     def to_config(self) -> TenantConfig:
         """The domain config; raises InvalidInput naming every broken rule."""
@@ -109,6 +128,9 @@ class TenantDocument(_Strict):
             ),
             moderation=ModerationSettings(**self.moderation.model_dump()),
             payments=PaymentSettings(**self.payments.model_dump()),
+            sso=SsoSettings(**self.sso.model_dump()) if self.sso else None,
+            rate_limits=RateLimits(**self.rate_limits.model_dump()),
+            app_url=self.app_url,
         )
 
     @classmethod
@@ -155,6 +177,9 @@ class TenantDocument(_Strict):
                 bank_iban=config.payments.bank_iban,
                 bank_bic=config.payments.bank_bic,
             ),
+            sso=SsoDocument(**dataclasses.asdict(config.sso)) if config.sso else None,
+            rate_limits=RateLimitsDocument(**dataclasses.asdict(config.rate_limits)),
+            app_url=config.app_url,
         )
 
     def to_data(self) -> dict[str, Any]:

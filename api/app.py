@@ -13,6 +13,7 @@ from api.graphql.schema import build_graphql_router
 from api.health import router as health_router
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.problems import document_problems, install_problem_handlers
+from api.rest import accounts, api_keys, auth, members
 from api.rest.tenancy import router as tenancy_router
 from api.services import Services, build_services
 from api.settings import Settings
@@ -45,6 +46,11 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     install_docs(app)
     app.include_router(health_router)
     app.include_router(tenancy_router)
+    app.include_router(auth.router)
+    app.include_router(accounts.router)
+    app.include_router(api_keys.router)
+    app.include_router(members.router)
+    app.include_router(auth.jwks_router)
     app.include_router(build_graphql_router(mask_errors=settings.is_production), prefix="/graphql")
     # Added last, runs first: the request id exists before anything else happens.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

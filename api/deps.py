@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from api.rate_limits import MINUTE, enforce_rate_limit
 from api.request_context import bind_tenant_slug
 from api.services import Services
 from domain.tenancy.model import Tenant
@@ -62,7 +63,19 @@ async def current_tenant(
     )
     request.state.tenant_slug = tenant.slug
     bind_tenant_slug(tenant.slug)
+    await _limit_tenant(request, services, tenant)
     return tenant
+
+
+async def _limit_tenant(request: Request, services: Services, tenant: Tenant) -> None:
+    await enforce_rate_limit(
+        request,
+        services,
+        key=f"tenant:{tenant.id}",
+        limit=tenant.config.rate_limits.requests_per_minute,
+        window=MINUTE,
+        policy="tenant",
+    )
 
 
 CurrentTenant = Annotated[Tenant, Depends(current_tenant)]

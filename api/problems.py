@@ -12,11 +12,23 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.request_context import current_request_id
-from domain.errors import Conflict, DomainError, Gone, InvalidInput, NotAllowed, NotFound
+from domain.errors import (
+    Conflict,
+    DomainError,
+    Gone,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    Unavailable,
+)
+from domain.identity.errors import TooManyAttempts, Unauthenticated
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 _STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
+    (Unauthenticated, 401),
+    (TooManyAttempts, 429),
+    (Unavailable, 503),
     (NotFound, 404),
     (NotAllowed, 403),
     (Gone, 410),
@@ -106,6 +118,12 @@ def problem_for_domain_error(error: DomainError, instance: str | None = None) ->
         errors = [
             {"field": p.field, "message": p.reason, "code": "invalid"} for p in error.problems
         ]
+    headers: dict[str, str] = {}
+    if isinstance(error, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="stadtkern"'
+    if isinstance(error, TooManyAttempts):
+        headers["Retry-After"] = str(error.retry_after)
+        headers.update(getattr(error, "headers", {}))
     return problem_response(
         status_for(error),
         error.code,
@@ -113,6 +131,7 @@ def problem_for_domain_error(error: DomainError, instance: str | None = None) ->
         detail=error.detail,
         instance=instance,
         errors=errors,
+        headers=headers or None,
     )
 
 

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
 from uuid import UUID
 
+import httpx
 import redis.asyncio as redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.db.engine import create_engine, create_session_factory
 from adapters.db.tenancy import TenantDirectory
 from adapters.db.unit_of_work import SqlUnitOfWork
+from adapters.jwt_tokens import JwtAccessTokens, development_key_set, key_set_from_json
+from adapters.mail import OutboxMailer, SmtpMailer
+from adapters.oidc import OidcIdTokenVerifier, OidcProviders
+from adapters.passwords import Argon2Hasher
+from adapters.rate_limits import RedisLoginThrottle, RedisRateLimiter
 from adapters.redis_client import connect_redis
-from adapters.system import RandomIds, SystemClock
+from adapters.system import RandomIds, RandomSecrets, SystemClock
 from api.settings import Settings
+from domain.identity.ports import Mailer
+from domain.identity.sessions import IdentityPorts, TenantRef
+from domain.tenancy.model import SsoSettings, Tenant
 
 
 @dataclass
@@ -25,12 +36,61 @@ class Services:
     tenant_directory: TenantDirectory
     clock: SystemClock
     ids: RandomIds
+    mailer: Mailer
+    rate_limiter: RedisRateLimiter
+    http: httpx.AsyncClient
+    oidc: OidcProviders
+
+    @cached_property
+    def tokens(self) -> JwtAccessTokens:
+        """Built on first use: exporting contracts or running migrations needs no keys."""
+        settings = self.settings
+        keys = (
+            key_set_from_json(settings.jwt_private_keys)
+            if settings.jwt_private_keys
+            else development_key_set(Path(settings.jwt_keys_file))
+        )
+        return JwtAccessTokens(keys, now=self.clock.now)
+
+    @cached_property
+    def identity(self) -> IdentityPorts:
+        return IdentityPorts(
+            hasher=Argon2Hasher(),
+            tokens=self.tokens,
+            secrets=RandomSecrets(),
+            mailer=self.mailer,
+            clock=self.clock,
+            ids=self.ids,
+        )
+
+    @cached_property
+    def login_throttle(self) -> RedisLoginThrottle:
+        return RedisLoginThrottle(self.rate_limiter)
 
     def unit_of_work(self, tenant_id: UUID | None = None) -> SqlUnitOfWork:
         """A fresh unit of work; tenant-owned data needs the tenant's id."""
         return SqlUnitOfWork(self.sessions, tenant_id=tenant_id)
 
+    def tenant_ref(self, tenant: Tenant) -> TenantRef:
+        """The tenant as identity needs it, with the public URL that links in mails use."""
+        config = tenant.config
+        host = (
+            config.hostnames[0]
+            if config.hostnames
+            else f"{config.slug}.{self.settings.base_domain}"
+        )
+        return TenantRef(tenant.id, tenant.slug, (config.app_url or f"https://{host}").rstrip("/"))
+
+    def id_token_verifier(self, sso: SsoSettings) -> OidcIdTokenVerifier:
+        return OidcIdTokenVerifier(
+            self.oidc,
+            issuer=sso.issuer,
+            client_id=sso.client_id,
+            now=lambda: int(self.clock.now().timestamp()),
+        )
+
     async def close(self) -> None:
+        await self.http.aclose()
         await self.redis.aclose()
         await self.engine.dispose()
 
@@ -39,12 +99,25 @@ def build_services(settings: Settings) -> Services:
     """Build every adapter; nothing connects until first use."""
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     sessions = create_session_factory(engine)
+    clock = SystemClock()
+    mailer: Mailer = (
+        SmtpMailer(settings.smtp_url, settings.mail_from)
+        if settings.smtp_url
+        else OutboxMailer(Path(settings.mail_outbox_dir), settings.mail_from)
+    )
+    client = connect_redis(settings.redis_url)
+    # No redirects: a provider URL must answer itself, never bounce us elsewhere.
+    http = httpx.AsyncClient(timeout=5.0, follow_redirects=False)
     return Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        redis=connect_redis(settings.redis_url),
+        redis=client,
         tenant_directory=TenantDirectory(sessions, check_interval=settings.tenant_cache_seconds),
-        clock=SystemClock(),
+        clock=clock,
         ids=RandomIds(),
+        mailer=mailer,
+        rate_limiter=RedisRateLimiter(client),
+        http=http,
+        oidc=OidcProviders(http),
     )

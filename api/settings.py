@@ -6,10 +6,11 @@ import ipaddress
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.db.engine import is_sqlite
+from adapters.jwt_tokens import key_set_from_json
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./stadtkern.db"
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -34,6 +35,34 @@ class Settings(BaseSettings):
     tenants_dir: str = "tenants"
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=100 * 1_048_576)
     tenant_cache_seconds: float = Field(default=1.0, ge=0, le=300)
+    jwt_private_keys: str = ""
+    jwt_keys_file: str = ".stadtkern-jwt-keys.json"
+    smtp_url: str = ""
+    mail_from: str = "Stadtkern <noreply@localhost>"
+    mail_outbox_dir: str = "mail-outbox"
+
+    @model_validator(mode="after")
+    def _production_needs_keys(self) -> Settings:
+        if self.environment is Environment.PRODUCTION and not self.jwt_private_keys:
+            raise ValueError(
+                "STADTKERN_JWT_PRIVATE_KEYS is required in production "
+                "(make one with `stadtkern keys generate`)"
+            )
+        return self
+
+    @field_validator("jwt_private_keys")
+    @classmethod
+    def _readable_keys(cls, value: str) -> str:
+        if value:
+            key_set_from_json(value)
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("must be empty (outbox directory) or an smtp:// or smtps:// URL")
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -85,6 +114,9 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            name = "STADTKERN_" + str(error["loc"][0]).upper() if error["loc"] else "settings"
-            lines.append(f"invalid setting {name}: {error['msg']}")
+            if error["loc"]:
+                name = "STADTKERN_" + str(error["loc"][0]).upper()
+                lines.append(f"invalid setting {name}: {error['msg']}")
+            else:
+                lines.append(f"invalid settings: {error['msg'].removeprefix('Value error, ')}")
         raise InvalidSettings("; ".join(lines)) from None

@@ -47,6 +47,13 @@ class Gone(DomainError):
     title = "No longer available"
 
 
+class Unavailable(DomainError):
+    """A service the operation needs is down; trying again later may work."""
+
+    code = "unavailable"
+    title = "Temporarily unavailable"
+
+
 class Conflict(DomainError):
     code = "conflict"
     title = "Conflicts with the current state"

@@ -4,20 +4,24 @@ PostgreSQL + Redis when STADTKERN_TEST_DATABASE_URL and STADTKERN_TEST_REDIS_URL
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from joserfc.jwk import KeySet
 from sqlalchemy import delete, update
 from sqlalchemy.engine import make_url
 
 from adapters.db import migrate
 from adapters.db.engine import create_engine
 from adapters.db.tenancy import TenantHostnameRow, TenantRegistryRow, TenantRow
+from adapters.jwt_tokens import generate_signing_key, key_set_to_json
 from api.app import create_app
 from api.services import Services, build_services
 from api.settings import Settings
@@ -81,12 +85,18 @@ async def migrated_database(database_url: str) -> str:
     return database_url
 
 
+TEST_JWT_KEYS = key_set_to_json(KeySet([generate_signing_key()]))
+OUTBOX = Path(tempfile.mkdtemp(prefix="stadtkern-test-outbox-"))
+
+
 def make_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": database_url,
         "redis_url": TEST_REDIS_URL,
         "tenant_cache_seconds": 0,
         "base_domain": "stadtkern.test",
+        "jwt_private_keys": TEST_JWT_KEYS,
+        "mail_outbox_dir": str(OUTBOX),
     }
     values.update(overrides)
     return Settings(**values)

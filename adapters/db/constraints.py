@@ -8,12 +8,14 @@ from contextlib import contextmanager
 from sqlalchemy.exc import IntegrityError
 
 from domain.errors import Conflict, DomainError
+from domain.identity.errors import EmailTaken
 from domain.tenancy.errors import HostnameTaken, SlugTaken
 
 # Substrings that identify a constraint in PostgreSQL's and SQLite's messages.
 _CONSTRAINTS: list[tuple[tuple[str, ...], type[DomainError]]] = [
     (("tenant_hostnames_pkey", "tenant_hostnames.hostname"), HostnameTaken),
     (("tenants_slug_key", "tenants.slug"), SlugTaken),
+    (("accounts_email_key", "accounts.email"), EmailTaken),
 ]
 
 

@@ -1,5 +1,5 @@
 """Imports every table module, so SQLModel.metadata knows the whole schema."""
 
-from adapters.db.tenancy import TenantHostnameRow, TenantRegistryRow, TenantRow
+from adapters.db import identity, tenancy
 
-__all__ = ["TenantHostnameRow", "TenantRegistryRow", "TenantRow"]
+__all__ = ["identity", "tenancy"]

@@ -10,10 +10,21 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.db.constraints import constraint_errors
+from adapters.db.identity import (
+    SqlAccountRepository,
+    SqlApiKeyRepository,
+    SqlExternalIdentityRepository,
+    SqlMembershipRepository,
+    SqlOneTimeTokenRepository,
+    SqlRefreshTokenRepository,
+)
 from adapters.db.tenancy import SqlTenantRepository
 
 
 class SqlUnitOfWork:
+    """Tenant-owned repositories (memberships, API keys) exist only on a unit of work built
+    with a tenant id, so no code path can reach them without naming the tenant."""
+
     def __init__(
         self, session_factory: async_sessionmaker[AsyncSession], *, tenant_id: UUID | None = None
     ) -> None:
@@ -29,7 +40,15 @@ class SqlUnitOfWork:
                 text("SELECT set_config('app.tenant_id', :tenant, true)"),
                 {"tenant": str(self.tenant_id)},
             )
-        self.tenants = SqlTenantRepository(self._session)
+        session = self._session
+        self.tenants = SqlTenantRepository(session)
+        self.accounts = SqlAccountRepository(session)
+        self.one_time_tokens = SqlOneTimeTokenRepository(session)
+        self.refresh_tokens = SqlRefreshTokenRepository(session)
+        self.external_identities = SqlExternalIdentityRepository(session)
+        if self.tenant_id is not None:
+            self.memberships = SqlMembershipRepository(session, self.tenant_id)
+            self.api_keys = SqlApiKeyRepository(session, self.tenant_id)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -102,6 +102,23 @@ class PaymentSettings:
 
 
 @dataclass(frozen=True)
+class SsoSettings:
+    """The tenant's own OIDC provider; its client secret is named by environment variable."""
+
+    issuer: str
+    client_id: str
+    client_secret_env: str | None = None
+    label: str = "Single sign-on"
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    requests_per_minute: int = 60_000  # all clients of the tenant together
+    partner_key_requests_per_minute: int = 600  # per API key
+    auth_attempts_per_ip_per_minute: int = 20  # logins and sign-ups from one address
+
+
+@dataclass(frozen=True)
 class TenantConfig:
     """Everything a tenant file says. Construction checks every rule and reports all breaks."""
 
@@ -118,6 +135,9 @@ class TenantConfig:
     mirror_policy: MirrorPolicy = MirrorPolicy.NONE
     moderation: ModerationSettings = field(default_factory=ModerationSettings)
     payments: PaymentSettings = field(default_factory=PaymentSettings)
+    sso: SsoSettings | None = None
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    app_url: str | None = None  # the city app's public URL, for links in mails
 
     def __post_init__(self) -> None:
         problems = config_problems(self)
@@ -189,7 +209,37 @@ def config_problems(config: TenantConfig) -> list[FieldProblem]:
     if config.moderation.hide_after_reports < 1 or config.moderation.hide_after_reports > 1000:
         refuse("moderation.hide_after_reports", "must be between 1 and 1000")
     problems += _branding_problems(config.branding)
+    problems += _sso_problems(config.sso)
+    if config.app_url is not None and not (
+        _is_https_url(config.app_url) or is_loopback_http_url(config.app_url)
+    ):
+        problems.append(FieldProblem("app_url", "must be an https:// URL"))
+    for name in (
+        "requests_per_minute",
+        "partner_key_requests_per_minute",
+        "auth_attempts_per_ip_per_minute",
+    ):
+        if not 1 <= getattr(config.rate_limits, name) <= 10_000_000:
+            problems.append(FieldProblem(f"rate_limits.{name}", "must be 1 to 10,000,000"))
     problems += _payment_problems(config.payments, takes_money=Feature.CAMPAIGNS in config.features)
+    return problems
+
+
+def is_loopback_http_url(value: str) -> bool:
+    return value.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
+
+
+def _sso_problems(sso: SsoSettings | None) -> list[FieldProblem]:
+    if sso is None:
+        return []
+    problems = []
+    # Plain http only for a provider on this machine (development and tests).
+    if not (_is_https_url(sso.issuer) or is_loopback_http_url(sso.issuer)):
+        problems.append(FieldProblem("sso.issuer", "must be an https:// URL"))
+    if not sso.client_id.strip() or len(sso.client_id) > 255:
+        problems.append(FieldProblem("sso.client_id", "must be 1-255 characters"))
+    if sso.client_secret_env is not None and not _ENV_VAR.match(sso.client_secret_env):
+        problems.append(FieldProblem("sso.client_secret_env", "names an environment variable"))
     return problems
 
 

@@ -22,7 +22,10 @@ def test_the_shipped_demo_tenants_are_valid_and_include_a_parent_platform():
 
 
 def test_db_upgrade_and_current_on_a_fresh_embedded_database(tmp_path):
-    env = {"STADTKERN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/fresh.db"}
+    env = {
+        "STADTKERN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/fresh.db",
+        "STADTKERN_JWT_KEYS_FILE": str(tmp_path / "keys.json"),
+    }
     runner = CliRunner()
     assert "database: empty" in runner.invoke(cli, ["db", "current"], env=env).output
     assert runner.invoke(cli, ["db", "upgrade"], env=env).exit_code == 0
@@ -37,6 +40,7 @@ def test_demo_seed_loads_the_tenants_directory_once(tmp_path):
     env = {
         "STADTKERN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/demo.db",
         "STADTKERN_TENANTS_DIR": str(ROOT / "tenants"),
+        "STADTKERN_JWT_KEYS_FILE": str(tmp_path / "keys.json"),
     }
     runner = CliRunner()
     seeded = runner.invoke(cli, ["demo", "seed"], env=env)
@@ -50,7 +54,8 @@ def test_demo_seed_loads_the_tenants_directory_once(tmp_path):
 def test_commands_refuse_a_postgres_database_that_is_not_migrated():
     url = asyncio.run(create_scratch_database("unmigrated"))
     try:
-        result = CliRunner().invoke(cli, ["tenants", "list"], env={"STADTKERN_DATABASE_URL": url})
+        env = {"STADTKERN_DATABASE_URL": url, "STADTKERN_JWT_KEYS_FILE": "/tmp/sk-keys.json"}
+        result = CliRunner().invoke(cli, ["tenants", "list"], env=env)
         assert result.exit_code == 1
         assert "run `stadtkern db upgrade`" in result.output
     finally:

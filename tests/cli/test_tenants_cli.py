@@ -55,6 +55,7 @@ def run(migrated_database, clean_database, tmp_path):  # type: ignore[no-untyped
         "STADTKERN_DATABASE_URL": migrated_database,
         "STADTKERN_REDIS_URL": TEST_REDIS_URL,
         "STADTKERN_TENANTS_DIR": str(tmp_path / "tenants"),
+        "STADTKERN_JWT_KEYS_FILE": str(tmp_path / "keys.json"),
     }
     (tmp_path / "tenants").mkdir()
     runner = CliRunner()

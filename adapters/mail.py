@@ -1,0 +1,86 @@
+"""Mailers: SMTP for real delivery, an outbox directory for the embedded default."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+import ssl
+import uuid
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from domain.errors import Unavailable
+from domain.identity.ports import Mail
+
+log = logging.getLogger("stadtkern.mail")
+
+
+class MailNotSent(Unavailable):
+    code = "mail-not-sent"
+    title = "The mail could not be sent; try again later"
+
+
+def _message(mail: Mail, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@stadtkern>"
+    message.set_content(mail.text)
+    return message
+
+
+class SmtpMailer:
+    """`smtp://user:pass@host:587?starttls=1` or `smtps://user:pass@host:465`."""
+
+    def __init__(self, url: str, sender: str, *, timeout: float = 10.0) -> None:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("smtp", "smtps") or not parsed.hostname:
+            raise ValueError("SMTP URL must be smtp://host[:port] or smtps://host[:port]")
+        self._implicit_tls = parsed.scheme == "smtps"
+        self._host = parsed.hostname
+        self._port = parsed.port or (465 if self._implicit_tls else 25)
+        self._user = unquote(parsed.username) if parsed.username else None
+        self._password = unquote(parsed.password) if parsed.password else None
+        self._starttls = parse_qs(parsed.query).get("starttls", ["0"])[0] in ("1", "true")
+        self._sender = sender
+        self._timeout = timeout
+
+    async def send(self, mail: Mail) -> None:
+        try:
+            await asyncio.to_thread(self._send, _message(mail, self._sender))
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("mail not sent", extra={"reason": type(exc).__name__})
+            raise MailNotSent() from exc
+
+    def _send(self, message: EmailMessage) -> None:
+        context = ssl.create_default_context()
+        if self._implicit_tls:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                self._host, self._port, timeout=self._timeout, context=context
+            )
+        else:
+            client = smtplib.SMTP(self._host, self._port, timeout=self._timeout)
+        with client:
+            if self._starttls:
+                client.starttls(context=context)
+            if self._user:
+                client.login(self._user, self._password or "")
+            client.send_message(message)
+
+
+class OutboxMailer:
+    """Writes each mail as an .eml file into a directory and logs where (not to whom):
+    on the embedded default that is how a developer reads verification links."""
+
+    def __init__(self, directory: Path, sender: str) -> None:
+        self._directory = directory
+        self._sender = sender
+
+    async def send(self, mail: Mail) -> None:
+        self._directory.mkdir(parents=True, exist_ok=True)
+        path = self._directory / f"{uuid.uuid4().hex}.eml"
+        path.write_bytes(bytes(_message(mail, self._sender)))
+        log.info("mail written to outbox", extra={"file": str(path), "subject": mail.subject})

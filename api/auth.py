@@ -1,0 +1,79 @@
+"""Who is asking, for REST and GraphQL alike: the bearer credential becomes a principal;
+rate limits per tenant, per partner key and per client address."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.deps import CurrentTenant, ServicesDep
+from api.rate_limits import MINUTE, enforce_rate_limit
+from api.services import Services
+from domain.identity.authentication import authenticate
+from domain.identity.model import PartnerKey, Principal
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="A JWT access token from /v1/auth/login, or a partner API key `sk_...`",
+)
+
+
+def client_address(request: Request, services: Services) -> str:
+    """The peer's address; X-Forwarded-For's last value only from a trusted proxy."""
+    peer = request.client.host if request.client else "unknown"
+    forwarded = request.headers.get("x-forwarded-for")
+    proxies = services.settings.trusted_proxies
+    if forwarded and proxies:
+        try:
+            trusted = any(ipaddress.ip_address(peer) in network for network in proxies)
+        except ValueError:
+            trusted = False
+        if trusted:
+            return forwarded.split(",")[-1].strip()
+    return peer
+
+
+async def limit_auth_attempts(
+    request: Request, tenant: CurrentTenant, services: ServicesDep
+) -> None:
+    """Logins, sign-ups and reset requests per client address and tenant."""
+    await enforce_rate_limit(
+        request,
+        services,
+        key=f"auth-ip:{tenant.id}:{client_address(request, services)}",
+        limit=tenant.config.rate_limits.auth_attempts_per_ip_per_minute,
+        window=MINUTE,
+        policy="auth",
+    )
+
+
+async def current_principal(
+    request: Request,
+    tenant: CurrentTenant,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal:
+    principal = await authenticate(
+        tenant.id,
+        credentials.credentials if credentials else None,
+        uow=services.unit_of_work(tenant.id),
+        tokens=services.tokens,
+        clock=services.clock,
+    )
+    if isinstance(principal, PartnerKey):
+        await enforce_rate_limit(
+            request,
+            services,
+            key=f"key:{principal.key_id}",
+            limit=tenant.config.rate_limits.partner_key_requests_per_minute,
+            window=MINUTE,
+            policy="partner-key",
+        )
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+AuthAttemptLimit = Depends(limit_auth_attempts)

@@ -1,0 +1,87 @@
+"""/v1/me: the signed-in account as this tenant sees it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+from starlette.exceptions import HTTPException
+
+from api.auth import CurrentPrincipal
+from api.deps import CurrentTenant, ServicesDep
+from api.problems import error_responses
+from api.rest.caching import etag_of, matches_if_none_match
+from api.rest.schemas.identity import MeOut, MeUpdateIn
+from api.rest.tenancy import TENANT_ERRORS
+from domain.identity.model import Account, Person
+from domain.identity.policies import require_person
+from domain.identity.sessions import rename_account, view_account
+
+router = APIRouter(prefix="/v1/me", tags=["accounts"])
+
+
+def _me(account: Account, person: Person, slug: str) -> bytes:
+    return (
+        MeOut(
+            id=account.id,
+            email=account.email,
+            display_name=account.display_name,
+            email_verified=account.email_verified,
+            tenant=slug,
+            role=person.role,
+        )
+        .model_dump_json()
+        .encode()
+    )
+
+
+def _private(body: bytes, status: int = 200) -> Response:
+    return Response(
+        body,
+        status_code=status,
+        media_type="application/json",
+        headers={"ETag": etag_of(body), "Cache-Control": "private, no-cache"},
+    )
+
+
+@router.get(
+    "",
+    response_model=MeOut,
+    responses={304: {"description": "Not modified"}} | error_responses(401, 403) | TENANT_ERRORS,
+    summary="The signed-in account",
+)
+async def get_me(
+    principal: CurrentPrincipal,
+    tenant: CurrentTenant,
+    services: ServicesDep,
+    if_none_match: Annotated[str | None, Header(alias="If-None-Match", max_length=1000)] = None,
+) -> Response:
+    person = require_person(principal)
+    account = await view_account(person.account_id, uow=services.unit_of_work(tenant.id))
+    body = _me(account, person, tenant.slug)
+    if matches_if_none_match(if_none_match, etag_of(body)):
+        return Response(status_code=304, headers={"ETag": etag_of(body)})
+    return _private(body)
+
+
+@router.patch(
+    "",
+    response_model=MeOut,
+    responses=error_responses(401, 403, 412, 422) | TENANT_ERRORS,
+    summary="Change the display name (send If-Match with the ETag to avoid lost updates)",
+)
+async def update_me(
+    body: MeUpdateIn,
+    principal: CurrentPrincipal,
+    tenant: CurrentTenant,
+    services: ServicesDep,
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=1000)] = None,
+) -> Response:
+    person = require_person(principal)
+    uow = services.unit_of_work(tenant.id)
+    if if_match is not None:
+        current = _me(await view_account(person.account_id, uow=uow), person, tenant.slug)
+        if not matches_if_none_match(if_match, etag_of(current)):
+            raise HTTPException(412, "the account changed since it was read")
+    account = await rename_account(person.account_id, body.display_name, uow=uow)
+    return _private(_me(account, person, tenant.slug))

@@ -1,0 +1,66 @@
+"""/v1/api-keys: partner API keys, managed by tenant admins."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+
+from api.auth import CurrentPrincipal
+from api.deps import CurrentTenant, ServicesDep
+from api.problems import error_responses
+from api.rest.schemas.identity import ApiKeyCreatedOut, ApiKeyCreateIn, ApiKeyOut
+from api.rest.tenancy import TENANT_ERRORS
+from domain.identity import api_keys
+
+router = APIRouter(prefix="/v1/api-keys", tags=["api-keys"])
+ADMIN_ERRORS = error_responses(401, 403) | TENANT_ERRORS
+
+
+@router.get("", response_model=list[ApiKeyOut], responses=ADMIN_ERRORS, summary="List keys")
+async def list_keys(
+    principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
+) -> list[ApiKeyOut]:
+    keys = await api_keys.list_api_keys(principal, uow=services.unit_of_work(tenant.id))
+    return [ApiKeyOut.model_validate(k) for k in keys]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ApiKeyCreatedOut,
+    responses=ADMIN_ERRORS | error_responses(422),
+    summary="Create a key; its secret is in this answer only",
+)
+async def create_key(
+    body: ApiKeyCreateIn,
+    principal: CurrentPrincipal,
+    tenant: CurrentTenant,
+    services: ServicesDep,
+) -> ApiKeyCreatedOut:
+    created = await api_keys.create_api_key(
+        api_keys.CreateApiKey(body.name, frozenset(body.scopes)),
+        principal,
+        uow=services.unit_of_work(tenant.id),
+        secrets=services.identity.secrets,
+        clock=services.clock,
+        ids=services.ids,
+    )
+    out = ApiKeyOut.model_validate(created.key)
+    return ApiKeyCreatedOut(**out.model_dump(), secret=created.secret)
+
+
+@router.delete(
+    "/{key_id}",
+    status_code=204,
+    response_class=Response,
+    responses=ADMIN_ERRORS | error_responses(404, 422),
+    summary="Revoke a key",
+)
+async def revoke_key(
+    key_id: UUID, principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
+) -> Response:
+    await api_keys.revoke_api_key(
+        key_id, principal, uow=services.unit_of_work(tenant.id), clock=services.clock
+    )
+    return Response(status_code=204)

@@ -1,0 +1,249 @@
+"""/v1/auth: sign-up, login, refresh, logout, passwords, email verification, invitations, SSO;
+and the public JWKS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from api.auth import AuthAttemptLimit, CurrentPrincipal
+from api.deps import CurrentTenant, ServicesDep
+from api.problems import error_responses
+from api.rest.schemas.identity import (
+    AcceptedOut,
+    AcceptInviteIn,
+    LogInIn,
+    PasswordChangeIn,
+    PasswordResetConfirmIn,
+    PasswordResetIn,
+    RefreshIn,
+    SessionOut,
+    SignUpIn,
+    SsoIn,
+    VerifyEmailIn,
+)
+from api.rest.tenancy import TENANT_ERRORS
+from domain.errors import NotFound
+from domain.identity import members, sessions, sso
+from domain.identity.policies import require_person
+
+router = APIRouter(prefix="/v1/auth", tags=["auth"])
+jwks_router = APIRouter(tags=["auth"])
+
+
+class SsoNotConfigured(NotFound):
+    code = "sso-not-configured"
+    title = "This tenant has no single sign-on provider"
+
+
+@router.post(
+    "/signup",
+    status_code=202,
+    response_model=AcceptedOut,
+    dependencies=[AuthAttemptLimit],
+    responses=error_responses(422, 429, 503) | TENANT_ERRORS,
+    summary="Create an account; a verification link is mailed",
+)
+async def sign_up(body: SignUpIn, tenant: CurrentTenant, services: ServicesDep) -> AcceptedOut:
+    """The answer is the same whether or not the email already has an account (that
+    address gets a mail saying so instead). Login works at once; verification follows."""
+    await sessions.sign_up(
+        sessions.SignUp(services.tenant_ref(tenant), body.email, body.password, body.display_name),
+        uow=services.unit_of_work(tenant.id),
+        ports=services.identity,
+    )
+    return AcceptedOut(detail="check your mailbox to confirm the address")
+
+
+@router.post(
+    "/login",
+    response_model=SessionOut,
+    dependencies=[AuthAttemptLimit],
+    responses=error_responses(401, 422, 429) | TENANT_ERRORS,
+    summary="Log in with email and password",
+)
+async def log_in(body: LogInIn, tenant: CurrentTenant, services: ServicesDep) -> SessionOut:
+    session = await sessions.log_in(
+        sessions.LogIn(services.tenant_ref(tenant), body.email, body.password),
+        uow=services.unit_of_work(tenant.id),
+        ports=services.identity,
+        throttle=services.login_throttle,
+    )
+    return SessionOut.model_validate(session)
+
+
+@router.post(
+    "/refresh",
+    response_model=SessionOut,
+    responses=error_responses(401, 422) | TENANT_ERRORS,
+    summary="Trade a refresh token for a new access and refresh token",
+)
+async def refresh(body: RefreshIn, tenant: CurrentTenant, services: ServicesDep) -> SessionOut:
+    session = await sessions.refresh_session(
+        services.tenant_ref(tenant),
+        body.refresh_token,
+        uow=services.unit_of_work(tenant.id),
+        ports=services.identity,
+    )
+    return SessionOut.model_validate(session)
+
+
+@router.post(
+    "/logout",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(422) | TENANT_ERRORS,
+    summary="End the session of a refresh token",
+)
+async def log_out(body: RefreshIn, tenant: CurrentTenant, services: ServicesDep) -> Response:
+    await sessions.log_out(
+        body.refresh_token, uow=services.unit_of_work(tenant.id), ports=services.identity
+    )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/password",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(401, 403, 422) | TENANT_ERRORS,
+    summary="Change the password (ends every session of the account)",
+)
+async def change_password(
+    body: PasswordChangeIn,
+    principal: CurrentPrincipal,
+    tenant: CurrentTenant,
+    services: ServicesDep,
+) -> Response:
+    person = require_person(principal)
+    await sessions.change_password(
+        sessions.ChangePassword(person.account_id, body.current_password, body.new_password),
+        uow=services.unit_of_work(tenant.id),
+        ports=services.identity,
+    )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/password-reset",
+    status_code=202,
+    response_model=AcceptedOut,
+    dependencies=[AuthAttemptLimit],
+    responses=error_responses(422, 429, 503) | TENANT_ERRORS,
+    summary="Mail a password-reset link (same answer for unknown addresses)",
+)
+async def request_password_reset(
+    body: PasswordResetIn, tenant: CurrentTenant, services: ServicesDep
+) -> AcceptedOut:
+    await sessions.request_password_reset(
+        services.tenant_ref(tenant),
+        body.email,
+        uow=services.unit_of_work(tenant.id),
+        ports=services.identity,
+    )
+    return AcceptedOut(detail="if the address has an account, a reset link is on its way")
+
+
+@router.post(
+    "/password-reset/confirm",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(401, 422) | TENANT_ERRORS,
+    summary="Set a new password with the mailed token",
+)
+async def reset_password(
+    body: PasswordResetConfirmIn, tenant: CurrentTenant, services: ServicesDep
+) -> Response:
+    await sessions.reset_password(
+        sessions.ResetPassword(body.token, body.new_password),
+        uow=services.unit_of_work(tenant.id),
+        ports=services.identity,
+    )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/verify-email",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(401, 422) | TENANT_ERRORS,
+    summary="Confirm the email address with the mailed token",
+)
+async def verify_email(
+    body: VerifyEmailIn, tenant: CurrentTenant, services: ServicesDep
+) -> Response:
+    await sessions.verify_email(
+        body.token, uow=services.unit_of_work(tenant.id), ports=services.identity
+    )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/verify-email/resend",
+    status_code=202,
+    response_model=AcceptedOut,
+    responses=error_responses(401, 403, 503) | TENANT_ERRORS,
+    summary="Mail a new verification link to the signed-in account",
+)
+async def resend_verification(
+    principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
+) -> AcceptedOut:
+    person = require_person(principal)
+    await sessions.resend_verification(
+        services.tenant_ref(tenant),
+        person.account_id,
+        uow=services.unit_of_work(tenant.id),
+        ports=services.identity,
+    )
+    return AcceptedOut(detail="unless the address is verified already, a new link is on its way")
+
+
+@router.post(
+    "/accept-invite",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(401, 404, 422) | TENANT_ERRORS,
+    summary="Become an admin of the tenant with a mailed invitation",
+)
+async def accept_invite(
+    body: AcceptInviteIn, tenant: CurrentTenant, services: ServicesDep
+) -> Response:
+    await members.accept_invite(
+        members.AcceptInvite(body.token, body.display_name, body.password),
+        tenant.id,
+        uow=services.unit_of_work(tenant.id),
+        ports=services.identity,
+    )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/sso",
+    response_model=SessionOut,
+    dependencies=[AuthAttemptLimit],
+    responses=error_responses(401, 404, 422, 429) | TENANT_ERRORS,
+    summary="Log in with an ID token from the tenant's own OIDC provider",
+)
+async def single_sign_on(body: SsoIn, tenant: CurrentTenant, services: ServicesDep) -> SessionOut:
+    settings = tenant.config.sso
+    if settings is None:
+        raise SsoNotConfigured()
+    session = await sso.sign_in_with_id_token(
+        services.tenant_ref(tenant),
+        body.id_token,
+        body.nonce,
+        verifier=services.id_token_verifier(settings),
+        uow=services.unit_of_work(tenant.id),
+        ports=services.identity,
+    )
+    return SessionOut.model_validate(session)
+
+
+@jwks_router.get(
+    "/.well-known/jwks.json",
+    summary="Public keys that verify Stadtkern's access tokens",
+    response_model=dict[str, Any],
+)
+async def jwks(services: ServicesDep) -> dict[str, Any]:
+    return services.tokens.public_jwks()

@@ -1,0 +1,58 @@
+"""/v1/members: the tenant's members and their roles (admins manage them)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+
+from api.auth import CurrentPrincipal
+from api.deps import CurrentTenant, ServicesDep
+from api.problems import error_responses
+from api.rest.schemas.identity import MemberOut, MemberRoleIn
+from api.rest.tenancy import TENANT_ERRORS
+from domain.identity import members
+
+router = APIRouter(prefix="/v1/members", tags=["members"])
+ERRORS = error_responses(401, 403) | TENANT_ERRORS
+
+
+@router.get("", response_model=list[MemberOut], responses=ERRORS, summary="List members")
+async def list_members(
+    principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
+) -> list[MemberOut]:
+    found = await members.list_members(principal, uow=services.unit_of_work(tenant.id))
+    return [MemberOut.model_validate(m) for m in found]
+
+
+@router.put(
+    "/{account_id}",
+    response_model=MemberOut,
+    responses=ERRORS | error_responses(404, 409, 422),
+    summary="Set a member's role",
+)
+async def set_role(
+    account_id: UUID,
+    body: MemberRoleIn,
+    principal: CurrentPrincipal,
+    tenant: CurrentTenant,
+    services: ServicesDep,
+) -> MemberOut:
+    uow = services.unit_of_work(tenant.id)
+    await members.set_member_role(account_id, body.role, principal, uow=uow)
+    listed = await members.list_members(principal, uow=services.unit_of_work(tenant.id))
+    return MemberOut.model_validate(next(m for m in listed if m.account_id == account_id))
+
+
+@router.delete(
+    "/{account_id}",
+    status_code=204,
+    response_class=Response,
+    responses=ERRORS | error_responses(404, 409, 422),
+    summary="Remove a member (admins), or leave the tenant (yourself)",
+)
+async def remove(
+    account_id: UUID, principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
+) -> Response:
+    await members.remove_member(account_id, principal, uow=services.unit_of_work(tenant.id))
+    return Response(status_code=204)

@@ -1,0 +1,129 @@
+"""Request and response models of accounts, sessions, members and API keys.
+
+Request models list exactly what a caller may set; response models exactly what it may see
+(never a password hash, never another person's email)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from domain.identity.model import Role, Scope
+
+# Bounded, NUL-free text: the domain checks the rules, this keeps garbage out early.
+Email = Annotated[str, StringConstraints(min_length=3, max_length=254, pattern=r"^[^\x00]*$")]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1024, pattern=r"^[^\x00]*$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[^\x00]*$")]
+Token = Annotated[str, StringConstraints(min_length=1, max_length=4096, pattern=r"^[^\x00]*$")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class SignUpIn(_In):
+    email: Email
+    password: Password = Field(description="At least 12 characters")
+    display_name: Name
+
+
+class LogInIn(_In):
+    email: Email
+    password: Password
+
+
+class RefreshIn(_In):
+    refresh_token: Token
+
+
+class PasswordChangeIn(_In):
+    current_password: Password
+    new_password: Password
+
+
+class PasswordResetIn(_In):
+    email: Email
+
+
+class PasswordResetConfirmIn(_In):
+    token: Token
+    new_password: Password
+
+
+class VerifyEmailIn(_In):
+    token: Token
+
+
+class AcceptInviteIn(_In):
+    token: Token
+    display_name: Name | None = Field(default=None, description="For a new account")
+    password: Password | None = Field(default=None, description="For a new account")
+
+
+class SsoIn(_In):
+    id_token: Token = Field(description="The ID token the tenant's OIDC provider issued")
+    nonce: Annotated[str, StringConstraints(min_length=8, max_length=255)] = Field(
+        description="The nonce the app sent in its authorization request"
+    )
+
+
+class AcceptedOut(BaseModel):
+    status: Literal["accepted"] = "accepted"
+    detail: str
+
+
+class SessionOut(_Out):
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int = Field(description="Seconds the access token is valid")
+    refresh_token: str = Field(description="Single use: each refresh returns a new one")
+
+
+class MeOut(BaseModel):
+    id: UUID
+    email: str
+    display_name: str
+    email_verified: bool
+    tenant: str = Field(description="The tenant this request is for")
+    role: Role | None = Field(description="Role in this tenant; null when not a member")
+
+
+class MeUpdateIn(_In):
+    display_name: Name
+
+
+class ApiKeyCreateIn(_In):
+    name: Name
+    scopes: list[Scope] = Field(min_length=1, max_length=len(Scope))
+
+
+class ApiKeyOut(_Out):
+    id: UUID
+    name: str
+    prefix: str = Field(description="Public part of the key: sk_<prefix>_...")
+    scopes: list[Scope]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreatedOut(ApiKeyOut):
+    secret: str = Field(description="The whole key. Shown this once; store it now.")
+
+
+class MemberOut(_Out):
+    account_id: UUID
+    display_name: str
+    role: Role
+    since: datetime
+
+
+class MemberRoleIn(_In):
+    role: Role

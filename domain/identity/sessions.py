@@ -1,0 +1,418 @@
+"""Accounts and sessions: sign-up, login, refresh rotation, logout, passwords, email proof."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from uuid import UUID
+
+from domain.errors import FieldProblem, InvalidInput
+from domain.identity.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    InvalidToken,
+    TooManyAttempts,
+)
+from domain.identity.model import (
+    ACCESS_TOKEN_LIFETIME,
+    ONE_TIME_TOKEN_LIFETIME,
+    REFRESH_TOKEN_LIFETIME,
+    Account,
+    Membership,
+    OneTimeToken,
+    RefreshToken,
+    Role,
+    TokenPurpose,
+    email_problems,
+    hash_secret,
+    normalise_email,
+    password_problems,
+    require_valid_credentials,
+)
+from domain.identity.ports import (
+    AccessTokens,
+    IdentityUnitOfWork,
+    LoginThrottle,
+    Mail,
+    Mailer,
+    PasswordHasher,
+    SecretGenerator,
+)
+from domain.ports import Clock, IdGenerator
+
+MAX_FAILED_LOGINS_PER_HOUR = 100  # per account, OWASP ASVS 2.2.1
+
+
+@dataclass(frozen=True)
+class TenantRef:
+    """The tenant a request is for, as identity needs it; `link_base` is its public URL."""
+
+    id: UUID
+    slug: str
+    link_base: str
+
+
+@dataclass(frozen=True)
+class Session:
+    account_id: UUID
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class SignUp:
+    tenant: TenantRef
+    email: str
+    password: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class LogIn:
+    tenant: TenantRef
+    email: str
+    password: str
+
+
+@dataclass(frozen=True)
+class ChangePassword:
+    account_id: UUID
+    current_password: str
+    new_password: str
+
+
+@dataclass(frozen=True)
+class ResetPassword:
+    token: str
+    new_password: str
+
+
+@dataclass(frozen=True)
+class IdentityPorts:
+    """The ports identity use cases share, built once in the composition root."""
+
+    hasher: PasswordHasher
+    tokens: AccessTokens
+    secrets: SecretGenerator
+    mailer: Mailer
+    clock: Clock
+    ids: IdGenerator
+
+
+async def sign_up(cmd: SignUp, *, uow: IdentityUnitOfWork, ports: IdentityPorts) -> None:
+    """Create an account and its membership, and mail an email-verification link.
+
+    An email that already has an account gets a mail saying so instead; the caller sees
+    the same answer either way, so sign-up tells nobody which emails exist."""
+    email = normalise_email(cmd.email)
+    require_valid_credentials(email, cmd.password)
+    name = cmd.display_name.strip()
+    if not name or len(name) > 80 or "\x00" in name:
+        raise InvalidInput([FieldProblem("display_name", "must be 1-80 characters")])
+    now = ports.clock.now()
+    async with uow:
+        existing = await uow.accounts.get_by_email(email)
+        if existing is None:
+            account = Account(
+                id=ports.ids.new_id(),
+                email=email,
+                display_name=name,
+                password_hash=ports.hasher.hash(cmd.password),
+                created_at=now,
+            )
+            try:
+                await uow.accounts.add(account)
+            except EmailTaken:
+                existing = account  # a racing sign-up won; answer as for an existing account
+        if existing is None:
+            await uow.memberships.add(Membership(cmd.tenant.id, account.id, Role.MEMBER, now))
+            link = await one_time_link(
+                uow, ports, TokenPurpose.VERIFY_EMAIL, cmd.tenant, email, account.id
+            )
+            mail = Mail(email, "Confirm your email address", _verify_text(link))
+        else:
+            mail = Mail(email, "You already have an account", _existing_account_text(cmd.tenant))
+        await uow.commit()
+    await ports.mailer.send(mail)
+
+
+async def log_in(
+    cmd: LogIn, *, uow: IdentityUnitOfWork, ports: IdentityPorts, throttle: LoginThrottle
+) -> Session:
+    """A new session on this tenant. Joins the tenant as a member on first login there."""
+    email = normalise_email(cmd.email)
+    throttle_key = hash_secret(email)
+    failures, resets_in = await throttle.failures(throttle_key)
+    if failures >= MAX_FAILED_LOGINS_PER_HOUR:
+        raise TooManyAttempts(resets_in, "too many failed logins for this account")
+    async with uow:
+        account = await uow.accounts.get_by_email(email)
+        if account is None or account.password_hash is None:
+            ports.hasher.spend_verify_time(cmd.password)  # an unknown email costs the same
+            await throttle.record_failure(throttle_key)
+            raise InvalidCredentials()
+        if not ports.hasher.verify(account.password_hash, cmd.password):
+            await throttle.record_failure(throttle_key)
+            raise InvalidCredentials()
+        if ports.hasher.needs_rehash(account.password_hash):
+            await uow.accounts.update(
+                dataclasses.replace(account, password_hash=ports.hasher.hash(cmd.password))
+            )
+        session = await open_session(uow, ports, account, cmd.tenant)
+        await uow.commit()
+    return session
+
+
+async def open_session(
+    uow: IdentityUnitOfWork, ports: IdentityPorts, account: Account, tenant: TenantRef
+) -> Session:
+    """Join the tenant if needed and start a refresh-token family (caller commits)."""
+    now = ports.clock.now()
+    if await uow.memberships.get(account.id) is None:
+        await uow.memberships.add(Membership(tenant.id, account.id, Role.MEMBER, now))
+    refresh = await _new_refresh_token(uow, ports, account.id, tenant.id, ports.ids.new_id())
+    return Session(
+        account_id=account.id,
+        access_token=ports.tokens.issue(
+            account_id=account.id, tenant_id=tenant.id, tenant_slug=tenant.slug
+        ),
+        refresh_token=refresh,
+        expires_in=int(ACCESS_TOKEN_LIFETIME.total_seconds()),
+    )
+
+
+async def refresh_session(
+    tenant: TenantRef, refresh_token: str, *, uow: IdentityUnitOfWork, ports: IdentityPorts
+) -> Session:
+    """Rotate: the old refresh token is used up and a new one issued in the same family.
+    A refresh token presented a second time means it was stolen: the family is revoked."""
+    now = ports.clock.now()
+    async with uow:
+        stored = await uow.refresh_tokens.get_by_hash(hash_secret(refresh_token))
+        if stored is None or stored.tenant_id != tenant.id or stored.revoked_at is not None:
+            raise InvalidToken()
+        if now >= stored.expires_at:
+            raise InvalidToken("the refresh token has expired")
+        if stored.used_at is not None or not await uow.refresh_tokens.mark_used(stored.id, now):
+            await uow.refresh_tokens.revoke_family(stored.family_id, now)
+            await uow.commit()
+            raise InvalidToken("the refresh token was already used; the session is revoked")
+        account = await uow.accounts.get(stored.account_id)
+        if account is None:
+            raise InvalidToken()
+        new_refresh = await _new_refresh_token(uow, ports, account.id, tenant.id, stored.family_id)
+        await uow.commit()
+    return Session(
+        account_id=account.id,
+        access_token=ports.tokens.issue(
+            account_id=account.id, tenant_id=tenant.id, tenant_slug=tenant.slug
+        ),
+        refresh_token=new_refresh,
+        expires_in=int(ACCESS_TOKEN_LIFETIME.total_seconds()),
+    )
+
+
+async def log_out(refresh_token: str, *, uow: IdentityUnitOfWork, ports: IdentityPorts) -> None:
+    """End the session the refresh token belongs to (its whole family)."""
+    async with uow:
+        stored = await uow.refresh_tokens.get_by_hash(hash_secret(refresh_token))
+        if stored is not None:
+            await uow.refresh_tokens.revoke_family(stored.family_id, ports.clock.now())
+            await uow.commit()
+
+
+async def change_password(
+    cmd: ChangePassword, *, uow: IdentityUnitOfWork, ports: IdentityPorts
+) -> None:
+    """Needs the current password; ends every session of the account."""
+    async with uow:
+        account = await uow.accounts.get(cmd.account_id)
+        if account is None or account.password_hash is None:
+            raise InvalidCredentials()
+        if not ports.hasher.verify(account.password_hash, cmd.current_password):
+            raise InvalidCredentials("the current password is wrong")
+        _require_password(cmd.new_password, account.email, "new_password")
+        await _set_password(uow, ports, account, cmd.new_password)
+        await uow.commit()
+
+
+async def request_password_reset(
+    tenant: TenantRef, email: str, *, uow: IdentityUnitOfWork, ports: IdentityPorts
+) -> None:
+    """Mail a reset link if the account exists; the caller's answer is the same if not."""
+    email = normalise_email(email)
+    if email_problems(email):
+        raise InvalidInput(email_problems(email))
+    async with uow:
+        account = await uow.accounts.get_by_email(email)
+        if account is None:
+            return
+        link = await one_time_link(
+            uow, ports, TokenPurpose.RESET_PASSWORD, tenant, email, account.id
+        )
+        await uow.commit()
+    await ports.mailer.send(Mail(email, "Reset your password", _reset_text(link)))
+
+
+async def reset_password(
+    cmd: ResetPassword, *, uow: IdentityUnitOfWork, ports: IdentityPorts
+) -> None:
+    async with uow:
+        token = await use_one_time_token(uow, ports, cmd.token, TokenPurpose.RESET_PASSWORD)
+        account = await uow.accounts.get(token.account_id) if token.account_id else None
+        if account is None:
+            raise InvalidToken()
+        _require_password(cmd.new_password, account.email, "new_password")
+        # Whoever holds the link reads the mailbox: the address is proven too.
+        await _set_password(uow, ports, account.verified(ports.clock.now()), cmd.new_password)
+        await uow.commit()
+
+
+async def verify_email(token: str, *, uow: IdentityUnitOfWork, ports: IdentityPorts) -> None:
+    async with uow:
+        used = await use_one_time_token(uow, ports, token, TokenPurpose.VERIFY_EMAIL)
+        account = await uow.accounts.get(used.account_id) if used.account_id else None
+        if account is None or account.email != used.email:
+            raise InvalidToken()
+        await uow.accounts.update(account.verified(ports.clock.now()))
+        await uow.commit()
+
+
+async def resend_verification(
+    tenant: TenantRef, account_id: UUID, *, uow: IdentityUnitOfWork, ports: IdentityPorts
+) -> None:
+    async with uow:
+        account = await uow.accounts.get(account_id)
+        if account is None or account.email_verified:
+            return
+        link = await one_time_link(
+            uow, ports, TokenPurpose.VERIFY_EMAIL, tenant, account.email, account.id
+        )
+        await uow.commit()
+    await ports.mailer.send(Mail(account.email, "Confirm your email address", _verify_text(link)))
+
+
+async def use_one_time_token(
+    uow: IdentityUnitOfWork, ports: IdentityPorts, token: str, purpose: TokenPurpose
+) -> OneTimeToken:
+    """The stored token, marked used; InvalidToken if unknown, expired, used or for another
+    purpose. Marking is a conditional write, so two racing uses cannot both succeed."""
+    now = ports.clock.now()
+    stored = await uow.one_time_tokens.get_by_hash(hash_secret(token))
+    if stored is None or stored.purpose is not purpose or not stored.usable(now):
+        raise InvalidToken()
+    if not await uow.one_time_tokens.mark_used(stored.id, now):
+        raise InvalidToken()
+    return stored
+
+
+async def one_time_link(
+    uow: IdentityUnitOfWork,
+    ports: IdentityPorts,
+    purpose: TokenPurpose,
+    tenant: TenantRef,
+    email: str,
+    account_id: UUID | None,
+) -> str:
+    secret = ports.secrets.new_secret()
+    await uow.one_time_tokens.add(
+        OneTimeToken(
+            id=ports.ids.new_id(),
+            purpose=purpose,
+            token_hash=hash_secret(secret),
+            tenant_id=tenant.id,
+            email=email,
+            account_id=account_id,
+            expires_at=ports.clock.now() + ONE_TIME_TOKEN_LIFETIME[purpose],
+        )
+    )
+    path = {
+        TokenPurpose.VERIFY_EMAIL: "verify-email",
+        TokenPurpose.RESET_PASSWORD: "reset-password",
+        TokenPurpose.ADMIN_INVITE: "accept-invite",
+    }[purpose]
+    return f"{tenant.link_base}/{path}?token={secret}"
+
+
+async def _new_refresh_token(
+    uow: IdentityUnitOfWork,
+    ports: IdentityPorts,
+    account_id: UUID,
+    tenant_id: UUID,
+    family_id: UUID,
+) -> str:
+    secret = "rt_" + ports.secrets.new_secret()
+    await uow.refresh_tokens.add(
+        RefreshToken(
+            id=ports.ids.new_id(),
+            family_id=family_id,
+            account_id=account_id,
+            tenant_id=tenant_id,
+            token_hash=hash_secret(secret),
+            expires_at=ports.clock.now() + REFRESH_TOKEN_LIFETIME,
+        )
+    )
+    return secret
+
+
+async def _set_password(
+    uow: IdentityUnitOfWork, ports: IdentityPorts, account: Account, password: str
+) -> None:
+    await uow.accounts.update(
+        dataclasses.replace(account, password_hash=ports.hasher.hash(password))
+    )
+    await uow.refresh_tokens.revoke_all_of(account.id, ports.clock.now())
+
+
+def _require_password(password: str, email: str, field_name: str) -> None:
+    problems = password_problems(password, email, field_name)
+    if problems:
+        raise InvalidInput(problems)
+
+
+def _verify_text(link: str) -> str:
+    return (
+        "Please confirm your email address by opening this link:\n\n"
+        f"{link}\n\nThe link works once and expires in two days. "
+        "If you did not sign up, ignore this mail.\n"
+    )
+
+
+def _existing_account_text(tenant: TenantRef) -> str:
+    return (
+        "Someone (probably you) tried to sign up with this email address, which already has an "
+        f"account. Log in instead, or reset your password at {tenant.link_base}.\n"
+        "If this was not you, ignore this mail.\n"
+    )
+
+
+def _reset_text(link: str) -> str:
+    return (
+        f"To set a new password, open this link:\n\n{link}\n\n"
+        "The link works once and expires in one hour. If you did not ask for it, ignore it.\n"
+    )
+
+
+async def rename_account(
+    account_id: UUID, display_name: str, *, uow: IdentityUnitOfWork
+) -> Account:
+    name = display_name.strip()
+    if not name or len(name) > 80 or "\x00" in name:
+        raise InvalidInput([FieldProblem("display_name", "must be 1-80 characters")])
+    async with uow:
+        account = await uow.accounts.get(account_id)
+        if account is None:
+            raise InvalidToken()
+        renamed = dataclasses.replace(account, display_name=name)
+        await uow.accounts.update(renamed)
+        await uow.commit()
+    return renamed
+
+
+async def view_account(account_id: UUID, *, uow: IdentityUnitOfWork) -> Account:
+    async with uow:
+        account = await uow.accounts.get(account_id)
+    if account is None:
+        raise InvalidToken()
+    return account
