@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -170,13 +171,26 @@ def install_problem_handlers(app: FastAPI) -> None:
             code = "malformed-json"
         if detail == HTTPStatus(exc.status_code).phrase:
             detail = None
+        headers = dict(exc.headers) if exc.headers else {}
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
         return problem_response(
             exc.status_code,
             code,
             detail=detail,
             instance=request.url.path,
-            headers=dict(exc.headers) if exc.headers else None,
+            headers=headers or None,
         )
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the API documents at this path (the router names only one route's)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations if m != "parameters"}
+    return ", ".join(sorted(methods))
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -203,4 +217,7 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
             responses = operation.get("responses", {})
             if "422" in responses:
                 responses["422"] = error_responses(422)[422]
+            if "requestBody" in operation:  # malformed JSON, and bodies over the size limit
+                responses.setdefault("400", error_responses(400)[400])
+                responses.setdefault("413", error_responses(413)[413])
     return openapi

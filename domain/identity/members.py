@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from uuid import UUID
 
-from domain.errors import FieldProblem, InvalidInput, NotFound
+from domain.errors import InvalidInput, NotFound
 from domain.identity.errors import LastAdmin, MemberNotFound
 from domain.identity.model import (
     Account,
@@ -15,6 +15,7 @@ from domain.identity.model import (
     Principal,
     Role,
     TokenPurpose,
+    clean_display_name,
     email_problems,
     normalise_email,
     password_problems,
@@ -113,9 +114,10 @@ async def accept_invite(
         account = await uow.accounts.get_by_email(token.email)
         if account is None:
             problems = password_problems(cmd.password or "", token.email)
-            name = (cmd.display_name or "").strip()
-            if not name or len(name) > 80:
-                problems.append(FieldProblem("display_name", "a new account needs 1-80 characters"))
+            try:
+                name = clean_display_name(cmd.display_name or "")
+            except InvalidInput as exc:
+                problems += exc.problems
             if problems:
                 raise InvalidInput(problems)
             account = Account(

@@ -11,7 +11,14 @@ from uuid import UUID
 
 from domain.errors import FieldProblem, InvalidInput
 
-_EMAIL = re.compile(r"^[^@\s\x00]{1,64}@[^@\s\x00]{1,255}\.[^@\s\x00.]{2,63}$")
+# Written with explicit character classes so the API contract can state the same pattern.
+_NOT_IN_EMAIL = "@\\x00-\\x20\\x7f-\\x9f\\u2028\\u2029"  # no controls, blanks or line breaks
+EMAIL_PATTERN = (
+    f"^[^{_NOT_IN_EMAIL}]{{1,64}}@[^{_NOT_IN_EMAIL}]{{1,255}}\\.[^.{_NOT_IN_EMAIL}]{{2,63}}$"
+)
+DISPLAY_NAME_PATTERN = r"^[^\x00]*[^\x00\t\n\r ][^\x00]*$"
+_EMAIL = re.compile(EMAIL_PATTERN)
+_SPACE = " \t\r\n"
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
@@ -51,7 +58,7 @@ class Scope(StrEnum):
 
 
 def normalise_email(raw: str) -> str:
-    return raw.strip().lower()
+    return raw.strip(_SPACE).lower()
 
 
 def email_problems(email: str, field_name: str = "email") -> list[FieldProblem]:
@@ -73,6 +80,14 @@ def password_problems(
     if password.lower() == email.lower():
         return [FieldProblem(field_name, "must not be the email address")]
     return []
+
+
+def clean_display_name(raw: str) -> str:
+    """The name without surrounding blanks; InvalidInput unless 1-80 characters remain."""
+    name = raw.strip(_SPACE)
+    if not name or len(name) > 80 or "\x00" in name:
+        raise InvalidInput([FieldProblem("display_name", "must be 1-80 characters")])
+    return name
 
 
 def require_valid_credentials(email: str, password: str) -> None:

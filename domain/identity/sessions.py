@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from uuid import UUID
 
-from domain.errors import FieldProblem, InvalidInput
+from domain.errors import InvalidInput
 from domain.identity.errors import (
     EmailTaken,
     InvalidCredentials,
@@ -23,6 +23,7 @@ from domain.identity.model import (
     RefreshToken,
     Role,
     TokenPurpose,
+    clean_display_name,
     email_problems,
     hash_secret,
     normalise_email,
@@ -107,9 +108,7 @@ async def sign_up(cmd: SignUp, *, uow: IdentityUnitOfWork, ports: IdentityPorts)
     the same answer either way, so sign-up tells nobody which emails exist."""
     email = normalise_email(cmd.email)
     require_valid_credentials(email, cmd.password)
-    name = cmd.display_name.strip()
-    if not name or len(name) > 80 or "\x00" in name:
-        raise InvalidInput([FieldProblem("display_name", "must be 1-80 characters")])
+    name = clean_display_name(cmd.display_name)
     now = ports.clock.now()
     async with uow:
         existing = await uow.accounts.get_by_email(email)
@@ -397,9 +396,7 @@ def _reset_text(link: str) -> str:
 async def rename_account(
     account_id: UUID, display_name: str, *, uow: IdentityUnitOfWork
 ) -> Account:
-    name = display_name.strip()
-    if not name or len(name) > 80 or "\x00" in name:
-        raise InvalidInput([FieldProblem("display_name", "must be 1-80 characters")])
+    name = clean_display_name(display_name)
     async with uow:
         account = await uow.accounts.get(account_id)
         if account is None:

@@ -11,12 +11,23 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from domain.identity.model import Role, Scope
+from domain.identity.model import (
+    DISPLAY_NAME_PATTERN,
+    EMAIL_PATTERN,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    Role,
+    Scope,
+)
 
-# Bounded, NUL-free text: the domain checks the rules, this keeps garbage out early.
-Email = Annotated[str, StringConstraints(min_length=3, max_length=254, pattern=r"^[^\x00]*$")]
+# The domain checks every rule; these shapes say the same in the contract, so a client (and
+# schemathesis) can tell a valid request before sending it.
+Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024, pattern=r"^[^\x00]*$")]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[^\x00]*$")]
+NewPassword = Annotated[
+    str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, pattern=r"^[^\x00]*$")
+]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=DISPLAY_NAME_PATTERN)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=4096, pattern=r"^[^\x00]*$")]
 
 
@@ -30,7 +41,7 @@ class _Out(BaseModel):
 
 class SignUpIn(_In):
     email: Email
-    password: Password = Field(description="At least 12 characters")
+    password: NewPassword = Field(description="12 to 128 characters, not the email address")
     display_name: Name
 
 
@@ -45,7 +56,7 @@ class RefreshIn(_In):
 
 class PasswordChangeIn(_In):
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class PasswordResetIn(_In):
@@ -54,7 +65,7 @@ class PasswordResetIn(_In):
 
 class PasswordResetConfirmIn(_In):
     token: Token
-    new_password: Password
+    new_password: NewPassword
 
 
 class VerifyEmailIn(_In):
@@ -64,7 +75,7 @@ class VerifyEmailIn(_In):
 class AcceptInviteIn(_In):
     token: Token
     display_name: Name | None = Field(default=None, description="For a new account")
-    password: Password | None = Field(default=None, description="For a new account")
+    password: NewPassword | None = Field(default=None, description="For a new account")
 
 
 class SsoIn(_In):
