@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Self
 
+from domain.identity.errors import EmailTaken, InvalidToken
+from domain.identity.model import Member
+from domain.identity.ports import AccessClaims
 from domain.tenancy.model import Tenant
 
 
@@ -84,3 +89,221 @@ class DictTenantLookup:
 def stored(config, *, number: int = 1) -> Tenant:  # type: ignore[no-untyped-def]
     at = datetime(2026, 1, 1, tzinfo=UTC)
     return Tenant(uuid.UUID(int=1000 + number), config, created_at=at, updated_at=at)
+
+
+# Identity fakes -------------------------------------------------------------------------
+
+
+class FakeHasher:
+    def __init__(self) -> None:
+        self.spent = 0
+
+    def hash(self, password: str) -> str:
+        return "hashed:" + password
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.spent += 1
+        return password_hash == "hashed:" + password
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return False
+
+    def spend_verify_time(self, password: str) -> None:
+        self.spent += 1
+
+
+class FakeTokens:
+    """Access tokens as readable strings: account|tenant."""
+
+    def issue(self, *, account_id, tenant_id, tenant_slug):  # type: ignore[no-untyped-def]
+        return f"at|{account_id}|{tenant_id}"
+
+    def verify(self, token: str):  # type: ignore[no-untyped-def]
+        parts = token.split("|")
+        if len(parts) != 3 or parts[0] != "at":
+            raise InvalidToken()
+        return AccessClaims(
+            uuid.UUID(parts[1]), uuid.UUID(parts[2]), datetime.max.replace(tzinfo=UTC)
+        )
+
+
+class CountingSecrets:
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def new_secret(self, nbytes: int = 32) -> str:
+        return f"secret{next(self._counter)}"
+
+
+class RecordingMailer:
+    def __init__(self) -> None:
+        self.sent: list = []
+
+    async def send(self, mail) -> None:  # type: ignore[no-untyped-def]
+        self.sent.append(mail)
+
+    def last_link(self) -> str:
+        return re.search(r"https?://\S+", self.sent[-1].text).group(0)  # type: ignore[union-attr]
+
+    def last_token(self) -> str:
+        return self.last_link().split("token=")[1]
+
+
+class FakeThrottle:
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    async def failures(self, account_key: str) -> tuple[int, int]:
+        return self.counts.get(account_key, 0), 3600
+
+    async def record_failure(self, account_key: str) -> None:
+        self.counts[account_key] = self.counts.get(account_key, 0) + 1
+
+
+class FakeIdentityStore:
+    """Every identity table, as plain dicts keyed like the database."""
+
+    def __init__(self) -> None:
+        self.accounts: dict = {}
+        self.memberships: dict = {}
+        self.api_keys: dict = {}
+        self.one_time_tokens: dict = {}
+        self.refresh_tokens: dict = {}
+        self.external_identities: dict = {}
+
+    def copy(self) -> FakeIdentityStore:
+        clone = FakeIdentityStore()
+        for name in vars(self):
+            setattr(clone, name, dict(getattr(self, name)))
+        return clone
+
+
+class FakeIdentityUnitOfWork:
+    def __init__(self, store: FakeIdentityStore, tenant_id: uuid.UUID) -> None:
+        self.store = store
+        self.tenant_id = tenant_id
+        self.commits = 0
+
+    async def __aenter__(self) -> Self:
+        self.working = self.store.copy()
+        w, tid = self.working, self.tenant_id
+        self.accounts = _Repo(w.accounts, key=lambda a: a.id, email_index=True)
+        self.memberships = _Memberships(w.memberships, tid, w.accounts)
+        self.api_keys = _ApiKeys(w.api_keys, tid)
+        self.one_time_tokens = _Tokens(w.one_time_tokens)
+        self.refresh_tokens = _RefreshTokens(w.refresh_tokens)
+        self.external_identities = _Repo(w.external_identities, key=lambda e: (e.issuer, e.subject))
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.working = None  # type: ignore[assignment]
+
+    async def commit(self) -> None:
+        for name in vars(self.working):
+            setattr(self.store, name, getattr(self.working, name))
+        self.commits += 1
+
+    async def rollback(self) -> None:
+        self.working = self.store.copy()
+
+
+class _Repo:
+    def __init__(self, rows: dict, *, key, email_index: bool = False) -> None:  # type: ignore[no-untyped-def]
+        self.rows, self.key, self.email_index = rows, key, email_index
+
+    async def get(self, *key):  # type: ignore[no-untyped-def]
+        return self.rows.get(key[0] if len(key) == 1 else key)
+
+    async def get_by_email(self, email: str):  # type: ignore[no-untyped-def]
+        return next((a for a in self.rows.values() if a.email == email), None)
+
+    async def add(self, item) -> None:  # type: ignore[no-untyped-def]
+        if self.email_index and any(a.email == item.email for a in self.rows.values()):
+            raise EmailTaken()
+        self.rows[self.key(item)] = item
+
+    async def update(self, item) -> None:  # type: ignore[no-untyped-def]
+        self.rows[self.key(item)] = item
+
+
+class _Memberships:
+    def __init__(self, rows: dict, tenant_id, accounts: dict) -> None:  # type: ignore[no-untyped-def]
+        self.rows, self.tenant_id, self.accounts = rows, tenant_id, accounts
+
+    async def get(self, account_id):  # type: ignore[no-untyped-def]
+        return self.rows.get((self.tenant_id, account_id))
+
+    async def list_members(self):  # type: ignore[no-untyped-def]
+        return [
+            Member(m.account_id, self.accounts[m.account_id].display_name, m.role, m.created_at)
+            for (t, _), m in self.rows.items()
+            if t == self.tenant_id
+        ]
+
+    async def count_admins(self) -> int:
+        return sum(
+            1 for (t, _), m in self.rows.items() if t == self.tenant_id and m.role == "admin"
+        )
+
+    async def add(self, membership) -> None:  # type: ignore[no-untyped-def]
+        assert membership.tenant_id == self.tenant_id
+        self.rows[(membership.tenant_id, membership.account_id)] = membership
+
+    async def update(self, membership) -> None:  # type: ignore[no-untyped-def]
+        self.rows[(membership.tenant_id, membership.account_id)] = membership
+
+    async def remove(self, account_id) -> None:  # type: ignore[no-untyped-def]
+        self.rows.pop((self.tenant_id, account_id), None)
+
+
+class _ApiKeys:
+    def __init__(self, rows: dict, tenant_id) -> None:  # type: ignore[no-untyped-def]
+        self.rows, self.tenant_id = rows, tenant_id
+
+    def _mine(self):  # type: ignore[no-untyped-def]
+        return [k for k in self.rows.values() if k.tenant_id == self.tenant_id]
+
+    async def get(self, key_id):  # type: ignore[no-untyped-def]
+        return next((k for k in self._mine() if k.id == key_id), None)
+
+    async def get_by_prefix(self, prefix):  # type: ignore[no-untyped-def]
+        return next((k for k in self._mine() if k.prefix == prefix), None)
+
+    async def list(self):  # type: ignore[no-untyped-def]
+        return self._mine()
+
+    async def add(self, key) -> None:  # type: ignore[no-untyped-def]
+        self.rows[key.id] = key
+
+    async def update(self, key) -> None:  # type: ignore[no-untyped-def]
+        self.rows[key.id] = key
+
+
+class _Tokens:
+    def __init__(self, rows: dict) -> None:
+        self.rows = rows
+
+    async def get_by_hash(self, token_hash):  # type: ignore[no-untyped-def]
+        return next((t for t in self.rows.values() if t.token_hash == token_hash), None)
+
+    async def add(self, token) -> None:  # type: ignore[no-untyped-def]
+        self.rows[token.id] = token
+
+    async def mark_used(self, token_id, at) -> bool:  # type: ignore[no-untyped-def]
+        token = self.rows[token_id]
+        if token.used_at is not None:
+            return False
+        self.rows[token_id] = replace(token, used_at=at)
+        return True
+
+
+class _RefreshTokens(_Tokens):
+    async def revoke_family(self, family_id, at) -> None:  # type: ignore[no-untyped-def]
+        for key, token in list(self.rows.items()):
+            if token.family_id == family_id and token.revoked_at is None:
+                self.rows[key] = replace(token, revoked_at=at)
+
+    async def revoke_all_of(self, account_id, at) -> None:  # type: ignore[no-untyped-def]
+        for key, token in list(self.rows.items()):
+            if token.account_id == account_id and token.revoked_at is None:
+                self.rows[key] = replace(token, revoked_at=at)

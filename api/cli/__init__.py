@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from api.cli import db, tenants
+from api.cli import accounts, db, tenants
 from api.cli.runtime import (
     apply_tenant_paths,
     fail,
@@ -21,6 +21,8 @@ from api.services import Services
 cli = typer.Typer(help="Stadtkern: headless API for white-label city apps.", no_args_is_help=True)
 cli.add_typer(tenants.app, name="tenants")
 cli.add_typer(db.app, name="db")
+cli.add_typer(accounts.operators, name="operators")
+cli.add_typer(accounts.keys, name="keys")
 openapi_app = typer.Typer(help="Committed API contracts.", no_args_is_help=True)
 cli.add_typer(openapi_app, name="openapi")
 demo_app = typer.Typer(help="Demo content for the demo tenants.", no_args_is_help=True)

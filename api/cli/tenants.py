@@ -19,6 +19,7 @@ from api.cli.runtime import (
 )
 from api.services import Services
 from domain.errors import InvalidInput
+from domain.identity import members
 from domain.tenancy.colors import Color
 from domain.tenancy.model import (
     BrandColors,
@@ -193,3 +194,29 @@ def new(
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render_tenant_toml(config), encoding="utf-8")
     typer.echo(f"wrote {target}; review it, then run `stadtkern tenants apply {target}`")
+
+
+@app.command("invite-admin")
+def invite_admin(
+    slug: Annotated[str, typer.Argument(help="The tenant's slug")],
+    email: Annotated[str, typer.Argument(help="Who becomes admin")],
+) -> None:
+    """Mail a single-use link that makes EMAIL an admin of the tenant (the first admin)."""
+    settings = settings_or_exit()
+
+    async def work(services: Services) -> bool:
+        async with services.unit_of_work() as uow:
+            tenant = await uow.tenants.get_by_slug(slug)
+        if tenant is None:
+            return False
+        await members.invite_admin(
+            services.tenant_ref(tenant),
+            email,
+            uow=services.unit_of_work(tenant.id),
+            ports=services.identity,
+        )
+        return True
+
+    if not run_with_services(settings, work):
+        fail(f"no tenant {slug!r}")
+    typer.echo(f"invitation mailed; it works once and expires in 7 days ({slug})")

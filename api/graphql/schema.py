@@ -23,14 +23,15 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from api.graphql.context import build_context
+from api.graphql.identity import IdentityMutation, IdentityQuery
 from api.graphql.tenancy import SCALARS as TENANCY_SCALARS
 from api.graphql.tenancy import TenancyQuery
 from domain.errors import DomainError
 
 log = logging.getLogger("stadtkern.graphql")
 
-QUERY_PARTS: tuple[type, ...] = (TenancyQuery,)
-MUTATION_PARTS: tuple[type, ...] = ()
+QUERY_PARTS: tuple[type, ...] = (TenancyQuery, IdentityQuery)
+MUTATION_PARTS: tuple[type, ...] = (IdentityMutation,)
 SCALARS = {**TENANCY_SCALARS}
 
 MAX_DEPTH = 10

@@ -25,6 +25,19 @@ async def list_keys(
     return [ApiKeyOut.model_validate(k) for k in keys]
 
 
+@router.get(
+    "/self",
+    response_model=ApiKeyOut,
+    responses=ADMIN_ERRORS,
+    summary="The partner key this request authenticated with, and its scopes",
+)
+async def calling_key(
+    principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
+) -> ApiKeyOut:
+    key = await api_keys.view_calling_key(principal, uow=services.unit_of_work(tenant.id))
+    return ApiKeyOut.model_validate(key)
+
+
 @router.post(
     "",
     status_code=201,

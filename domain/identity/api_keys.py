@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from domain.errors import FieldProblem, InvalidInput
-from domain.identity.errors import ApiKeyNotFound
-from domain.identity.model import ApiKey, Principal, Role, Scope, hash_secret
+from domain.identity.errors import ApiKeyNotFound, ApiKeyRequired
+from domain.identity.model import ApiKey, PartnerKey, Principal, Role, Scope, hash_secret
 from domain.identity.policies import require_member
 from domain.identity.ports import IdentityUnitOfWork, SecretGenerator
 from domain.ports import Clock, IdGenerator
@@ -80,3 +80,14 @@ async def revoke_api_key(
         if key.active:
             await uow.api_keys.update(dataclasses.replace(key, revoked_at=clock.now()))
             await uow.commit()
+
+
+async def view_calling_key(principal: Principal, *, uow: IdentityUnitOfWork) -> ApiKey:
+    """The key the request authenticated with: partners check their key and its scopes."""
+    if not isinstance(principal, PartnerKey):
+        raise ApiKeyRequired()
+    async with uow:
+        key = await uow.api_keys.get(principal.key_id)
+    if key is None:
+        raise ApiKeyNotFound()
+    return key

@@ -50,6 +50,11 @@ class AccountRequired(NotAllowed):
     title = "This operation is for signed-in people, not API keys"
 
 
+class ApiKeyRequired(NotAllowed):
+    code = "api-key-required"
+    title = "This operation is for partner API keys"
+
+
 class ApiKeyNotFound(NotFound):
     code = "api-key-not-found"
     title = "No such API key in this tenant"

@@ -1,0 +1,172 @@
+"""GraphQL for identity: `me`, `apiKeys`, `members`, and key and role mutations, through the
+same use cases and policies as REST."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from uuid import UUID
+
+import strawberry
+
+from api.graphql.context import GraphQLContext
+from api.graphql.errors import UserError, or_graphql_error, user_errors
+from domain.errors import DomainError
+from domain.identity import api_keys, members
+from domain.identity.model import Person, Role, Scope
+from domain.identity.sessions import view_account
+
+Info = strawberry.Info[GraphQLContext, None]
+RoleEnum = strawberry.enum(Role, name="Role")
+ScopeEnum = strawberry.enum(
+    Enum("Scope", {s.name: s.value for s in Scope}),
+    name="Scope",
+    description="What a partner API key may do",
+)
+
+
+@strawberry.type
+class Me:
+    id: UUID
+    email: str
+    display_name: str
+    email_verified: bool
+    role: RoleEnum | None  # type: ignore[valid-type]
+
+
+@strawberry.type
+class ApiKey:
+    id: UUID
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@strawberry.type
+class Member:
+    account_id: UUID
+    display_name: str
+    role: RoleEnum  # type: ignore[valid-type]
+    since: datetime
+
+
+def _key(key) -> ApiKey:  # type: ignore[no-untyped-def]
+    return ApiKey(
+        id=key.id,
+        name=key.name,
+        prefix=key.prefix,
+        scopes=sorted(s.value for s in key.scopes),
+        created_at=key.created_at,
+        last_used_at=key.last_used_at,
+        revoked_at=key.revoked_at,
+    )
+
+
+@strawberry.type
+class IdentityQuery:
+    @strawberry.field(description="The signed-in account; null for anonymous callers and keys")
+    async def me(self, info: Info) -> Me | None:
+        principal = info.context.principal
+        if not isinstance(principal, Person):
+            return None
+        account = await view_account(principal.account_id, uow=info.context.unit_of_work())
+        return Me(
+            id=account.id,
+            email=account.email,
+            display_name=account.display_name,
+            email_verified=account.email_verified,
+            role=principal.role,
+        )
+
+    @strawberry.field(description="The tenant's partner API keys (admins)")
+    async def api_keys(self, info: Info) -> list[ApiKey]:
+        keys = await or_graphql_error(
+            api_keys.list_api_keys(info.context.principal, uow=info.context.unit_of_work())
+        )
+        return [_key(k) for k in keys]
+
+    @strawberry.field(description="The tenant's members (admins)")
+    async def members(self, info: Info) -> list[Member]:
+        found = await or_graphql_error(
+            members.list_members(info.context.principal, uow=info.context.unit_of_work())
+        )
+        return [
+            Member(account_id=m.account_id, display_name=m.display_name, role=m.role, since=m.since)
+            for m in found
+        ]
+
+
+@strawberry.type
+class CreateApiKeyPayload:
+    api_key: ApiKey | None = None
+    secret: str | None = strawberry.field(
+        default=None, description="The whole key, shown this once"
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RevokeApiKeyPayload:
+    ok: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SetMemberRolePayload:
+    ok: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation(description="Create a partner API key (admins)")
+    async def create_api_key(
+        self,
+        info: Info,
+        name: str,
+        scopes: list[ScopeEnum],  # type: ignore[valid-type]
+    ) -> CreateApiKeyPayload:
+        services = info.context.services
+        try:
+            created = await api_keys.create_api_key(
+                api_keys.CreateApiKey(name, frozenset(Scope(s.value) for s in scopes)),
+                info.context.principal,
+                uow=info.context.unit_of_work(),
+                secrets=services.identity.secrets,
+                clock=services.clock,
+                ids=services.ids,
+            )
+        except DomainError as error:
+            return CreateApiKeyPayload(errors=user_errors(error))
+        return CreateApiKeyPayload(api_key=_key(created.key), secret=created.secret)
+
+    @strawberry.mutation(description="Revoke a partner API key (admins)")
+    async def revoke_api_key(self, info: Info, id: UUID) -> RevokeApiKeyPayload:
+        try:
+            await api_keys.revoke_api_key(
+                id,
+                info.context.principal,
+                uow=info.context.unit_of_work(),
+                clock=info.context.services.clock,
+            )
+        except DomainError as error:
+            return RevokeApiKeyPayload(errors=user_errors(error))
+        return RevokeApiKeyPayload(ok=True)
+
+    @strawberry.mutation(description="Set a member's role (admins)")
+    async def set_member_role(
+        self,
+        info: Info,
+        account_id: UUID,
+        role: RoleEnum,  # type: ignore[valid-type]
+    ) -> SetMemberRolePayload:
+        try:
+            await members.set_member_role(
+                account_id, Role(role), info.context.principal, uow=info.context.unit_of_work()
+            )
+        except DomainError as error:
+            return SetMemberRolePayload(errors=user_errors(error))
+        return SetMemberRolePayload(ok=True)

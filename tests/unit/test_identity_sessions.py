@@ -1,0 +1,223 @@
+"""Accounts and sessions with in-memory fakes (no I/O)."""
+
+import uuid
+
+import pytest
+
+from domain.errors import InvalidInput
+from domain.identity import sessions
+from domain.identity.errors import InvalidCredentials, InvalidToken, TooManyAttempts
+from domain.identity.model import Role
+from domain.identity.sessions import IdentityPorts, LogIn, SignUp, TenantRef
+from tests.fakes import (
+    CountingSecrets,
+    FakeHasher,
+    FakeIdentityStore,
+    FakeIdentityUnitOfWork,
+    FakeThrottle,
+    FakeTokens,
+    FixedClock,
+    RecordingMailer,
+    SequentialIds,
+)
+
+LEIPZIG = TenantRef(uuid.UUID(int=501), "leipzig", "https://leipzig.example")
+DRESDEN = TenantRef(uuid.UUID(int=502), "dresden", "https://dresden.example")
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def world():  # type: ignore[no-untyped-def]
+    class World:
+        store = FakeIdentityStore()
+        clock = FixedClock()
+        mailer = RecordingMailer()
+        hasher = FakeHasher()
+        throttle = FakeThrottle()
+        ports = IdentityPorts(
+            hasher, FakeTokens(), CountingSecrets(), mailer, clock, SequentialIds()
+        )
+
+        def uow(self, tenant=LEIPZIG):  # type: ignore[no-untyped-def]
+            return FakeIdentityUnitOfWork(self.store, tenant.id)
+
+        async def sign_up(self, email="ada@example.org", tenant=LEIPZIG):  # type: ignore[no-untyped-def]
+            await sessions.sign_up(
+                SignUp(tenant, email, PASSWORD, "Ada"), uow=self.uow(tenant), ports=self.ports
+            )
+
+        async def log_in(self, email="ada@example.org", password=PASSWORD, tenant=LEIPZIG):  # type: ignore[no-untyped-def]
+            return await sessions.log_in(
+                LogIn(tenant, email, password),
+                uow=self.uow(tenant),
+                ports=self.ports,
+                throttle=self.throttle,
+            )
+
+    return World()
+
+
+async def test_sign_up_creates_a_member_and_mails_a_verification_link(world):
+    await world.sign_up("  Ada@Example.org ")
+    account = next(iter(world.store.accounts.values()))
+    assert account.email == "ada@example.org" and account.password_hash != PASSWORD
+    assert [m.role for m in world.store.memberships.values()] == [Role.MEMBER]
+    assert world.mailer.sent[-1].to == "ada@example.org"
+    assert world.mailer.last_link().startswith("https://leipzig.example/verify-email?token=")
+
+
+async def test_signing_up_twice_mails_the_owner_and_creates_nothing(world):
+    await world.sign_up()
+    await world.sign_up()
+    assert len(world.store.accounts) == 1
+    assert world.mailer.sent[-1].subject == "You already have an account"
+
+
+async def test_weak_passwords_and_bad_emails_are_refused(world):
+    with pytest.raises(InvalidInput) as caught:
+        await sessions.sign_up(
+            SignUp(LEIPZIG, "not-an-email", "short", "Ada"), uow=world.uow(), ports=world.ports
+        )
+    assert {p.field for p in caught.value.problems} == {"email", "password"}
+    assert world.store.accounts == {}
+
+
+async def test_unknown_email_and_wrong_password_fail_alike_and_cost_the_same(world):
+    await world.sign_up()
+    with pytest.raises(InvalidCredentials) as wrong:
+        await world.log_in(password="wrong password here")
+    with pytest.raises(InvalidCredentials) as unknown:
+        await world.log_in(email="nobody@example.org")
+    assert type(wrong.value) is type(unknown.value) and str(wrong.value) == str(unknown.value)
+    assert world.hasher.spent == 2  # the unknown email still paid for a hash check
+
+
+async def test_the_101st_login_after_100_failures_is_refused_even_with_the_right_password(world):
+    await world.sign_up()
+    for _ in range(100):
+        with pytest.raises(InvalidCredentials):
+            await world.log_in(password="wrong password here")
+    with pytest.raises(TooManyAttempts) as caught:
+        await world.log_in()
+    assert caught.value.retry_after > 0
+
+
+async def test_logging_in_on_another_tenant_joins_it_as_member(world):
+    await world.sign_up()
+    await world.log_in(tenant=DRESDEN)
+    assert {t for (t, _) in world.store.memberships} == {LEIPZIG.id, DRESDEN.id}
+
+
+async def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(world):
+    await world.sign_up()
+    first = await world.log_in()
+    second = await sessions.refresh_session(
+        LEIPZIG, first.refresh_token, uow=world.uow(), ports=world.ports
+    )
+    assert second.refresh_token != first.refresh_token
+    with pytest.raises(InvalidToken):
+        await sessions.refresh_session(
+            LEIPZIG, first.refresh_token, uow=world.uow(), ports=world.ports
+        )
+    # The thief's replay ended the session for the rightful holder too.
+    with pytest.raises(InvalidToken):
+        await sessions.refresh_session(
+            LEIPZIG, second.refresh_token, uow=world.uow(), ports=world.ports
+        )
+
+
+async def test_a_refresh_token_works_only_on_its_own_tenant(world):
+    await world.sign_up()
+    session = await world.log_in()
+    with pytest.raises(InvalidToken):
+        await sessions.refresh_session(
+            DRESDEN, session.refresh_token, uow=world.uow(DRESDEN), ports=world.ports
+        )
+
+
+async def test_expired_refresh_tokens_are_refused(world):
+    await world.sign_up()
+    session = await world.log_in()
+    world.clock.advance(days=31)
+    with pytest.raises(InvalidToken):
+        await sessions.refresh_session(
+            LEIPZIG, session.refresh_token, uow=world.uow(), ports=world.ports
+        )
+
+
+async def test_logout_ends_the_session(world):
+    await world.sign_up()
+    session = await world.log_in()
+    await sessions.log_out(session.refresh_token, uow=world.uow(), ports=world.ports)
+    with pytest.raises(InvalidToken):
+        await sessions.refresh_session(
+            LEIPZIG, session.refresh_token, uow=world.uow(), ports=world.ports
+        )
+
+
+async def test_password_change_needs_the_current_one_and_ends_other_sessions(world):
+    await world.sign_up()
+    session = await world.log_in()
+    change = sessions.ChangePassword(session.account_id, "wrong current one", "new passphrase 1")
+    with pytest.raises(InvalidCredentials):
+        await sessions.change_password(change, uow=world.uow(), ports=world.ports)
+    change = sessions.ChangePassword(session.account_id, PASSWORD, "new passphrase 1")
+    await sessions.change_password(change, uow=world.uow(), ports=world.ports)
+    with pytest.raises(InvalidToken):
+        await sessions.refresh_session(
+            LEIPZIG, session.refresh_token, uow=world.uow(), ports=world.ports
+        )
+    assert (await world.log_in(password="new passphrase 1")).access_token
+
+
+async def test_verification_token_is_single_use(world):
+    await world.sign_up()
+    token = world.mailer.last_token()
+    await sessions.verify_email(token, uow=world.uow(), ports=world.ports)
+    assert next(iter(world.store.accounts.values())).email_verified
+    with pytest.raises(InvalidToken):
+        await sessions.verify_email(token, uow=world.uow(), ports=world.ports)
+
+
+async def test_reset_links_expire_and_work_once(world):
+    await world.sign_up()
+    await sessions.request_password_reset(
+        LEIPZIG, "ada@example.org", uow=world.uow(), ports=world.ports
+    )
+    token = world.mailer.last_token()
+    world.clock.advance(hours=2)
+    with pytest.raises(InvalidToken):
+        await sessions.reset_password(
+            sessions.ResetPassword(token, "brand new passphrase"),
+            uow=world.uow(),
+            ports=world.ports,
+        )
+    await sessions.request_password_reset(
+        LEIPZIG, "ada@example.org", uow=world.uow(), ports=world.ports
+    )
+    token = world.mailer.last_token()
+    await sessions.reset_password(
+        sessions.ResetPassword(token, "brand new passphrase"), uow=world.uow(), ports=world.ports
+    )
+    with pytest.raises(InvalidToken):
+        await sessions.reset_password(
+            sessions.ResetPassword(token, "another passphrase"), uow=world.uow(), ports=world.ports
+        )
+    assert (await world.log_in(password="brand new passphrase")).access_token
+
+
+async def test_a_reset_for_an_unknown_email_mails_nothing_and_says_nothing(world):
+    await sessions.request_password_reset(
+        LEIPZIG, "ghost@example.org", uow=world.uow(), ports=world.ports
+    )
+    assert world.mailer.sent == []
+
+
+async def test_a_verification_token_is_no_reset_token(world):
+    await world.sign_up()
+    with pytest.raises(InvalidToken):
+        await sessions.reset_password(
+            sessions.ResetPassword(world.mailer.last_token(), "brand new passphrase"),
+            uow=world.uow(),
+            ports=world.ports,
+        )
