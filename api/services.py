@@ -95,8 +95,9 @@ class Services:
         await self.engine.dispose()
 
 
-def build_services(settings: Settings) -> Services:
-    """Build every adapter; nothing connects until first use."""
+def build_services(settings: Settings, *, redis_client: redis.Redis | None = None) -> Services:
+    """Build every adapter; nothing connects until first use. A Redis client may be given
+    (several in-process apps sharing one in-process Redis, as in tests)."""
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     sessions = create_session_factory(engine)
     clock = SystemClock()
@@ -105,7 +106,7 @@ def build_services(settings: Settings) -> Services:
         if settings.smtp_url
         else OutboxMailer(Path(settings.mail_outbox_dir), settings.mail_from)
     )
-    client = connect_redis(settings.redis_url)
+    client = redis_client or connect_redis(settings.redis_url)
     # No redirects: a provider URL must answer itself, never bounce us elsewhere.
     http = httpx.AsyncClient(timeout=5.0, follow_redirects=False)
     return Services(

@@ -17,7 +17,9 @@ from fastapi import FastAPI
 from joserfc.jwk import KeySet
 from sqlalchemy import delete, update
 from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
 
+import adapters.db.tables  # noqa: F401  (every table on the metadata, for wiping)
 from adapters.db import migrate
 from adapters.db.engine import create_engine
 from adapters.db.tenancy import TenantHostnameRow, TenantRegistryRow, TenantRow
@@ -75,6 +77,17 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
     await drop_scratch_database(url)
 
 
+@pytest.fixture(scope="session", autouse=True)
+async def empty_test_redis() -> None:
+    """The test Redis database starts empty, so counters of earlier runs never count."""
+    if TEST_REDIS_URL:
+        import redis.asyncio as redis
+
+        client = redis.Redis.from_url(TEST_REDIS_URL)
+        await client.flushdb()
+        await client.aclose()
+
+
 @pytest.fixture(scope="session")
 async def migrated_database(database_url: str) -> str:
     engine = create_engine(database_url)
@@ -117,6 +130,9 @@ async def wipe_database(migrated_database: str) -> None:
     engine = create_engine(migrated_database)
     try:
         async with engine.begin() as conn:
+            for table in reversed(SQLModel.metadata.sorted_tables):
+                if table.name not in ("tenants", "tenant_hostnames", "tenant_registry"):
+                    await conn.execute(table.delete())
             await conn.execute(delete(TenantHostnameRow))
             await conn.execute(update(TenantRow).values(parent_id=None))
             await conn.execute(delete(TenantRow))
@@ -163,3 +179,73 @@ async def app(services: Services) -> FastAPI:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async for c in client_for(app):
         yield c
+
+
+PASSWORD = "correct horse battery staple"
+
+
+async def sign_up_and_log_in(
+    client: httpx.AsyncClient, slug: str, email: str, password: str = PASSWORD
+) -> dict:
+    """A fresh account on `slug`; returns the login answer (access and refresh token)."""
+    signed = await client.post(
+        "/v1/auth/signup",
+        json={"email": email, "password": password, "display_name": email.split("@")[0]},
+        headers={"X-Tenant": slug},
+    )
+    assert signed.status_code == 202, signed.text
+    return await log_in(client, slug, email, password)
+
+
+async def log_in(
+    client: httpx.AsyncClient, slug: str, email: str, password: str = PASSWORD
+) -> dict:
+    response = await client.post(
+        "/v1/auth/login", json={"email": email, "password": password}, headers={"X-Tenant": slug}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def as_user(session: dict, slug: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {session['access_token']}", "X-Tenant": slug}
+
+
+async def set_role(services: Services, slug: str, email: str, role: str) -> None:
+    """Give an account a role on a tenant, as an admin would."""
+    from domain.identity.model import Membership, Role
+
+    async with services.unit_of_work() as uow:
+        tenant = await uow.tenants.get_by_slug(slug)
+        account = await uow.accounts.get_by_email(email)
+    assert tenant and account
+    async with services.unit_of_work(tenant.id) as uow:
+        current = await uow.memberships.get(account.id)
+        if current is None:
+            await uow.memberships.add(
+                Membership(tenant.id, account.id, Role(role), tenant.created_at)
+            )
+        else:
+            await uow.memberships.update(
+                Membership(tenant.id, account.id, Role(role), current.created_at)
+            )
+        await uow.commit()
+
+
+def mails_to(address: str) -> list:
+    """Mails the outbox mailer wrote for `address`, oldest first."""
+    import email
+    from email import policy
+
+    found = []
+    for path in sorted(OUTBOX.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if message["To"] == address:
+            found.append(message)
+    return found
+
+
+def token_in(message) -> str:  # type: ignore[no-untyped-def]
+    import re
+
+    return re.search(r"token=(\S+)", message.get_content()).group(1)  # type: ignore[union-attr]

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from domain.errors import FieldProblem, InvalidInput
-from domain.identity.errors import ApiKeyNotFound, ApiKeyRequired
-from domain.identity.model import ApiKey, PartnerKey, Principal, Role, Scope, hash_secret
+from domain.identity.errors import ApiKeyNotFound, ApiKeyRequired, Unauthenticated
+from domain.identity.model import Anonymous, ApiKey, PartnerKey, Principal, Role, Scope, hash_secret
 from domain.identity.policies import require_member
 from domain.identity.ports import IdentityUnitOfWork, SecretGenerator
 from domain.ports import Clock, IdGenerator
@@ -84,6 +84,8 @@ async def revoke_api_key(
 
 async def view_calling_key(principal: Principal, *, uow: IdentityUnitOfWork) -> ApiKey:
     """The key the request authenticated with: partners check their key and its scopes."""
+    if isinstance(principal, Anonymous):
+        raise Unauthenticated()
     if not isinstance(principal, PartnerKey):
         raise ApiKeyRequired()
     async with uow:
