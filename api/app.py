@@ -49,6 +49,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(accounts.router)
     app.include_router(api_keys.router)
+    app.include_router(api_keys.calling_key_router)
     app.include_router(members.router)
     app.include_router(auth.jwks_router)
     app.include_router(build_graphql_router(mask_errors=settings.is_production), prefix="/graphql")

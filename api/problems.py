@@ -184,12 +184,19 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method the API documents at this path (the router names only one route's)."""
-    methods: set[str] = set()
-    for template, operations in request.app.openapi().get("paths", {}).items():
-        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
-        if re.fullmatch(pattern, request.url.path):
-            methods |= {m.upper() for m in operations if m != "parameters"}
+    """Every method the API documents at this path (the router names only one route's).
+    A path written out exactly wins over templates that would also match it."""
+    paths = request.app.openapi().get("paths", {})
+    path = request.url.path
+    if path in paths:
+        matching = [paths[path]]
+    else:
+        matching = [
+            operations
+            for template, operations in paths.items()
+            if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path)
+        ]
+    methods = {m.upper() for operations in matching for m in operations if m != "parameters"}
     return ", ".join(sorted(methods))
 
 

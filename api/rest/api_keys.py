@@ -14,6 +14,7 @@ from api.rest.tenancy import TENANT_ERRORS
 from domain.identity import api_keys
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api-keys"])
+calling_key_router = APIRouter(tags=["auth"])
 ADMIN_ERRORS = error_responses(401, 403) | TENANT_ERRORS
 
 
@@ -23,19 +24,6 @@ async def list_keys(
 ) -> list[ApiKeyOut]:
     keys = await api_keys.list_api_keys(principal, uow=services.unit_of_work(tenant.id))
     return [ApiKeyOut.model_validate(k) for k in keys]
-
-
-@router.get(
-    "/self",
-    response_model=ApiKeyOut,
-    responses=ADMIN_ERRORS,
-    summary="The partner key this request authenticated with, and its scopes",
-)
-async def calling_key(
-    principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
-) -> ApiKeyOut:
-    key = await api_keys.view_calling_key(principal, uow=services.unit_of_work(tenant.id))
-    return ApiKeyOut.model_validate(key)
 
 
 @router.post(
@@ -77,3 +65,16 @@ async def revoke_key(
         key_id, principal, uow=services.unit_of_work(tenant.id), clock=services.clock
     )
     return Response(status_code=204)
+
+
+@calling_key_router.get(
+    "/v1/auth/key",
+    response_model=ApiKeyOut,
+    responses=ADMIN_ERRORS,
+    summary="The partner key this request authenticated with, and its scopes",
+)
+async def calling_key(
+    principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
+) -> ApiKeyOut:
+    key = await api_keys.view_calling_key(principal, uow=services.unit_of_work(tenant.id))
+    return ApiKeyOut.model_validate(key)

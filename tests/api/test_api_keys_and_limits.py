@@ -46,7 +46,7 @@ async def test_the_secret_is_shown_once_and_never_listed(admin, client):
 async def test_a_key_authenticates_on_rest_and_graphql_and_records_last_use(admin, client):
     created = await create_key(client, admin, ("sync:read", "campaigns:read"))
     key = {"Authorization": f"Bearer {created['secret']}", "X-Tenant": "leipzig"}
-    itself = await client.get("/v1/api-keys/self", headers=key)
+    itself = await client.get("/v1/auth/key", headers=key)
     assert itself.status_code == 200
     assert set(itself.json()["scopes"]) == {"sync:read", "campaigns:read"}
     assert itself.json()["last_used_at"] is not None
@@ -61,10 +61,10 @@ async def test_a_key_authenticates_on_rest_and_graphql_and_records_last_use(admi
 async def test_revoked_and_foreign_keys_are_401(admin, client):
     created = await create_key(client, admin)
     on_dresden = {"Authorization": f"Bearer {created['secret']}", "X-Tenant": "dresden"}
-    assert (await client.get("/v1/api-keys/self", headers=on_dresden)).status_code == 401
+    assert (await client.get("/v1/auth/key", headers=on_dresden)).status_code == 401
     assert (await client.delete(f"/v1/api-keys/{created['id']}", headers=admin)).status_code == 204
     key = {"Authorization": f"Bearer {created['secret']}", "X-Tenant": "leipzig"}
-    assert (await client.get("/v1/api-keys/self", headers=key)).status_code == 401
+    assert (await client.get("/v1/auth/key", headers=key)).status_code == 401
 
 
 async def test_graphql_mutations_return_typed_errors(admin, client, services):
@@ -121,7 +121,7 @@ async def test_partner_keys_have_their_own_limit(services, client):
     await set_role(services, "tight", "admin@example.org", "admin")
     created = await create_key(client, as_user(session, "tight"))
     key = {"Authorization": f"Bearer {created['secret']}", "X-Tenant": "tight"}
-    codes = [(await client.get("/v1/api-keys/self", headers=key)).status_code for _ in range(3)]
+    codes = [(await client.get("/v1/auth/key", headers=key)).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
 
 
