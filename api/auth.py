@@ -14,6 +14,7 @@ from api.rate_limits import MINUTE, enforce_rate_limit
 from api.services import Services
 from domain.identity.authentication import authenticate
 from domain.identity.model import PartnerKey, Principal
+from domain.tenancy.model import Tenant
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -56,14 +57,22 @@ async def current_principal(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
+    return await resolve_principal(
+        request, tenant, services, credentials.credentials if credentials else None
+    )
+
+
+async def resolve_principal(
+    request: Request | None, tenant: Tenant, services: Services, bearer: str | None
+) -> Principal:
     principal = await authenticate(
         tenant.id,
-        credentials.credentials if credentials else None,
+        bearer,
         uow=services.unit_of_work(tenant.id),
         tokens=services.tokens,
         clock=services.clock,
     )
-    if isinstance(principal, PartnerKey):
+    if isinstance(principal, PartnerKey) and request is not None:
         await enforce_rate_limit(
             request,
             services,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials
 from strawberry.fastapi import BaseContext
 
 from adapters.db.unit_of_work import SqlUnitOfWork
-from api.auth import CurrentPrincipal
+from api.auth import bearer_scheme, resolve_principal
 from api.deps import CurrentTenant, ServicesDep
 from api.services import Services
 from domain.identity.model import Principal
@@ -19,7 +21,9 @@ from domain.tenancy.model import Tenant
 class GraphQLContext(BaseContext):
     tenant: Tenant
     services: Services
-    principal: Principal
+    request: Request | None = None
+    credentials: str | None = None
+    _principal: Principal | None = None
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -27,10 +31,27 @@ class GraphQLContext(BaseContext):
     def unit_of_work(self) -> SqlUnitOfWork:
         return self.services.unit_of_work(self.tenant.id)
 
+    async def principal(self) -> Principal:
+        """Who asks, resolved on first need: as on REST, public fields answer whatever the
+        credential, and a field that needs a principal reports a bad one as its error."""
+        if self._principal is None:
+            self._principal = await resolve_principal(
+                self.request, self.tenant, self.services, self.credentials
+            )
+        return self._principal
+
 
 async def build_context(
-    request: Request, tenant: CurrentTenant, services: ServicesDep, principal: CurrentPrincipal
+    request: Request,
+    tenant: CurrentTenant,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> GraphQLContext:
-    """Tenant resolution and authentication run as FastAPI dependencies, so GraphQL answers
-    unknown tenants and bad credentials with the same problem documents as REST."""
-    return GraphQLContext(tenant=tenant, services=services, principal=principal)
+    """Tenant resolution runs as a FastAPI dependency, so GraphQL answers unknown, suspended
+    and archived tenants with the same problem documents as REST."""
+    return GraphQLContext(
+        tenant=tenant,
+        services=services,
+        request=request,
+        credentials=credentials.credentials if credentials else None,
+    )

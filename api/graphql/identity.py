@@ -53,6 +53,10 @@ class Member:
     since: datetime
 
 
+async def _with_principal(info: Info, use_case):  # type: ignore[no-untyped-def]
+    return await use_case(await info.context.principal())
+
+
 def _key(key) -> ApiKey:  # type: ignore[no-untyped-def]
     return ApiKey(
         id=key.id,
@@ -69,7 +73,7 @@ def _key(key) -> ApiKey:  # type: ignore[no-untyped-def]
 class IdentityQuery:
     @strawberry.field(description="The signed-in account; null for anonymous callers and keys")
     async def me(self, info: Info) -> Me | None:
-        principal = info.context.principal
+        principal = await or_graphql_error(info.context.principal())
         if not isinstance(principal, Person):
             return None
         account = await view_account(principal.account_id, uow=info.context.unit_of_work())
@@ -84,14 +88,18 @@ class IdentityQuery:
     @strawberry.field(description="The tenant's partner API keys (admins)")
     async def api_keys(self, info: Info) -> list[ApiKey]:
         keys = await or_graphql_error(
-            api_keys.list_api_keys(info.context.principal, uow=info.context.unit_of_work())
+            _with_principal(
+                info, lambda p: api_keys.list_api_keys(p, uow=info.context.unit_of_work())
+            )
         )
         return [_key(k) for k in keys]
 
     @strawberry.field(description="The tenant's members (admins)")
     async def members(self, info: Info) -> list[Member]:
         found = await or_graphql_error(
-            members.list_members(info.context.principal, uow=info.context.unit_of_work())
+            _with_principal(
+                info, lambda p: members.list_members(p, uow=info.context.unit_of_work())
+            )
         )
         return [
             Member(account_id=m.account_id, display_name=m.display_name, role=m.role, since=m.since)
@@ -133,7 +141,7 @@ class IdentityMutation:
         try:
             created = await api_keys.create_api_key(
                 api_keys.CreateApiKey(name, frozenset(Scope(s.value) for s in scopes)),
-                info.context.principal,
+                await info.context.principal(),
                 uow=info.context.unit_of_work(),
                 secrets=services.identity.secrets,
                 clock=services.clock,
@@ -165,7 +173,10 @@ class IdentityMutation:
     ) -> SetMemberRolePayload:
         try:
             await members.set_member_role(
-                account_id, Role(role), info.context.principal, uow=info.context.unit_of_work()
+                account_id,
+                Role(role),
+                await info.context.principal(),
+                uow=info.context.unit_of_work(),
             )
         except DomainError as error:
             return SetMemberRolePayload(errors=user_errors(error))

@@ -65,11 +65,11 @@ async def test_sign_up_mails_a_working_verification_link_over_smtp(smtp_server, 
         assert signed.status_code == 202
         [message] = inbox.messages
         token = token_in_text(message.get_payload(decode=True).decode())
-        verified = await client.post("/v1/auth/verify-email", headers={"X-Tenant": "leipzig"},
-                                     json={"token": token})
+        verified = await client.post(
+            "/v1/auth/verify-email", headers={"X-Tenant": "leipzig"}, json={"token": token}
+        )
         assert verified.status_code == 204
 
 
 def token_in_text(text: str) -> str:
     return re.search(r"token=(\S+)", text).group(1)  # type: ignore[union-attr]
-

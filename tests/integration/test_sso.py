@@ -33,16 +33,24 @@ class Provider:
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.keys = [RSAKey.generate_key(2048, {"kid": "k1"}, private=True)]
         self.jwks_fetches = 0
-        app = Starlette(routes=[
-            Route("/.well-known/openid-configuration", self.discovery),
-            Route("/jwks", self.jwks),
-        ])
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_config=None))
+        app = Starlette(
+            routes=[
+                Route("/.well-known/openid-configuration", self.discovery),
+                Route("/jwks", self.jwks),
+            ]
+        )
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None)
+        )
 
     async def discovery(self, _request):  # type: ignore[no-untyped-def]
-        return JSONResponse({"issuer": self.issuer, "jwks_uri": f"{self.issuer}/jwks",
-                             "id_token_signing_alg_values_supported": ["RS256"]})
+        return JSONResponse(
+            {
+                "issuer": self.issuer,
+                "jwks_uri": f"{self.issuer}/jwks",
+                "id_token_signing_alg_values_supported": ["RS256"],
+            }
+        )
 
     async def jwks(self, _request):  # type: ignore[no-untyped-def]
         self.jwks_fetches += 1
@@ -51,13 +59,31 @@ class Provider:
     def rotate(self) -> None:
         self.keys = [RSAKey.generate_key(2048, {"kid": f"k{len(self.keys) + 1}"}, private=True)]
 
-    def id_token(self, *, nonce="n-0123456789", sub="user-1", email="sso@example.org",
-                 verified=True, aud=CLIENT_ID, lifetime=300, issuer=None, key=None):  # type: ignore[no-untyped-def]
+    def id_token(
+        self,
+        *,
+        nonce="n-0123456789",
+        sub="user-1",
+        email="sso@example.org",
+        verified=True,
+        aud=CLIENT_ID,
+        lifetime=300,
+        issuer=None,
+        key=None,
+    ):  # type: ignore[no-untyped-def]
         now = int(time.time())
         key = key or self.keys[0]
-        claims = {"iss": issuer or self.issuer, "sub": sub, "aud": aud, "iat": now,
-                  "exp": now + lifetime, "nonce": nonce, "email": email,
-                  "email_verified": verified, "name": "Sso User"}
+        claims = {
+            "iss": issuer or self.issuer,
+            "sub": sub,
+            "aud": aud,
+            "iat": now,
+            "exp": now + lifetime,
+            "nonce": nonce,
+            "email": email,
+            "email_verified": verified,
+            "name": "Sso User",
+        }
         return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
 
 
@@ -66,7 +92,9 @@ async def provider():  # type: ignore[no-untyped-def]
     p = Provider()
     thread = threading.Thread(target=p.server.run, daemon=True)
     thread.start()
-    while not p.server.started:
+    for _ in range(250):
+        if p.server.started:
+            break
         await asyncio.sleep(0.02)
     yield p
     p.server.should_exit = True
@@ -85,15 +113,18 @@ class Monotonic:
 async def sso_tenant(services, provider):  # type: ignore[no-untyped-def]
     provider.monotonic = Monotonic()
     services.oidc = OidcProviders(services.http, monotonic=provider.monotonic)
-    await seed_tenants(services, tenant_config(
-        "leipzig", sso=SsoSettings(issuer=provider.issuer, client_id=CLIENT_ID)),
-        tenant_config("dresden"))
+    await seed_tenants(
+        services,
+        tenant_config("leipzig", sso=SsoSettings(issuer=provider.issuer, client_id=CLIENT_ID)),
+        tenant_config("dresden"),
+    )
     return provider
 
 
 async def sign_in(client, token, nonce="n-0123456789", slug="leipzig"):  # type: ignore[no-untyped-def]
-    return await client.post("/v1/auth/sso", headers={"X-Tenant": slug},
-                             json={"id_token": token, "nonce": nonce})
+    return await client.post(
+        "/v1/auth/sso", headers={"X-Tenant": slug}, json={"id_token": token, "nonce": nonce}
+    )
 
 
 async def test_a_valid_id_token_opens_a_session_for_a_linked_account(sso_tenant, client):
@@ -127,8 +158,9 @@ async def test_id_tokens_failing_a_check_are_401(sso_tenant, client, spoil):
 async def test_keys_rotated_at_the_provider_are_fetched_again(sso_tenant, client):
     assert (await sign_in(client, sso_tenant.id_token())).status_code == 200
     fetched = sso_tenant.jwks_fetches
-    assert (await sign_in(client, sso_tenant.id_token(sub="user-2",
-                                                      email="two@example.org"))).status_code == 200
+    assert (
+        await sign_in(client, sso_tenant.id_token(sub="user-2", email="two@example.org"))
+    ).status_code == 200
     assert sso_tenant.jwks_fetches == fetched  # cached
     sso_tenant.rotate()
     stale = await sign_in(client, sso_tenant.id_token(sub="user-3", email="three@example.org"))
@@ -148,8 +180,11 @@ async def test_a_verified_email_links_the_existing_account(sso_tenant, client):
     session = await sign_up_and_log_in(client, "leipzig", "owner@example.org")
     password_me = (await client.get("/v1/me", headers=as_user(session, "leipzig"))).json()
     token = sso_tenant.id_token(sub="owner-sub", email="owner@example.org", verified=True)
-    sso_me = (await client.get("/v1/me", headers=as_user((await sign_in(client, token)).json(),
-                                                          "leipzig"))).json()
+    sso_me = (
+        await client.get(
+            "/v1/me", headers=as_user((await sign_in(client, token)).json(), "leipzig")
+        )
+    ).json()
     assert sso_me["id"] == password_me["id"]
 
 

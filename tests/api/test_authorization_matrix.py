@@ -1,0 +1,209 @@
+"""The authorization matrix: every operation so far x every kind of caller, on REST and
+GraphQL. Later issues add their operations here. A row states what each caller gets; a
+response never shows fields the caller may not see."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.conftest import as_user, seed_tenants, set_role, sign_up_and_log_in
+from tests.factories import tenant_config
+
+ROLES = (
+    "anonymous",
+    "member",
+    "moderator",
+    "admin",
+    "other_admin",
+    "key_with_scope",
+    "key_without_scope",
+)
+
+
+def expect(anonymous, member, moderator, admin, other_admin, key_with, key_without):  # type: ignore[no-untyped-def]
+    return dict(
+        zip(
+            ROLES,
+            (anonymous, member, moderator, admin, other_admin, key_with, key_without),
+            strict=True,
+        )
+    )
+
+
+@dataclass
+class Rest:
+    method: str
+    path: str
+    outcomes: dict[str, int]
+    body: dict | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+PEOPLE = expect(401, 200, 200, 200, 403, 403, 403)
+ADMINS = expect(401, 403, 403, 200, 403, 403, 403)
+
+REST = [
+    Rest("GET", "/v1/tenant", expect(*[200] * 7)),
+    Rest("GET", "/v1/tenant/theme.css", expect(*[200] * 7)),
+    Rest("GET", "/v1/me", PEOPLE),
+    Rest("PATCH", "/v1/me", PEOPLE, {"display_name": "Renamed"}),
+    Rest("POST", "/v1/auth/verify-email/resend", expect(401, 202, 202, 202, 403, 403, 403)),
+    # A wrong current password: people get past authorization and fail authentication.
+    Rest(
+        "POST",
+        "/v1/auth/password",
+        expect(401, 401, 401, 401, 403, 403, 403),
+        {"current_password": "not the password", "new_password": "a new long passphrase"},
+    ),
+    Rest("GET", "/v1/auth/key", expect(401, 403, 403, 403, 403, 200, 200)),
+    Rest("GET", "/v1/api-keys", ADMINS),
+    Rest(
+        "POST",
+        "/v1/api-keys",
+        expect(401, 403, 403, 201, 403, 403, 403),
+        {"name": "Matrix", "scopes": ["sync:read"]},
+    ),
+    Rest("DELETE", "/v1/api-keys/{spare_key}", expect(401, 403, 403, 204, 403, 403, 403)),
+    Rest("GET", "/v1/members", ADMINS),
+    Rest("PUT", "/v1/members/{member_id}", ADMINS, {"role": "member"}),
+]
+
+
+@dataclass
+class Graph:
+    query: str
+    outcomes: dict[str, str]  # "data", "null", "error:<code>", "http:<status>"
+
+
+GRAPH = [
+    Graph("{ tenant { slug } }", expect(*["data"] * 7)),
+    Graph(
+        "{ me { id email } }",
+        expect("null", "data", "data", "data", "error:not-a-member", "null", "null"),
+    ),
+    Graph(
+        "{ apiKeys { id } }",
+        expect(
+            "error:unauthenticated",
+            "error:role-required",
+            "error:role-required",
+            "data",
+            "error:not-a-member",
+            "error:account-required",
+            "error:account-required",
+        ),
+    ),
+    Graph(
+        "{ members { accountId } }",
+        expect(
+            "error:unauthenticated",
+            "error:role-required",
+            "error:role-required",
+            "data",
+            "error:not-a-member",
+            "error:account-required",
+            "error:account-required",
+        ),
+    ),
+    Graph(
+        'mutation { createApiKey(name: "G", scopes: [SYNC_READ]) { secret errors { code } } }',
+        expect(
+            "error:unauthenticated",
+            "error:role-required",
+            "error:role-required",
+            "data",
+            "error:not-a-member",
+            "error:account-required",
+            "error:account-required",
+        ),
+    ),
+]
+
+
+@pytest.fixture
+async def callers(services, client):  # type: ignore[no-untyped-def]
+    await seed_tenants(services, tenant_config("home"), tenant_config("away"))
+    sessions = {}
+    for role in ("member", "moderator", "admin"):
+        sessions[role] = await sign_up_and_log_in(client, "home", f"{role}@example.org")
+        await set_role(services, "home", f"{role}@example.org", role)
+    other = await sign_up_and_log_in(client, "away", "other@example.org")
+    await set_role(services, "away", "other@example.org", "admin")
+    headers = {role: as_user(s, "home") for role, s in sessions.items()}
+    headers["anonymous"] = {"X-Tenant": "home"}
+    headers["other_admin"] = as_user(other, "home")
+    for role, scopes in (
+        ("key_with_scope", ["sync:read"]),
+        ("key_without_scope", ["campaigns:read"]),
+    ):
+        key = (
+            await client.post(
+                "/v1/api-keys", headers=headers["admin"], json={"name": role, "scopes": scopes}
+            )
+        ).json()
+        headers[role] = {"Authorization": f"Bearer {key['secret']}", "X-Tenant": "home"}
+    me = (await client.get("/v1/me", headers=headers["member"])).json()
+    return headers, {"member_id": me["id"]}
+
+
+@pytest.mark.parametrize("operation", REST, ids=lambda o: f"{o.method} {o.path}")
+async def test_rest_matrix(callers, client, operation):
+    headers, ids = callers
+    for role in ROLES:
+        path_ids = dict(ids)
+        if "{spare_key}" in operation.path:
+            spare = (
+                await client.post(
+                    "/v1/api-keys",
+                    headers=headers["admin"],
+                    json={"name": "spare", "scopes": ["sync:read"]},
+                )
+            ).json()
+            path_ids["spare_key"] = spare["id"]
+        response = await client.request(
+            operation.method,
+            operation.path.format(**path_ids),
+            headers=headers[role],
+            json=operation.body,
+        )
+        assert response.status_code == operation.outcomes[role], (role, response.text)
+        text = response.text
+        assert "password_hash" not in text and "secret_hash" not in text
+        if role != "admin" and operation.method == "GET" and "members" in operation.path:
+            assert "@example.org" not in text
+
+
+@pytest.mark.parametrize("operation", GRAPH, ids=lambda o: o.query[:40])
+async def test_graphql_matrix(callers, client, operation):
+    headers, _ = callers
+    for role in ROLES:
+        response = await client.post(
+            "/graphql", headers=headers[role], json={"query": operation.query}
+        )
+        outcome = operation.outcomes[role]
+        if outcome.startswith("http:"):
+            assert response.status_code == int(outcome[5:]), role
+            continue
+        body = response.json()
+        if outcome.startswith("error:"):
+            codes = [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
+            payload_codes = [
+                e["code"]
+                for v in (body.get("data") or {}).values()
+                if isinstance(v, dict)
+                for e in v.get("errors", [])
+            ]
+            assert outcome[6:] in codes + payload_codes, (role, body)
+        elif outcome == "null":
+            assert list(body["data"].values()) == [None], (role, body)
+        else:
+            assert "errors" not in body and all(body["data"].values()), (role, body)
+
+
+async def test_members_list_shows_no_emails_even_to_admins(callers, client):
+    headers, _ = callers
+    listed = (await client.get("/v1/members", headers=headers["admin"])).json()
+    assert listed and "@" not in json.dumps(listed)
