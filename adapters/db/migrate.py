@@ -46,3 +46,19 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
+
+
+async def grant_to_app_role(engine: AsyncEngine, role: str) -> None:
+    """Let the application's role (not the tables' owner, so row-level security binds it)
+    read and write every table. PostgreSQL only; one statement per execute."""
+    if engine.dialect.name != "postgresql":
+        raise ValueError("app roles exist on PostgreSQL only")
+    if not role.replace("_", "").isalnum():
+        raise ValueError("a role name is letters, digits and underscores")
+    async with engine.begin() as conn:
+        for statement in (
+            f'GRANT USAGE ON SCHEMA public TO "{role}"',
+            f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
+            f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
+        ):
+            await conn.exec_driver_sql(statement)

@@ -30,10 +30,23 @@ def _on_engine(work):  # type: ignore[no-untyped-def]
 
 
 @app.command()
-def upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
-    """Migrate the schema up to REVISION (default: the newest)."""
-    _on_engine(lambda engine: migrate.upgrade(engine, revision))
-    typer.echo(f"database at {revision}")
+def upgrade(
+    revision: Annotated[str, typer.Argument()] = "head",
+    grant_to: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL role the API connects as; gets read/write on every table"),
+    ] = None,
+) -> None:
+    """Migrate the schema up to REVISION (default: the newest). Run it as the tables' owner;
+    the API should connect as another role (--grant-to), so row-level security binds it."""
+
+    async def work(engine):  # type: ignore[no-untyped-def]
+        await migrate.upgrade(engine, revision)
+        if grant_to:
+            await migrate.grant_to_app_role(engine, grant_to)
+
+    _on_engine(work)
+    typer.echo(f"database at {revision}" + (f"; {grant_to} may read and write" if grant_to else ""))
 
 
 @app.command()

@@ -209,3 +209,39 @@ async def test_me_has_an_etag_and_updates_refuse_a_stale_if_match(tenants, clien
 async def test_jwks_publishes_the_public_signing_key_only(tenants, client):
     keys = (await client.get("/.well-known/jwks.json")).json()["keys"]
     assert keys and all(k["kty"] == "EC" and "d" not in k for k in keys)
+
+
+async def test_an_operator_administers_every_tenant(tenants, client):
+    from domain.identity.members import set_operator
+
+    session = await sign_up_and_log_in(client, "leipzig", "op@example.org")
+    assert (await client.get("/v1/members", headers=as_user(session, "dresden"))).status_code == 403
+    await set_operator("op@example.org", True, uow=tenants.unit_of_work())
+    assert (await client.get("/v1/members", headers=as_user(session, "dresden"))).status_code == 200
+
+
+async def test_an_invitation_from_the_cli_makes_the_first_admin(tenants, client):
+    from domain.identity.members import invite_admin
+
+    async with tenants.unit_of_work() as uow:
+        leipzig = await uow.tenants.get_by_slug("leipzig")
+    await invite_admin(
+        tenants.tenant_ref(leipzig),
+        "boss@example.org",
+        uow=tenants.unit_of_work(leipzig.id),
+        ports=tenants.identity,
+    )
+    token = token_in(mails_to("boss@example.org")[-1])
+    accepted = await client.post(
+        "/v1/auth/accept-invite",
+        headers={"X-Tenant": "leipzig"},
+        json={"token": token, "display_name": "Boss", "password": "the boss's passphrase"},
+    )
+    assert accepted.status_code == 204
+    session = await log_in(client, "leipzig", "boss@example.org", "the boss's passphrase")
+    me = (await client.get("/v1/me", headers=as_user(session, "leipzig"))).json()
+    assert me["role"] == "admin" and me["email_verified"] is True
+    again = await client.post(
+        "/v1/auth/accept-invite", headers={"X-Tenant": "leipzig"}, json={"token": token}
+    )
+    assert again.status_code == 401

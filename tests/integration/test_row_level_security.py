@@ -1,0 +1,109 @@
+"""PostgreSQL row-level security: the second wall between tenants. The API connects as a
+role that owns no table and is no superuser, so the policies bind it."""
+
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
+
+from adapters.db import migrate
+from adapters.db.engine import create_engine, create_session_factory
+from adapters.db.unit_of_work import SqlUnitOfWork
+from domain.identity.model import Account, Membership, Role
+from domain.tenancy.onboarding import ApplyTenantConfigs, SourcedConfig, apply_tenant_configs
+from tests.conftest import create_scratch_database, drop_scratch_database, on_postgres
+from tests.factories import tenant_config
+from tests.fakes import FixedClock, SequentialIds
+
+pytestmark = pytest.mark.skipif(
+    not on_postgres(), reason="row-level security is a PostgreSQL feature"
+)
+APP_ROLE = "stadtkern_rls_app"
+
+
+@pytest.fixture
+async def app_sessions():  # type: ignore[no-untyped-def]
+    owner_url = await create_scratch_database("rls")
+    owner = create_engine(owner_url)
+    async with owner.begin() as conn:
+        exists = await conn.scalar(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}
+        )
+        if not exists:
+            await conn.exec_driver_sql(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS")
+    await migrate.upgrade(owner)
+    await migrate.grant_to_app_role(owner, APP_ROLE)
+    app_url = make_url(owner_url).set(username=APP_ROLE).render_as_string(hide_password=False)
+    app = create_engine(app_url)
+    yield create_session_factory(app)
+    await app.dispose()
+    await owner.dispose()
+    await drop_scratch_database(owner_url)
+
+
+async def test_each_tenant_sees_only_its_own_rows(app_sessions):
+    ids, clock = SequentialIds(), FixedClock()
+    await apply_tenant_configs(
+        ApplyTenantConfigs(tuple(SourcedConfig("t", tenant_config(s)) for s in ("aa", "bb"))),
+        uow=SqlUnitOfWork(app_sessions),
+        ids=ids,
+        clock=clock,
+    )
+    async with SqlUnitOfWork(app_sessions) as uow:
+        tenants = {t.slug: t.id for t in await uow.tenants.list_all()}
+    account = Account(uuid.uuid4(), "ada@example.org", "Ada", None, clock.now())
+    async with SqlUnitOfWork(app_sessions) as uow:
+        await uow.accounts.add(account)
+        await uow.commit()
+    for slug in ("aa", "bb"):
+        async with SqlUnitOfWork(app_sessions, tenant_id=tenants[slug]) as uow:
+            await uow.memberships.add(
+                Membership(tenants[slug], account.id, Role.MEMBER, clock.now())
+            )
+            await uow.commit()
+
+    async with SqlUnitOfWork(app_sessions, tenant_id=tenants["aa"]) as uow:
+        # Even a raw query without a tenant filter sees one tenant's rows only.
+        rows = (await uow.session.execute(text("SELECT tenant_id FROM memberships"))).all()
+        assert [r[0] for r in rows] == [tenants["aa"]]
+
+    async with SqlUnitOfWork(app_sessions) as uow:  # no tenant set in this transaction
+        count = await uow.session.scalar(text("SELECT count(*) FROM memberships"))
+        assert count == 0
+
+
+async def test_writing_a_row_for_another_tenant_is_refused(app_sessions):
+    ids, clock = SequentialIds(), FixedClock()
+    await apply_tenant_configs(
+        ApplyTenantConfigs(tuple(SourcedConfig("t", tenant_config(s)) for s in ("aa", "bb"))),
+        uow=SqlUnitOfWork(app_sessions),
+        ids=ids,
+        clock=clock,
+    )
+    async with SqlUnitOfWork(app_sessions) as uow:
+        tenants = {t.slug: t.id for t in await uow.tenants.list_all()}
+        account = Account(uuid.uuid4(), "eve@example.org", "Eve", None, clock.now())
+        await uow.accounts.add(account)
+        await uow.commit()
+    with pytest.raises(ProgrammingError, match="row-level security"):
+        async with SqlUnitOfWork(app_sessions, tenant_id=tenants["aa"]) as uow:
+            await uow.session.execute(
+                text(
+                    "INSERT INTO memberships (tenant_id, account_id, role, created_at) "
+                    "VALUES (:t, :a, 'admin', now())"
+                ),
+                {"t": tenants["bb"], "a": account.id},
+            )
+
+
+async def test_the_tenant_setting_ends_with_its_transaction(app_sessions):
+    tenant = uuid.uuid4()
+    async with SqlUnitOfWork(app_sessions, tenant_id=tenant) as uow:
+        assert await uow.session.scalar(
+            text("SELECT current_setting('app.tenant_id', true)")
+        ) == str(tenant)
+    async with SqlUnitOfWork(app_sessions) as uow:
+        leftover = await uow.session.scalar(text("SELECT current_setting('app.tenant_id', true)"))
+        assert leftover in (None, "")
