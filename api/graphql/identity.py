@@ -156,7 +156,7 @@ class IdentityMutation:
         try:
             await api_keys.revoke_api_key(
                 id,
-                info.context.principal,
+                await info.context.principal(),
                 uow=info.context.unit_of_work(),
                 clock=info.context.services.clock,
             )
