@@ -16,11 +16,13 @@ from domain.tenancy.colors import Color
 from domain.tenancy.model import (
     BrandColors,
     Branding,
+    CategorySeed,
     Feature,
     LegalLinks,
     MirrorPolicy,
     ModerationMode,
     ModerationSettings,
+    OpenDataSettings,
     PaymentProvider,
     PaymentSettings,
     RateLimits,
@@ -87,6 +89,18 @@ class RateLimitsDocument(_Strict):
     auth_attempts_per_ip_per_minute: int = Field(default=20, ge=1, le=10_000_000)
 
 
+class CategoryDocument(_Strict):
+    key: Text
+    name: Text
+    parent: Text | None = None
+
+
+class OpenDataDocument(_Strict):
+    licence: Text
+    licence_url: Text
+    attribution: Text = ""
+
+
 class TenantDocument(_Strict):
     slug: Text
     name: Text
@@ -104,6 +118,8 @@ class TenantDocument(_Strict):
     sso: SsoDocument | None = None
     rate_limits: RateLimitsDocument = RateLimitsDocument()
     app_url: Text | None = None
+    categories: list[CategoryDocument] = Field(default=[], max_length=1000)
+    open_data: OpenDataDocument | None = None
 
     def to_config(self) -> TenantConfig:
         """The domain config; raises InvalidInput naming every broken rule."""
@@ -131,6 +147,8 @@ class TenantDocument(_Strict):
             sso=SsoSettings(**self.sso.model_dump()) if self.sso else None,
             rate_limits=RateLimits(**self.rate_limits.model_dump()),
             app_url=self.app_url,
+            categories=tuple(CategorySeed(**c.model_dump()) for c in self.categories),
+            open_data=OpenDataSettings(**self.open_data.model_dump()) if self.open_data else None,
         )
 
     @classmethod
@@ -180,6 +198,10 @@ class TenantDocument(_Strict):
             sso=SsoDocument(**dataclasses.asdict(config.sso)) if config.sso else None,
             rate_limits=RateLimitsDocument(**dataclasses.asdict(config.rate_limits)),
             app_url=config.app_url,
+            categories=[CategoryDocument(**dataclasses.asdict(c)) for c in config.categories],
+            open_data=OpenDataDocument(**dataclasses.asdict(config.open_data))
+            if config.open_data
+            else None,
         )
 
     def to_data(self) -> dict[str, Any]:

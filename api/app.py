@@ -13,7 +13,17 @@ from api.graphql.schema import build_graphql_router
 from api.health import router as health_router
 from api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from api.problems import document_problems, install_problem_handlers
-from api.rest import accounts, api_keys, auth, members
+from api.rest import (
+    accounts,
+    api_keys,
+    auth,
+    businesses,
+    categories,
+    map,
+    members,
+    offers,
+    open_data,
+)
 from api.rest.tenancy import router as tenancy_router
 from api.services import Services, build_services
 from api.settings import Settings
@@ -51,6 +61,12 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(api_keys.router)
     app.include_router(api_keys.calling_key_router)
     app.include_router(members.router)
+    app.include_router(businesses.router)
+    app.include_router(businesses.claims_router)
+    app.include_router(categories.router)
+    app.include_router(offers.router)
+    app.include_router(map.router)
+    app.include_router(open_data.router)
     app.include_router(auth.jwks_router)
     app.include_router(build_graphql_router(mask_errors=settings.is_production), prefix="/graphql")
     # Added last, runs first: the request id exists before anything else happens.

@@ -13,7 +13,8 @@ from api.deps import CurrentTenant, ServicesDep
 from api.rate_limits import MINUTE, enforce_rate_limit
 from api.services import Services
 from domain.identity.authentication import authenticate
-from domain.identity.model import PartnerKey, Principal
+from domain.identity.errors import Unauthenticated
+from domain.identity.model import Anonymous, PartnerKey, Principal
 from domain.tenancy.model import Tenant
 
 bearer_scheme = HTTPBearer(
@@ -57,6 +58,9 @@ async def current_principal(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
+    if credentials is None and request.headers.get("authorization"):
+        # A credential we cannot read (another scheme, a blank token) is refused, not ignored.
+        raise Unauthenticated("send Authorization: Bearer <token>")
     return await resolve_principal(
         request, tenant, services, credentials.credentials if credentials else None
     )
@@ -85,4 +89,15 @@ async def resolve_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+async def signed_in_principal(principal: CurrentPrincipal) -> Principal:
+    """Anyone but anonymous: writes answer 401 before their input is looked at. The use case
+    still decides what this principal may do."""
+    if isinstance(principal, Anonymous):
+        raise Unauthenticated()
+    return principal
+
+
+SignedInPrincipal = Annotated[Principal, Depends(signed_in_principal)]
 AuthAttemptLimit = Depends(limit_auth_attempts)

@@ -20,6 +20,7 @@ from domain.errors import (
     InvalidInput,
     NotAllowed,
     NotFound,
+    StaleVersion,
     Unavailable,
 )
 from domain.identity.errors import TooManyAttempts, Unauthenticated
@@ -30,6 +31,7 @@ _STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (Unauthenticated, 401),
     (TooManyAttempts, 429),
     (Unavailable, 503),
+    (StaleVersion, 412),
     (NotFound, 404),
     (NotAllowed, 403),
     (Gone, 410),

@@ -11,6 +11,7 @@ import httpx
 import redis.asyncio as redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from adapters.db.directory_reads import SqlDirectoryReads
 from adapters.db.engine import create_engine, create_session_factory
 from adapters.db.tenancy import TenantDirectory
 from adapters.db.unit_of_work import SqlUnitOfWork
@@ -20,6 +21,7 @@ from adapters.oidc import OidcIdTokenVerifier, OidcProviders
 from adapters.passwords import Argon2Hasher
 from adapters.rate_limits import RedisLoginThrottle, RedisRateLimiter
 from adapters.redis_client import connect_redis
+from adapters.search_text import language_for
 from adapters.system import RandomIds, RandomSecrets, SystemClock
 from api.settings import Settings
 from domain.identity.ports import Mailer
@@ -70,6 +72,17 @@ class Services:
     def unit_of_work(self, tenant_id: UUID | None = None) -> SqlUnitOfWork:
         """A fresh unit of work; tenant-owned data needs the tenant's id."""
         return SqlUnitOfWork(self.sessions, tenant_id=tenant_id)
+
+    def directory_uow(self, tenant: Tenant) -> SqlUnitOfWork:
+        """A unit of work whose search index stems in the tenant's first language."""
+        return SqlUnitOfWork(
+            self.sessions,
+            tenant_id=tenant.id,
+            search_language=language_for(tenant.config.default_locale),
+        )
+
+    def directory_reads(self, tenant: Tenant) -> SqlDirectoryReads:
+        return SqlDirectoryReads(self.sessions, tenant.id)
 
     def tenant_ref(self, tenant: Tenant) -> TenantRef:
         """The tenant as identity needs it, with the public URL that links in mails use."""

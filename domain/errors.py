@@ -68,3 +68,10 @@ class InvalidInput(DomainError):
     def __init__(self, problems: list[FieldProblem], detail: str | None = None) -> None:
         self.problems = list(problems)
         super().__init__(detail or "; ".join(str(p) for p in self.problems))
+
+
+class StaleVersion(DomainError):
+    """The caller edited a version that is no longer current (an If-Match that failed)."""
+
+    code = "precondition-failed"
+    title = "The resource changed since it was read"

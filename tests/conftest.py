@@ -151,12 +151,15 @@ async def services(settings: Settings, clean_database: None) -> AsyncIterator[Se
 
 
 async def seed_tenants(services: Services, *configs: TenantConfig) -> None:
+    from api.cli.runtime import seed_categories_of
+
     await apply_tenant_configs(
         ApplyTenantConfigs(tuple(SourcedConfig("test", c) for c in configs)),
         uow=services.unit_of_work(),
         ids=services.ids,
         clock=services.clock,
     )
+    await seed_categories_of(services, list(configs))
 
 
 async def client_for(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:

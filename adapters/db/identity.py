@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     PrimaryKeyConstraint,
     String,
     UniqueConstraint,
@@ -64,11 +65,17 @@ class MembershipRow(SQLModel, table=True):
 
 
 class BusinessRoleRow(SQLModel, table=True):
-    """Owner or staff of a business; the directory adds the reference to its businesses."""
+    """Owner or staff of a business."""
 
     __tablename__ = "business_roles"
     __table_args__ = (
         PrimaryKeyConstraint("tenant_id", "business_id", "account_id", name="business_roles_pkey"),
+        ForeignKeyConstraint(
+            ["tenant_id", "business_id"],
+            ["businesses.tenant_id", "businesses.id"],
+            ondelete="CASCADE",
+            name="business_roles_business_fkey",
+        ),
     )
 
     tenant_id: UUID = Field(sa_column=Column(ForeignKey("tenants.id", ondelete="CASCADE")))

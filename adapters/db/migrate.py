@@ -31,6 +31,26 @@ async def downgrade(engine: AsyncEngine, revision: str) -> None:
         await conn.run_sync(lambda sync: command.downgrade(_config(sync), revision))
 
 
+def is_modelled(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """False for what the migrations create beyond the table models (the search index's
+    full-text parts), so schema comparison leaves it out."""
+    from adapters.db.search import (
+        UNMODELLED_COLUMNS,
+        UNMODELLED_INDEXES,
+        UNMODELLED_TABLE_PREFIX,
+    )
+
+    if type_ == "table":
+        return not (name or "").startswith(UNMODELLED_TABLE_PREFIX)
+    if type_ == "column":
+        return (getattr(getattr(obj, "table", None), "name", ""), name) not in UNMODELLED_COLUMNS
+    if type_ == "index":
+        return name not in UNMODELLED_INDEXES
+    return True
+
+
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from api.cli import accounts, db, tenants
+from api.cli import accounts, businesses, db, tenants
 from api.cli.runtime import (
     apply_tenant_paths,
     fail,
@@ -21,6 +21,7 @@ from api.services import Services
 cli = typer.Typer(help="Stadtkern: headless API for white-label city apps.", no_args_is_help=True)
 cli.add_typer(tenants.app, name="tenants")
 cli.add_typer(db.app, name="db")
+cli.add_typer(businesses.app, name="businesses")
 cli.add_typer(accounts.operators, name="operators")
 cli.add_typer(accounts.keys, name="keys")
 openapi_app = typer.Typer(help="Committed API contracts.", no_args_is_help=True)
@@ -37,7 +38,16 @@ async def seed_demo(services: Services) -> str:
         return f"no {tenants_dir}/ directory: no demo tenants loaded"
     plan = await apply_tenant_paths(services, [tenants_dir], dry_run=False)
     services.tenant_directory.invalidate()
-    return f"{len(plan.changes)} demo tenant(s) from {tenants_dir}/ loaded"
+    loaded = [f"{len(plan.changes)} demo tenant(s) from {tenants_dir}/ loaded"]
+    # Demo businesses: tenants/demo/<slug>.businesses.csv, imported by external id (again and
+    # again without duplicates).
+    for path in sorted((tenants_dir / "demo").glob("*.businesses.csv")):
+        slug = path.name.removesuffix(".businesses.csv")
+        if await services.tenant_directory.by_slug(slug) is None:
+            continue
+        created, _, problems = await businesses.run_import(services, slug, path, progress=False)
+        loaded.append(f"{created} demo business(es) for {slug}, {len(problems)} bad row(s)")
+    return "; ".join(loaded)
 
 
 @demo_app.command("seed")

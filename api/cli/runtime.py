@@ -14,7 +14,9 @@ from adapters.db import migrate
 from adapters.tenant_files import read_tenant_files
 from api.services import Services, build_services
 from api.settings import InvalidSettings, Settings, load_settings
+from domain.directory.categories import seed_categories
 from domain.errors import DomainError, InvalidInput
+from domain.tenancy.model import TenantConfig
 from domain.tenancy.onboarding import ApplyTenantConfigs, TenantConfigPlan, apply_tenant_configs
 
 T = TypeVar("T")
@@ -87,12 +89,27 @@ async def apply_tenant_paths(
     configs, problems = read_tenant_files(paths)
     if problems:
         raise InvalidInput(problems)
-    return await apply_tenant_configs(
+    plan = await apply_tenant_configs(
         ApplyTenantConfigs(tuple(configs), dry_run=dry_run),
         uow=services.unit_of_work(),
         ids=services.ids,
         clock=services.clock,
     )
+    if not dry_run:
+        await seed_categories_of(services, [c.config for c in configs])
+    return plan
+
+
+async def seed_categories_of(services: Services, configs: list[TenantConfig]) -> None:
+    """The directory taxonomy each tenant file names: missing categories are added, renamed
+    ones renamed; categories the tenant's admins added stay."""
+    services.tenant_directory.invalidate()
+    for config in configs:
+        tenant = await services.tenant_directory.by_slug(config.slug)
+        if tenant is not None and config.categories:
+            await seed_categories(
+                config.categories, uow=services.directory_uow(tenant), ids=services.ids
+            )
 
 
 def report_problems(error: DomainError, consequence: str = "nothing was applied") -> NoReturn:

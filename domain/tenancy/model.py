@@ -119,6 +119,24 @@ class RateLimits:
 
 
 @dataclass(frozen=True)
+class CategorySeed:
+    """A directory category as the tenant file names it; `parent` is a top-level key."""
+
+    key: str
+    name: str
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenDataSettings:
+    """The licence the tenant publishes its open data under (with the `open_data` feature)."""
+
+    licence: str  # e.g. "CC-BY-4.0", "DL-DE-BY-2.0"
+    licence_url: str
+    attribution: str = ""
+
+
+@dataclass(frozen=True)
 class TenantConfig:
     """Everything a tenant file says. Construction checks every rule and reports all breaks."""
 
@@ -138,6 +156,8 @@ class TenantConfig:
     sso: SsoSettings | None = None
     rate_limits: RateLimits = field(default_factory=RateLimits)
     app_url: str | None = None  # the city app's public URL, for links in mails
+    categories: tuple[CategorySeed, ...] = ()  # seeds the directory's taxonomy
+    open_data: OpenDataSettings | None = None
 
     def __post_init__(self) -> None:
         problems = config_problems(self)
@@ -222,6 +242,50 @@ def config_problems(config: TenantConfig) -> list[FieldProblem]:
         if not 1 <= getattr(config.rate_limits, name) <= 10_000_000:
             problems.append(FieldProblem(f"rate_limits.{name}", "must be 1 to 10,000,000"))
     problems += _payment_problems(config.payments, takes_money=Feature.CAMPAIGNS in config.features)
+    problems += category_seed_problems(config.categories)
+    problems += _open_data_problems(config)
+    return problems
+
+
+_CATEGORY_KEY = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
+MAX_CATEGORIES = 500
+
+
+def category_seed_problems(seeds: tuple[CategorySeed, ...]) -> list[FieldProblem]:
+    """Unique keys, names of 1-80 characters, two levels: a parent is a top-level key here."""
+    problems: list[FieldProblem] = []
+    keys = [s.key for s in seeds]
+    tops = {s.key for s in seeds if s.parent is None}
+    for i, seed in enumerate(seeds):
+        where = f"categories[{i}]"
+        if not _CATEGORY_KEY.match(seed.key):
+            problems.append(FieldProblem(f"{where}.key", "1-48 lower-case letters, digits, dashes"))
+        if not seed.name.strip() or len(seed.name) > 80:
+            problems.append(FieldProblem(f"{where}.name", "must be 1-80 characters"))
+        if keys.count(seed.key) > 1:
+            problems.append(FieldProblem(f"{where}.key", f"{seed.key!r} is listed twice"))
+        if seed.parent is not None and seed.parent not in tops:
+            problems.append(
+                FieldProblem(f"{where}.parent", f"{seed.parent!r} is not a top-level key here")
+            )
+    if len(seeds) > MAX_CATEGORIES:
+        problems.append(FieldProblem("categories", f"at most {MAX_CATEGORIES}"))
+    return problems
+
+
+def _open_data_problems(config: TenantConfig) -> list[FieldProblem]:
+    settings = config.open_data
+    if settings is None:
+        if Feature.OPEN_DATA in config.features:
+            return [FieldProblem("open_data", "the open_data feature needs a licence")]
+        return []
+    problems = []
+    if not settings.licence.strip() or len(settings.licence) > 100:
+        problems.append(FieldProblem("open_data.licence", "must be 1-100 characters"))
+    if not _is_https_url(settings.licence_url):
+        problems.append(FieldProblem("open_data.licence_url", "must be an https:// URL"))
+    if len(settings.attribution) > 300:
+        problems.append(FieldProblem("open_data.attribution", "at most 300 characters"))
     return problems
 
 

@@ -121,7 +121,7 @@ GRAPH = [
         ),
     ),
     Graph(
-        "mutation { revokeApiKey(id: \"{spare_key}\") { ok errors { code } } }",
+        'mutation { revokeApiKey(id: "{spare_key}") { ok errors { code } } }',
         expect(
             "error:unauthenticated",
             "error:role-required",
@@ -133,7 +133,7 @@ GRAPH = [
         ),
     ),
     Graph(
-        "mutation { setMemberRole(accountId: \"{member_id}\", role: MEMBER) { ok errors { code } } }",
+        'mutation { setMemberRole(accountId: "{member_id}", role: MEMBER) { ok errors { code } } }',
         expect(
             "error:unauthenticated",
             "error:role-required",

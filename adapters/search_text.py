@@ -1,0 +1,89 @@
+"""Text handling for search, the same on every database: words, stems (Snowball, German and
+English), trigram similarity for typos, and highlighted snippets."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+import snowballstemmer
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+SNIPPET_WORDS = 24
+
+# A tenant's first locale picks the stemming; PostgreSQL's text search configurations share
+# these names.
+LANGUAGES = {"de": "german", "en": "english"}
+
+
+def language_for(locale: str) -> str:
+    return LANGUAGES.get(locale.split("-")[0].lower(), "simple")
+
+
+@lru_cache(maxsize=4)
+def _stemmer(language: str):  # type: ignore[no-untyped-def]
+    return snowballstemmer.stemmer(language) if language != "simple" else None
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def stems(text: str, language: str) -> list[str]:
+    stemmer = _stemmer(language)
+    found = words(text)
+    return stemmer.stemWords(found) if stemmer else found
+
+
+def _trigrams(word: str) -> set[str]:
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def trigram_similarity(query: str, title: str) -> float:
+    """Close to pg_trgm's word_similarity: for each query word, the trigram overlap (Jaccard)
+    with the title word it resembles most; averaged over the query's words."""
+    query_words, title_words = words(query), words(title)
+    if not query_words or not title_words:
+        return 0.0
+    title_grams = [_trigrams(w) for w in title_words]
+    total = 0.0
+    for word in query_words:
+        mine = _trigrams(word)
+        total += max(len(mine & theirs) / len(mine | theirs) for theirs in title_grams)
+    return total / len(query_words)
+
+
+def highlight(text: str, query: str, language: str) -> str:
+    """A window of `text` around the first matched word, HTML-escaped, with every word that
+    matches the query (by stem, or as a prefix of the last word) in <mark>...</mark>."""
+    wanted = stems(query, language)
+    if not wanted:
+        return html.escape(text[:200])
+    exact, prefix = set(wanted[:-1]) | {wanted[-1]}, wanted[-1]
+    tokens = re.split(r"(\w+)", text)
+    stemmer = _stemmer(language)
+    marks: list[int] = []
+    for i in range(1, len(tokens), 2):
+        word = tokens[i].lower()
+        stem = stemmer.stemWord(word) if stemmer else word
+        if stem in exact or stem.startswith(prefix) or word.startswith(prefix):
+            marks.append(i)
+    word_positions = list(range(1, len(tokens), 2))
+    if not word_positions:
+        return ""
+    first = word_positions.index(marks[0]) if marks else 0
+    start = max(0, first - SNIPPET_WORDS // 3)
+    window = word_positions[start : start + SNIPPET_WORDS]
+    begin, end = window[0] - (1 if start == 0 else 0), window[-1]
+    parts = []
+    for i in range(begin, end + 1):
+        piece = html.escape(tokens[i])
+        parts.append(f"<mark>{piece}</mark>" if i in marks else piece)
+    snippet = "".join(parts)
+    if start > 0:
+        snippet = "… " + snippet
+    if end < len(tokens) - 2:
+        snippet += " …"
+    return snippet

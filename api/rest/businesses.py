@@ -1,0 +1,306 @@
+"""/v1/businesses: the directory's businesses, their moderation, claims and teams."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Header, Query, Response
+
+from api.auth import CurrentPrincipal, SignedInPrincipal
+from api.deps import ServicesDep
+from api.problems import error_responses
+from api.rest.directory_mapping import (
+    OPTIONAL_AUTH,
+    DirectoryTenant,
+    business_out,
+    etag_for,
+    patched,
+    profile_from,
+    summary_out,
+    version_from_if_match,
+)
+from api.rest.schemas import directory as schemas
+from api.rest.tenancy import TENANT_ERRORS
+from domain.directory import businesses, queries
+from domain.directory.model import BusinessKind, ClaimStatus
+from domain.directory.ports import BusinessFilter
+
+router = APIRouter(prefix="/v1/businesses", tags=["businesses"])
+claims_router = APIRouter(prefix="/v1/business-claims", tags=["businesses"])
+READ_ERRORS = TENANT_ERRORS | error_responses(401, 422)
+WRITE_ERRORS = TENANT_ERRORS | error_responses(401, 403, 404, 409, 422)
+
+
+def _filter(
+    kind: list[BusinessKind] | None,
+    category: list[UUID] | None,
+    verified: bool,
+    delivers: bool | None,
+    include_hidden: bool = False,
+) -> BusinessFilter:
+    return BusinessFilter(
+        kinds=tuple(kind or ()),
+        category_ids=tuple(category or ()),
+        verified_only=verified,
+        delivers=delivers,
+        include_hidden=include_hidden,
+    )
+
+
+@router.get(
+    "", response_model=schemas.BusinessPage, responses=READ_ERRORS, summary="List businesses"
+)
+async def list_businesses(
+    principal: CurrentPrincipal,
+    tenant: DirectoryTenant,
+    services: ServicesDep,
+    kind: Annotated[list[BusinessKind] | None, Query(max_length=10)] = None,
+    category: Annotated[
+        list[UUID] | None,
+        Query(max_length=10, description="Category ids; a top-level one includes its children"),
+    ] = None,
+    verified: Annotated[bool, Query(description="Only businesses a moderator verified")] = False,
+    delivers: bool | None = None,
+    include_hidden: Annotated[bool, Query(description="Moderators: hidden ones too")] = False,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> schemas.BusinessPage:
+    page = await queries.list_businesses(
+        _filter(kind, category, verified, delivers, include_hidden),
+        principal,
+        reads=services.directory_reads(tenant),
+        limit=limit,
+        cursor=cursor,
+    )
+    zone, now = ZoneInfo(tenant.config.timezone), services.clock.now()
+    return schemas.BusinessPage(
+        items=[summary_out(s, zone, now) for s in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=schemas.BusinessOut,
+    responses=WRITE_ERRORS,
+    summary="Register a business (members become its owner)",
+)
+async def register(
+    body: schemas.BusinessCreateIn,
+    principal: SignedInPrincipal,
+    tenant: DirectoryTenant,
+    services: ServicesDep,
+    response: Response,
+) -> schemas.BusinessOut:
+    business = await businesses.register_business(
+        businesses.RegisterBusiness(profile_from(body), body.external_id),
+        principal,
+        uow=services.directory_uow(tenant),
+        clock=services.clock,
+        ids=services.ids,
+    )
+    view = await businesses.view_business(
+        business.id, principal, uow=services.directory_uow(tenant)
+    )
+    response.headers["ETag"] = etag_for(business)
+    response.headers["Location"] = f"/v1/businesses/{business.id}"
+    return business_out(business, tenant, services.clock.now(), view.caller_role)
+
+
+@router.get(
+    "/{business_id}",
+    response_model=schemas.BusinessOut,
+    responses=READ_ERRORS | error_responses(404),
+    summary="One business, with whether it is open now",
+    openapi_extra=OPTIONAL_AUTH,
+)
+async def get_business(
+    business_id: UUID,
+    principal: CurrentPrincipal,
+    tenant: DirectoryTenant,
+    services: ServicesDep,
+    response: Response,
+) -> schemas.BusinessOut:
+    view = await businesses.view_business(
+        business_id, principal, uow=services.directory_uow(tenant)
+    )
+    response.headers["ETag"] = etag_for(view.business)
+    response.headers["Cache-Control"] = "no-cache"
+    return business_out(view.business, tenant, services.clock.now(), view.caller_role)
+
+
+@router.patch(
+    "/{business_id}",
+    response_model=schemas.BusinessOut,
+    responses=WRITE_ERRORS | error_responses(412),
+    summary="Edit a business (owners, staff, moderators; send If-Match with the ETag)",
+)
+async def edit(
+    business_id: UUID,
+    body: schemas.BusinessPatchIn,
+    principal: SignedInPrincipal,
+    tenant: DirectoryTenant,
+    services: ServicesDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=200)] = None,
+) -> schemas.BusinessOut:
+    uow = services.directory_uow(tenant)
+    view = await businesses.view_business(business_id, principal, uow=uow)
+    business = await businesses.edit_business(
+        business_id,
+        patched(view.business.profile, body),
+        principal,
+        expected_version=version_from_if_match(if_match, business_id.hex)
+        if if_match
+        else view.business.version,
+        uow=services.directory_uow(tenant),
+        clock=services.clock,
+    )
+    response.headers["ETag"] = etag_for(business)
+    return business_out(business, tenant, services.clock.now(), view.caller_role)
+
+
+@router.put(
+    "/{business_id}/moderation",
+    response_model=schemas.BusinessOut,
+    responses=WRITE_ERRORS,
+    summary="Verify or hide a business (moderators)",
+)
+async def moderate(
+    business_id: UUID,
+    body: schemas.ModerationIn,
+    principal: SignedInPrincipal,
+    tenant: DirectoryTenant,
+    services: ServicesDep,
+) -> schemas.BusinessOut:
+    business = await businesses.moderate_business(
+        business_id,
+        businesses.Moderation(body.verified, body.hidden, body.reason.strip()),
+        principal,
+        uow=services.directory_uow(tenant),
+        clock=services.clock,
+    )
+    return business_out(business, tenant, services.clock.now(), None)
+
+
+@router.post(
+    "/{business_id}/claims",
+    status_code=201,
+    response_model=schemas.ClaimOut,
+    responses=WRITE_ERRORS,
+    summary="Claim a listed business as its owner; a moderator decides",
+)
+async def claim(
+    business_id: UUID,
+    body: schemas.ClaimIn,
+    principal: SignedInPrincipal,
+    tenant: DirectoryTenant,
+    services: ServicesDep,
+) -> schemas.ClaimOut:
+    made = await businesses.claim_business(
+        business_id,
+        body.message,
+        principal,
+        uow=services.directory_uow(tenant),
+        clock=services.clock,
+        ids=services.ids,
+    )
+    return schemas.ClaimOut.model_validate(made)
+
+
+@router.get(
+    "/{business_id}/team",
+    response_model=list[schemas.TeamMemberOut],
+    responses=WRITE_ERRORS,
+    summary="Owners and staff of a business (its team and moderators)",
+)
+async def team(
+    business_id: UUID, principal: CurrentPrincipal, tenant: DirectoryTenant, services: ServicesDep
+) -> list[schemas.TeamMemberOut]:
+    found = await businesses.view_team(business_id, principal, uow=services.directory_uow(tenant))
+    return [schemas.TeamMemberOut(account_id=a, display_name=n, role=r) for a, n, r in found]
+
+
+@router.put(
+    "/{business_id}/team/{account_id}",
+    status_code=204,
+    response_class=Response,
+    responses=WRITE_ERRORS,
+    summary="Give a member of the tenant a role on the business (owners, tenant admins)",
+)
+async def set_team_role(
+    business_id: UUID,
+    account_id: UUID,
+    body: schemas.TeamRoleIn,
+    principal: SignedInPrincipal,
+    tenant: DirectoryTenant,
+    services: ServicesDep,
+) -> Response:
+    await businesses.set_team_role(
+        business_id,
+        account_id,
+        body.role,
+        principal,
+        uow=services.directory_uow(tenant),
+        clock=services.clock,
+    )
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/{business_id}/team/{account_id}",
+    status_code=204,
+    response_class=Response,
+    responses=WRITE_ERRORS,
+    summary="Take someone off the business's team (owners, tenant admins)",
+)
+async def remove_from_team(
+    business_id: UUID,
+    account_id: UUID,
+    principal: SignedInPrincipal,
+    tenant: DirectoryTenant,
+    services: ServicesDep,
+) -> Response:
+    await businesses.set_team_role(
+        business_id,
+        account_id,
+        None,
+        principal,
+        uow=services.directory_uow(tenant),
+        clock=services.clock,
+    )
+    return Response(status_code=204)
+
+
+@claims_router.get(
+    "", response_model=list[schemas.ClaimOut], responses=WRITE_ERRORS, summary="Claims (moderators)"
+)
+async def list_claims(
+    principal: CurrentPrincipal,
+    tenant: DirectoryTenant,
+    services: ServicesDep,
+    status: ClaimStatus | None = ClaimStatus.PENDING,
+) -> list[schemas.ClaimOut]:
+    found = await businesses.list_claims(status, principal, uow=services.directory_uow(tenant))
+    return [schemas.ClaimOut.model_validate(c) for c in found]
+
+
+@claims_router.put(
+    "/{claim_id}/decision",
+    response_model=schemas.ClaimOut,
+    responses=WRITE_ERRORS,
+    summary="Approve (the claimant becomes an owner) or reject a claim (moderators)",
+)
+async def decide(
+    claim_id: UUID,
+    body: schemas.ClaimDecisionIn,
+    principal: SignedInPrincipal,
+    tenant: DirectoryTenant,
+    services: ServicesDep,
+) -> schemas.ClaimOut:
+    decided = await businesses.decide_claim(
+        claim_id, body.approve, principal, uow=services.directory_uow(tenant), clock=services.clock
+    )
+    return schemas.ClaimOut.model_validate(decided)

@@ -1,0 +1,107 @@
+"""/v1/offers: businesses' time-limited offers; expired ones leave every list by themselves."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+
+from api.auth import SignedInPrincipal
+from api.deps import ServicesDep
+from api.problems import error_responses
+from api.rest.directory_mapping import DirectoryTenant
+from api.rest.schemas import directory as schemas
+from api.rest.tenancy import TENANT_ERRORS
+from domain.directory import offers, queries
+
+router = APIRouter(prefix="/v1/offers", tags=["offers"])
+WRITE_ERRORS = TENANT_ERRORS | error_responses(401, 403, 404, 422)
+
+
+def _input(body: schemas.OfferIn | schemas.OfferChangeIn) -> offers.OfferInput:
+    return offers.OfferInput(
+        body.title, body.text, body.valid_from, body.valid_until, body.voucher_url
+    )
+
+
+@router.get(
+    "",
+    response_model=schemas.OfferPage,
+    responses=TENANT_ERRORS | error_responses(422),
+    summary="Current offers, those ending soonest first",
+)
+async def list_offers(
+    tenant: DirectoryTenant,
+    services: ServicesDep,
+    business_id: Annotated[list[UUID] | None, Query(max_length=50)] = None,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> schemas.OfferPage:
+    page = await queries.current_offers(
+        services.clock.now(),
+        reads=services.directory_reads(tenant),
+        business_ids=business_id,
+        limit=limit,
+        cursor=cursor,
+    )
+    return schemas.OfferPage(
+        items=[schemas.OfferOut.model_validate(o) for o in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=schemas.OfferOut,
+    responses=WRITE_ERRORS,
+    summary="Publish an offer",
+)
+async def publish(
+    body: schemas.OfferIn,
+    principal: SignedInPrincipal,
+    tenant: DirectoryTenant,
+    services: ServicesDep,
+) -> schemas.OfferOut:
+    made = await offers.publish_offer(
+        body.business_id,
+        _input(body),
+        principal,
+        uow=services.directory_uow(tenant),
+        clock=services.clock,
+        ids=services.ids,
+    )
+    return schemas.OfferOut.model_validate(made)
+
+
+@router.put(
+    "/{offer_id}",
+    response_model=schemas.OfferOut,
+    responses=WRITE_ERRORS,
+    summary="Change an offer",
+)
+async def change(
+    offer_id: UUID,
+    body: schemas.OfferChangeIn,
+    principal: SignedInPrincipal,
+    tenant: DirectoryTenant,
+    services: ServicesDep,
+) -> schemas.OfferOut:
+    changed = await offers.change_offer(
+        offer_id, _input(body), principal, uow=services.directory_uow(tenant), clock=services.clock
+    )
+    return schemas.OfferOut.model_validate(changed)
+
+
+@router.delete(
+    "/{offer_id}",
+    status_code=204,
+    response_class=Response,
+    responses=WRITE_ERRORS,
+    summary="Withdraw an offer",
+)
+async def withdraw(
+    offer_id: UUID, principal: SignedInPrincipal, tenant: DirectoryTenant, services: ServicesDep
+) -> Response:
+    await offers.withdraw_offer(offer_id, principal, uow=services.directory_uow(tenant))
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""The directory: local businesses with hours, categories and offers, the map, and search."""

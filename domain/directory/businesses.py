@@ -1,0 +1,359 @@
+"""Use cases of businesses: register, edit, moderate, claim, and the team behind one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from uuid import UUID
+
+from domain.directory.errors import (
+    AlreadyOnTeam,
+    BusinessNotFound,
+    CategoryNotFound,
+    ClaimDecided,
+    ClaimNotFound,
+    ClaimPending,
+    ExternalIdTaken,
+    LastOwner,
+)
+from domain.directory.model import (
+    Business,
+    BusinessClaim,
+    BusinessProfile,
+    ClaimStatus,
+    text_problems,
+)
+from domain.directory.policies import (
+    may_see_hidden,
+    require_business_editor,
+    require_business_owner,
+    require_registrant,
+)
+from domain.directory.ports import DirectoryUnitOfWork, SearchDocument
+from domain.errors import FieldProblem, InvalidInput, StaleVersion
+from domain.identity.model import BusinessRole, PartnerKey, Person, Principal, Role
+from domain.identity.policies import require_member
+from domain.ports import Clock, IdGenerator
+
+MAX_EXTERNAL_ID = 100
+
+
+@dataclass(frozen=True)
+class BusinessView:
+    business: Business
+    caller_role: BusinessRole | None  # the caller's role on the business, if any
+
+
+async def _check_categories(uow: DirectoryUnitOfWork, profile: BusinessProfile) -> None:
+    known = {c.id for c in await uow.categories.list()}
+    missing = [i for i in profile.category_ids if i not in known]
+    if missing:
+        raise CategoryNotFound(f"unknown category {missing[0]}")
+
+
+async def _caller_role(uow: DirectoryUnitOfWork, business_id: UUID, principal: Principal):  # type: ignore[no-untyped-def]
+    if isinstance(principal, Person):
+        return await uow.business_roles.role_of(business_id, principal.account_id)
+    return None
+
+
+async def search_document(uow: DirectoryUnitOfWork, business: Business) -> SearchDocument:
+    names = {c.id: c.name for c in await uow.categories.list()}
+    p = business.profile
+    body = " ".join(
+        filter(None, [p.description, p.address.city, *(names.get(i, "") for i in p.category_ids)])
+    )
+    return SearchDocument(
+        kind="business",
+        item_id=business.id,
+        title=p.name,
+        body=body,
+        category_ids=p.category_ids,
+        visible=not business.hidden,
+    )
+
+
+def _check_external_id(external_id: str | None) -> None:
+    if external_id is not None:
+        problems = text_problems(external_id, "external_id", min_len=1, max_len=MAX_EXTERNAL_ID)
+        if problems:
+            raise InvalidInput(problems)
+
+
+@dataclass(frozen=True)
+class RegisterBusiness:
+    profile: BusinessProfile
+    external_id: str | None = None
+
+
+async def register_business(
+    cmd: RegisterBusiness,
+    principal: Principal,
+    *,
+    uow: DirectoryUnitOfWork,
+    clock: Clock,
+    ids: IdGenerator,
+) -> Business:
+    """A member registering becomes the owner; moderators and partner keys list businesses
+    without one (the owner may claim it later)."""
+    require_registrant(principal)
+    _check_external_id(cmd.external_id)
+    now = clock.now()
+    business = Business(
+        id=ids.new_id(),
+        tenant_id=uow.tenant_id,
+        profile=cmd.profile,
+        created_at=now,
+        updated_at=now,
+        external_id=cmd.external_id,
+    )
+    async with uow:
+        await _check_categories(uow, cmd.profile)
+        if cmd.external_id and await uow.businesses.get_by_external_id(cmd.external_id):
+            raise ExternalIdTaken()
+        await uow.businesses.add(business)
+        becomes_owner = isinstance(principal, Person) and not _is_moderator(principal)
+        if becomes_owner:
+            assert isinstance(principal, Person)
+            await uow.business_roles.set_role(
+                business.id, principal.account_id, BusinessRole.OWNER, now
+            )
+        await uow.search_index.put(await search_document(uow, business))
+        await uow.commit()
+    return business
+
+
+def _is_moderator(person: Person) -> bool:
+    return person.is_operator or (person.role is not None and person.role.includes(Role.MODERATOR))
+
+
+async def view_business(
+    business_id: UUID, principal: Principal, *, uow: DirectoryUnitOfWork
+) -> BusinessView:
+    """Hidden businesses exist only for moderators and the business's own team."""
+    async with uow:
+        business = await uow.businesses.get(business_id)
+        if business is None:
+            raise BusinessNotFound()
+        role = await _caller_role(uow, business_id, principal)
+    if business.hidden and not may_see_hidden(principal, role):
+        raise BusinessNotFound()
+    return BusinessView(business, role)
+
+
+async def edit_business(
+    business_id: UUID,
+    profile: BusinessProfile,
+    principal: Principal,
+    *,
+    expected_version: int | None,
+    uow: DirectoryUnitOfWork,
+    clock: Clock,
+) -> Business:
+    async with uow:
+        business = await uow.businesses.get(business_id)
+        if business is None:
+            raise BusinessNotFound()
+        require_business_editor(principal, await _caller_role(uow, business_id, principal))
+        version = business.version if expected_version is None else expected_version
+        if version != business.version:
+            raise StaleVersion()
+        await _check_categories(uow, profile)
+        edited = business.edited(profile, clock.now())
+        if not await uow.businesses.update(edited, expected_version=version):
+            raise StaleVersion()
+        await uow.search_index.put(await search_document(uow, edited))
+        await uow.commit()
+    return edited
+
+
+@dataclass(frozen=True)
+class Moderation:
+    verified: bool
+    hidden: bool
+    reason: str = ""
+
+
+async def moderate_business(
+    business_id: UUID,
+    moderation: Moderation,
+    principal: Principal,
+    *,
+    uow: DirectoryUnitOfWork,
+    clock: Clock,
+) -> Business:
+    """Moderators verify a listing as genuine, or hide it (with a reason its team sees)."""
+    require_member(principal, Role.MODERATOR)
+    async with uow:
+        business = await uow.businesses.get(business_id)
+        if business is None:
+            raise BusinessNotFound()
+        moderated = business.moderated(
+            verified=moderation.verified,
+            hidden=moderation.hidden,
+            reason=moderation.reason,
+            at=clock.now(),
+        )
+        if not await uow.businesses.update(moderated, expected_version=business.version):
+            raise StaleVersion()
+        await uow.search_index.put(await search_document(uow, moderated))
+        await uow.commit()
+    return moderated
+
+
+async def claim_business(
+    business_id: UUID,
+    message: str,
+    principal: Principal,
+    *,
+    uow: DirectoryUnitOfWork,
+    clock: Clock,
+    ids: IdGenerator,
+) -> BusinessClaim:
+    """The owner of a listed business asks to manage it; a moderator decides."""
+    person = require_member(principal)
+    problems = text_problems(message, "message", min_len=0, max_len=1000)
+    if problems:
+        raise InvalidInput(problems)
+    async with uow:
+        business = await uow.businesses.get(business_id)
+        if business is None or business.hidden:
+            raise BusinessNotFound()
+        if await uow.business_roles.role_of(business_id, person.account_id):
+            raise AlreadyOnTeam()
+        if await uow.claims.pending_of(business_id, person.account_id):
+            raise ClaimPending()
+        claim = BusinessClaim(
+            id=ids.new_id(),
+            tenant_id=uow.tenant_id,
+            business_id=business_id,
+            account_id=person.account_id,
+            message=message.strip(),
+            created_at=clock.now(),
+        )
+        await uow.claims.add(claim)
+        await uow.commit()
+    return claim
+
+
+async def list_claims(
+    status: ClaimStatus | None, principal: Principal, *, uow: DirectoryUnitOfWork
+) -> list[BusinessClaim]:
+    require_member(principal, Role.MODERATOR)
+    async with uow:
+        return await uow.claims.list(status)
+
+
+async def decide_claim(
+    claim_id: UUID,
+    approve: bool,
+    principal: Principal,
+    *,
+    uow: DirectoryUnitOfWork,
+    clock: Clock,
+) -> BusinessClaim:
+    """Approving makes the claimant an owner of the business."""
+    moderator = require_member(principal, Role.MODERATOR)
+    now = clock.now()
+    async with uow:
+        claim = await uow.claims.get(claim_id)
+        if claim is None:
+            raise ClaimNotFound()
+        if claim.status is not ClaimStatus.PENDING:
+            raise ClaimDecided()
+        decided = claim.decided(approve, moderator.account_id, now)
+        await uow.claims.update(decided)
+        if approve:
+            await uow.business_roles.set_role(
+                claim.business_id, claim.account_id, BusinessRole.OWNER, now
+            )
+        await uow.commit()
+    return decided
+
+
+async def view_team(
+    business_id: UUID, principal: Principal, *, uow: DirectoryUnitOfWork
+) -> list[tuple[UUID, str, BusinessRole]]:
+    async with uow:
+        if await uow.businesses.get(business_id) is None:
+            raise BusinessNotFound()
+        require_business_editor(principal, await _caller_role(uow, business_id, principal))
+        if isinstance(principal, PartnerKey):
+            raise BusinessNotFound()  # keys see businesses, never the people behind them
+        return await uow.business_roles.team(business_id)
+
+
+async def set_team_role(
+    business_id: UUID,
+    account_id: UUID,
+    role: BusinessRole | None,
+    principal: Principal,
+    *,
+    uow: DirectoryUnitOfWork,
+    clock: Clock,
+) -> None:
+    """Owners (or tenant admins) add, change or remove (role None) team members. Only members
+    of the tenant join a team; the last owner stays."""
+    async with uow:
+        if await uow.businesses.get(business_id) is None:
+            raise BusinessNotFound()
+        require_business_owner(principal, await _caller_role(uow, business_id, principal))
+        current = await uow.business_roles.role_of(business_id, account_id)
+        if role is not None and await uow.memberships.get(account_id) is None:
+            raise InvalidInput([FieldProblem("account_id", "is not a member of this tenant")])
+        losing_owner = current is BusinessRole.OWNER and role is not BusinessRole.OWNER
+        if losing_owner and await uow.business_roles.count_owners(business_id) <= 1:
+            raise LastOwner()
+        if role is None:
+            if current is None:
+                raise InvalidInput([FieldProblem("account_id", "has no role on this business")])
+            await uow.business_roles.remove(business_id, account_id)
+        else:
+            await uow.business_roles.set_role(business_id, account_id, role, clock.now())
+        await uow.commit()
+
+
+@dataclass(frozen=True)
+class ImportedBusiness:
+    """One row of an import: the importer's id, and the profile with categories by key."""
+
+    external_id: str
+    profile: BusinessProfile
+    category_keys: tuple[str, ...] = ()
+
+
+async def import_businesses(
+    rows: list[ImportedBusiness], *, uow: DirectoryUnitOfWork, clock: Clock, ids: IdGenerator
+) -> tuple[int, int]:
+    """Create or update businesses by external id, in one transaction (the CLI's batch).
+    Moderation state and teams stay as they are. Returns (created, updated)."""
+    created = updated = 0
+    now = clock.now()
+    async with uow:
+        by_key = {c.key: c.id for c in await uow.categories.list()}
+        for row in rows:
+            _check_external_id(row.external_id)
+            unknown = [k for k in row.category_keys if k not in by_key]
+            if unknown:
+                raise CategoryNotFound(f"row {row.external_id}: unknown category {unknown[0]!r}")
+            profile = replace(row.profile, category_ids=tuple(by_key[k] for k in row.category_keys))
+            current = await uow.businesses.get_by_external_id(row.external_id)
+            if current is None:
+                business = Business(
+                    id=ids.new_id(),
+                    tenant_id=uow.tenant_id,
+                    profile=profile,
+                    created_at=now,
+                    updated_at=now,
+                    external_id=row.external_id,
+                )
+                await uow.businesses.add(business)
+                created += 1
+            elif current.profile != profile:
+                business = current.edited(profile, now)
+                await uow.businesses.update(business, expected_version=current.version)
+                updated += 1
+            else:
+                continue
+            await uow.search_index.put(await search_document(uow, business))
+        await uow.commit()
+    return created, updated

@@ -1,0 +1,322 @@
+"""The directory: businesses, their categories and offers, and claims on listings."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from domain.directory.hours import OpeningHours
+from domain.errors import FieldProblem, InvalidInput
+
+MAX_CATEGORIES_PER_BUSINESS = 5
+MAX_IMAGES = 10
+MAX_SOCIAL_LINKS = 8
+_KEY = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
+_PHONE = re.compile(r"^\+?[0-9 ()/-]{3,30}$")
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class BusinessKind(StrEnum):
+    RETAIL = "retail"
+    GASTRONOMY = "gastronomy"
+    CULTURE = "culture"
+    SERVICES = "services"
+    CRAFTS = "crafts"
+    HEALTH = "health"
+    ASSOCIATION = "association"
+    PUBLIC_INSTITUTION = "public_institution"
+    OTHER = "other"
+
+
+def is_web_url(value: str) -> bool:
+    return (
+        value.startswith(("https://", "http://"))
+        and len(value) <= 2000
+        and not any(ch.isspace() for ch in value)
+        and "." in value.split("//", 1)[1].split("/", 1)[0]
+    )
+
+
+def text_problems(value: str, field_name: str, *, min_len: int, max_len: int) -> list[FieldProblem]:
+    if _NOT_TEXT.search(value):
+        return [FieldProblem(field_name, "contains control characters")]
+    if not min_len <= len(value.strip()) <= max_len:
+        return [FieldProblem(field_name, f"must be {min_len}-{max_len} characters")]
+    return []
+
+
+@dataclass(frozen=True)
+class GeoPoint:
+    lat: float
+    lon: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.lat) and -90 <= self.lat <= 90):
+            raise InvalidInput([FieldProblem("location.lat", "must be between -90 and 90")])
+        if not (math.isfinite(self.lon) and -180 <= self.lon <= 180):
+            raise InvalidInput([FieldProblem("location.lon", "must be between -180 and 180")])
+
+    def distance_to(self, other: GeoPoint) -> float:
+        """Great-circle distance in metres (haversine)."""
+        earth = 6_371_008.8
+        p1, p2 = math.radians(self.lat), math.radians(other.lat)
+        dp, dl = p2 - p1, math.radians(other.lon - self.lon)
+        a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+        return 2 * earth * math.asin(min(1.0, math.sqrt(a)))
+
+
+@dataclass(frozen=True)
+class Address:
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
+
+    def problems(self) -> list[FieldProblem]:
+        found = []
+        for name, limit in (("street", 200), ("postcode", 12), ("city", 100)):
+            found += text_problems(getattr(self, name), f"address.{name}", min_len=0, max_len=limit)
+        return found
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The business's public contact, as printed on its door; not a person's private data."""
+
+    phone: str = ""
+    email: str = ""
+
+    def problems(self) -> list[FieldProblem]:
+        found = []
+        if self.phone and not _PHONE.match(self.phone):
+            found.append(FieldProblem("contact.phone", "is not a phone number"))
+        if self.email and (
+            len(self.email) > 254 or not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", self.email)
+        ):
+            found.append(FieldProblem("contact.email", "is not an email address"))
+        return found
+
+
+@dataclass(frozen=True)
+class BusinessProfile:
+    """What owners, staff, moderators and partner keys may set on a business."""
+
+    name: str
+    kind: BusinessKind
+    description: str = ""
+    category_ids: tuple[UUID, ...] = ()
+    address: Address = field(default_factory=Address)
+    location: GeoPoint | None = None
+    contact: Contact = field(default_factory=Contact)
+    website_url: str | None = None
+    shop_url: str | None = None
+    delivers: bool = False
+    delivery_notes: str = ""
+    offers_pickup: bool = False
+    pickup_notes: str = ""
+    image_urls: tuple[str, ...] = ()
+    social_links: tuple[str, ...] = ()
+    opening_hours: OpeningHours = field(default_factory=OpeningHours)
+
+    def __post_init__(self) -> None:
+        problems = profile_problems(self)
+        if problems:
+            raise InvalidInput(problems)
+
+
+def profile_problems(p: BusinessProfile) -> list[FieldProblem]:
+    problems = text_problems(p.name, "name", min_len=1, max_len=120)
+    problems += text_problems(p.description, "description", min_len=0, max_len=5000)
+    for name in ("delivery_notes", "pickup_notes"):
+        problems += text_problems(getattr(p, name), name, min_len=0, max_len=500)
+    problems += p.address.problems() + p.contact.problems()
+    if len(p.category_ids) > MAX_CATEGORIES_PER_BUSINESS:
+        problems.append(FieldProblem("category_ids", "at most 5 categories"))
+    if len(set(p.category_ids)) != len(p.category_ids):
+        problems.append(FieldProblem("category_ids", "lists a category twice"))
+    for name in ("website_url", "shop_url"):
+        value = getattr(p, name)
+        if value is not None and not is_web_url(value):
+            problems.append(FieldProblem(name, "must be an http(s) URL"))
+    for name, limit in (("image_urls", MAX_IMAGES), ("social_links", MAX_SOCIAL_LINKS)):
+        values = getattr(p, name)
+        if len(values) > limit:
+            problems.append(FieldProblem(name, f"at most {limit}"))
+        problems += [
+            FieldProblem(f"{name}[{i}]", "must be an http(s) URL")
+            for i, v in enumerate(values)
+            if not is_web_url(v)
+        ]
+    return problems
+
+
+@dataclass(frozen=True)
+class Business:
+    id: UUID
+    tenant_id: UUID
+    profile: BusinessProfile
+    created_at: datetime
+    updated_at: datetime
+    verified_at: datetime | None = None
+    hidden_at: datetime | None = None
+    hidden_reason: str = ""
+    external_id: str | None = None  # the importer's or partner's own id, unique per tenant
+    version: int = 1
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    def edited(self, profile: BusinessProfile, at: datetime) -> Business:
+        return replace(self, profile=profile, updated_at=at, version=self.version + 1)
+
+    def moderated(self, *, verified: bool, hidden: bool, reason: str, at: datetime) -> Business:
+        problems = text_problems(reason, "reason", min_len=0, max_len=500)
+        if problems:
+            raise InvalidInput(problems)
+        return replace(
+            self,
+            verified_at=(self.verified_at or at) if verified else None,
+            hidden_at=(self.hidden_at or at) if hidden else None,
+            hidden_reason=reason if hidden else "",
+            updated_at=at,
+            version=self.version + 1,
+        )
+
+
+class ClaimStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class BusinessClaim:
+    """A person's request to be recognised as the owner of an existing listing."""
+
+    id: UUID
+    tenant_id: UUID
+    business_id: UUID
+    account_id: UUID
+    message: str
+    created_at: datetime
+    status: ClaimStatus = ClaimStatus.PENDING
+    decided_at: datetime | None = None
+    decided_by: UUID | None = None
+
+    def decided(self, approve: bool, by: UUID, at: datetime) -> BusinessClaim:
+        status = ClaimStatus.APPROVED if approve else ClaimStatus.REJECTED
+        return replace(self, status=status, decided_at=at, decided_by=by)
+
+
+@dataclass(frozen=True)
+class Category:
+    """One node of the tenant's two-level taxonomy."""
+
+    id: UUID
+    tenant_id: UUID
+    key: str  # stable, for files and filters: 'food', 'food-bakery'
+    name: str
+    parent_id: UUID | None = None
+    position: int = 0
+
+    def __post_init__(self) -> None:
+        problems = category_problems(self.key, self.name)
+        if problems:
+            raise InvalidInput(problems)
+
+
+def category_problems(key: str, name: str) -> list[FieldProblem]:
+    problems = text_problems(name, "name", min_len=1, max_len=80)
+    if not _KEY.match(key):
+        problems.append(FieldProblem("key", "1-48 lower-case letters, digits and inner dashes"))
+    return problems
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A business's time-limited offer; it leaves every list when `valid_until` passes."""
+
+    id: UUID
+    tenant_id: UUID
+    business_id: UUID
+    title: str
+    text: str
+    valid_from: datetime
+    valid_until: datetime
+    created_at: datetime
+    voucher_url: str | None = None
+
+    def __post_init__(self) -> None:
+        problems = text_problems(self.title, "title", min_len=1, max_len=120)
+        problems += text_problems(self.text, "text", min_len=0, max_len=2000)
+        if self.valid_until <= self.valid_from:
+            problems.append(FieldProblem("valid_until", "must be after valid_from"))
+        if self.voucher_url is not None and not is_web_url(self.voucher_url):
+            problems.append(FieldProblem("voucher_url", "must be an http(s) URL"))
+        if problems:
+            raise InvalidInput(problems)
+
+    def current(self, now: datetime) -> bool:
+        return self.valid_from <= now < self.valid_until
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    """A map viewport, RFC 7946 order: west, south, east, north. Never across the antimeridian."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+    MAX_SPAN = 2.0  # degrees each way: a region, not a continent
+
+    def __post_init__(self) -> None:
+        values = (self.min_lon, self.min_lat, self.max_lon, self.max_lat)
+        problems = []
+        if not all(math.isfinite(v) for v in values):
+            problems.append(FieldProblem("bbox", "needs four finite numbers"))
+        elif not (-180 <= self.min_lon <= 180 and -180 <= self.max_lon <= 180):
+            problems.append(FieldProblem("bbox", "longitudes must be between -180 and 180"))
+        elif not (-90 <= self.min_lat <= 90 and -90 <= self.max_lat <= 90):
+            problems.append(FieldProblem("bbox", "latitudes must be between -90 and 90"))
+        elif self.min_lon > self.max_lon or self.min_lat > self.max_lat:
+            problems.append(FieldProblem("bbox", "must be minLon,minLat,maxLon,maxLat"))
+        elif (
+            self.max_lon - self.min_lon > self.MAX_SPAN
+            or self.max_lat - self.min_lat > self.MAX_SPAN
+        ):
+            problems.append(FieldProblem("bbox", "spans more than 2 degrees; zoom in"))
+        if problems:
+            raise InvalidInput(problems)
+
+    @classmethod
+    def parse(cls, text: str) -> BoundingBox:
+        parts = text.split(",")
+        try:
+            values = [float(p) for p in parts]
+        except ValueError:
+            values = []
+        if len(values) != 4:
+            raise InvalidInput([FieldProblem("bbox", "must be minLon,minLat,maxLon,maxLat")])
+        return cls(*values)
+
+    @classmethod
+    def around(cls, centre: GeoPoint, radius_m: float) -> BoundingBox:
+        """The smallest box holding the circle (clamped at the poles and the antimeridian)."""
+        dlat = radius_m / 111_320
+        dlon = radius_m / (111_320 * max(math.cos(math.radians(centre.lat)), 0.01))
+        return cls(
+            max(centre.lon - dlon, -180),
+            max(centre.lat - dlat, -90),
+            min(centre.lon + dlon, 180),
+            min(centre.lat + dlat, 90),
+        )

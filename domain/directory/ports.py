@@ -1,0 +1,225 @@
+"""Ports of the directory: repositories for writes, and a read port for lists, the map and
+search (read models straight from SQL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from domain.directory.hours import OpeningHours
+from domain.directory.model import (
+    BoundingBox,
+    Business,
+    BusinessClaim,
+    BusinessKind,
+    Category,
+    ClaimStatus,
+    GeoPoint,
+    Offer,
+)
+from domain.identity.model import BusinessRole
+from domain.identity.ports import MembershipRepository
+from domain.ports import UnitOfWork
+
+
+class BusinessRepository(Protocol):
+    """Built for one tenant."""
+
+    async def get(self, business_id: UUID) -> Business | None: ...
+
+    async def get_by_external_id(self, external_id: str) -> Business | None: ...
+
+    async def add(self, business: Business) -> None: ...
+
+    async def update(self, business: Business, *, expected_version: int) -> bool:
+        """False if the stored version is no longer `expected_version` (a concurrent edit)."""
+        ...
+
+
+class BusinessRoleRepository(Protocol):
+    async def role_of(self, business_id: UUID, account_id: UUID) -> BusinessRole | None: ...
+
+    async def team(self, business_id: UUID) -> list[tuple[UUID, str, BusinessRole]]:
+        """(account id, display name, role) of everyone with a role on the business."""
+        ...
+
+    async def set_role(
+        self, business_id: UUID, account_id: UUID, role: BusinessRole, at: datetime
+    ) -> None: ...
+
+    async def remove(self, business_id: UUID, account_id: UUID) -> None: ...
+
+    async def count_owners(self, business_id: UUID) -> int: ...
+
+
+class CategoryRepository(Protocol):
+    async def list(self) -> list[Category]: ...
+
+    async def get(self, category_id: UUID) -> Category | None: ...
+
+    async def add(self, category: Category) -> None: ...
+
+    async def update(self, category: Category) -> None: ...
+
+    async def remove(self, category_id: UUID) -> None: ...
+
+
+class OfferRepository(Protocol):
+    async def get(self, offer_id: UUID) -> Offer | None: ...
+
+    async def add(self, offer: Offer) -> None: ...
+
+    async def update(self, offer: Offer) -> None: ...
+
+    async def remove(self, offer_id: UUID) -> None: ...
+
+
+class ClaimRepository(Protocol):
+    async def get(self, claim_id: UUID) -> BusinessClaim | None: ...
+
+    async def pending_of(self, business_id: UUID, account_id: UUID) -> BusinessClaim | None: ...
+
+    async def list(self, status: ClaimStatus | None) -> list[BusinessClaim]: ...
+
+    async def add(self, claim: BusinessClaim) -> None: ...
+
+    async def update(self, claim: BusinessClaim) -> None: ...
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """What the search index holds for one item of any capability."""
+
+    kind: str  # "business", later "campaign", "event", "post"
+    item_id: UUID
+    title: str
+    body: str
+    category_ids: tuple[UUID, ...] = ()
+    visible: bool = True
+
+
+class SearchIndex(Protocol):
+    """Kept in the same transaction as the item it describes."""
+
+    async def put(self, document: SearchDocument) -> None: ...
+
+    async def remove(self, kind: str, item_id: UUID) -> None: ...
+
+
+class DirectoryUnitOfWork(UnitOfWork, Protocol):
+    tenant_id: UUID
+    businesses: BusinessRepository
+    business_roles: BusinessRoleRepository
+    categories: CategoryRepository
+    offers: OfferRepository
+    claims: ClaimRepository
+    search_index: SearchIndex
+    memberships: MembershipRepository
+
+
+# Read models and the read port.
+
+
+@dataclass(frozen=True)
+class BusinessFilter:
+    kinds: tuple[BusinessKind, ...] = ()
+    category_ids: tuple[
+        UUID, ...
+    ] = ()  # a business in any of them (a top level includes its children)
+    verified_only: bool = False
+    include_hidden: bool = False
+    delivers: bool | None = None
+
+
+@dataclass(frozen=True)
+class BusinessSummary:
+    """One business in a list or on the map."""
+
+    id: UUID
+    name: str
+    kind: BusinessKind
+    category_ids: tuple[UUID, ...]
+    location: GeoPoint | None
+    city: str
+    verified: bool
+    hidden: bool
+    opening_hours: OpeningHours
+    delivers: bool
+    offers_pickup: bool
+    distance_m: float | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str
+    item_id: UUID
+    title: str
+    snippet: str  # with <mark>...</mark> around matched words; other text HTML-escaped
+    rank: float
+
+
+class DirectoryReads(Protocol):
+    """Read models for one tenant, straight from SQL."""
+
+    async def list_businesses(
+        self, where: BusinessFilter, *, limit: int, cursor: str | None
+    ) -> Page: ...
+
+    async def businesses_in_box(
+        self, box: BoundingBox, where: BusinessFilter, *, limit: int
+    ) -> list[BusinessSummary]: ...
+
+    async def businesses_near(
+        self, centre: GeoPoint, radius_m: float, where: BusinessFilter, *, limit: int
+    ) -> list[BusinessSummary]:
+        """Within the radius, nearest first, each with its distance."""
+        ...
+
+    async def categories_of(self, business_ids: list[UUID]) -> dict[UUID, list[Category]]: ...
+
+    async def current_offers(
+        self, now: datetime, *, business_ids: list[UUID] | None, limit: int, cursor: str | None
+    ) -> Page: ...
+
+    async def search(
+        self,
+        text: str,
+        *,
+        kinds: tuple[str, ...],
+        category_ids: tuple[UUID, ...],
+        language: str,
+        limit: int,
+    ) -> list[SearchHit]: ...
+
+
+@dataclass(frozen=True)
+class OpenDataBusiness:
+    """A business as open data shows it: the listing, never its contact or team."""
+
+    id: UUID
+    name: str
+    kind: str
+    category_keys: tuple[str, ...]
+    street: str
+    postcode: str
+    city: str
+    location: GeoPoint | None
+    website_url: str | None
+    shop_url: str | None
+    delivers: bool
+    offers_pickup: bool
+    opening_hours: OpeningHours
+    verified: bool
+    updated_at: datetime
+
+
+class OpenDataReads(Protocol):
+    async def open_data_businesses(self) -> list[OpenDataBusiness]: ...

@@ -1,0 +1,125 @@
+"""Reads of the directory: lists, the map, "around me" and search, with their limits and who
+sees hidden listings. The rows come from the read port, straight from SQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import datetime
+from uuid import UUID
+
+from domain.directory.model import BoundingBox, GeoPoint
+from domain.directory.policies import is_moderator
+from domain.directory.ports import BusinessFilter, BusinessSummary, DirectoryReads, Page, SearchHit
+from domain.errors import FieldProblem, InvalidInput
+from domain.identity.model import Principal
+
+MAX_PAGE = 100
+MAX_MAP_PINS = 5000
+MAX_NEAR_RADIUS_M = 25_000
+MAX_NEAR_RESULTS = 200
+SEARCH_KINDS = ("business",)  # campaigns, events and posts join as their issues land
+MAX_QUERY_LENGTH = 200
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _visible(where: BusinessFilter, principal: Principal) -> BusinessFilter:
+    """Hidden listings stay in lists only for moderators who ask for them."""
+    return dataclasses.replace(
+        where, include_hidden=where.include_hidden and is_moderator(principal)
+    )
+
+
+def _bounded(limit: int, maximum: int) -> int:
+    if not 1 <= limit <= maximum:
+        raise InvalidInput([FieldProblem("limit", f"must be 1 to {maximum}")])
+    return limit
+
+
+async def list_businesses(
+    where: BusinessFilter,
+    principal: Principal,
+    *,
+    reads: DirectoryReads,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    return await reads.list_businesses(
+        _visible(where, principal), limit=_bounded(limit, MAX_PAGE), cursor=cursor
+    )
+
+
+async def businesses_in_box(
+    box: BoundingBox,
+    where: BusinessFilter,
+    principal: Principal,
+    *,
+    reads: DirectoryReads,
+    limit: int,
+) -> list[BusinessSummary]:
+    return await reads.businesses_in_box(
+        box, _visible(where, principal), limit=_bounded(limit, MAX_MAP_PINS)
+    )
+
+
+async def businesses_near(
+    centre: GeoPoint,
+    radius_m: float,
+    where: BusinessFilter,
+    principal: Principal,
+    *,
+    reads: DirectoryReads,
+    limit: int,
+) -> list[BusinessSummary]:
+    if not 1 <= radius_m <= MAX_NEAR_RADIUS_M:
+        raise InvalidInput([FieldProblem("radius", f"must be 1 to {MAX_NEAR_RADIUS_M} metres")])
+    return await reads.businesses_near(
+        centre, radius_m, _visible(where, principal), limit=_bounded(limit, MAX_NEAR_RESULTS)
+    )
+
+
+async def current_offers(
+    now: datetime,
+    *,
+    reads: DirectoryReads,
+    business_ids: list[UUID] | None,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    return await reads.current_offers(
+        now, business_ids=business_ids, limit=_bounded(limit, MAX_PAGE), cursor=cursor
+    )
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a query, lower-cased; InvalidInput for an empty or overlong query."""
+    if len(text) > MAX_QUERY_LENGTH:
+        raise InvalidInput([FieldProblem("q", f"at most {MAX_QUERY_LENGTH} characters")])
+    words = [w.lower() for w in _WORD.findall(text)][:12]
+    if not words:
+        raise InvalidInput([FieldProblem("q", "needs at least one letter or digit")])
+    return words
+
+
+async def search(
+    text: str,
+    *,
+    kinds: tuple[str, ...],
+    category_ids: tuple[UUID, ...],
+    language: str,
+    reads: DirectoryReads,
+    limit: int,
+) -> list[SearchHit]:
+    search_words(text)
+    unknown = [k for k in kinds if k not in SEARCH_KINDS]
+    if unknown:
+        raise InvalidInput(
+            [FieldProblem("type", f"{unknown[0]!r} is not one of {', '.join(SEARCH_KINDS)}")]
+        )
+    return await reads.search(
+        text,
+        kinds=kinds or SEARCH_KINDS,
+        category_ids=category_ids,
+        language=language,
+        limit=_bounded(limit, 50),
+    )

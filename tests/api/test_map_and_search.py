@@ -1,0 +1,196 @@
+"""The map (GeoJSON in a box, "around me") and full-text search, including the box's edge
+cases, German stemming, search-as-you-type and typos."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.tenancy.model import Feature
+from tests.conftest import as_user, seed_tenants, sign_up_and_log_in
+from tests.factories import tenant_config
+
+LEIPZIG = "12.2,51.25,12.55,51.45"
+PLACES = [
+    ("Bäckerei Sonnenschein", "gastronomy", 51.3400, 12.3750, "Frische Brötchen aus dem Holzofen"),
+    ("Buchhandlung Seitenweise", "retail", 51.3390, 12.3800, "Bücher, Karten und Kinderbücher"),
+    ("Café am Markt", "gastronomy", 51.3405, 12.3745, "Kaffee und Kuchen am Marktplatz"),
+    ("Fahrradwerkstatt Kette", "services", 51.3100, 12.4000, "Reparaturen für Fahrräder"),
+    ("Grenzladen", "retail", 51.25, 12.2, "Genau auf der Ecke der Karte"),
+]
+
+
+@pytest.fixture
+async def city(services, client):  # type: ignore[no-untyped-def]
+    await seed_tenants(
+        services,
+        tenant_config("home", features=frozenset({Feature.BUSINESSES})),
+        tenant_config("away", features=frozenset({Feature.BUSINESSES})),
+    )
+    owner = as_user(await sign_up_and_log_in(client, "home", "owner@example.org"), "home")
+    ids = {}
+    for name, kind, lat, lon, text in PLACES:
+        made = await client.post(
+            "/v1/businesses",
+            headers=owner,
+            json={
+                "name": name,
+                "kind": kind,
+                "description": text,
+                "location": {"lat": lat, "lon": lon},
+            },
+        )
+        assert made.status_code == 201, made.text
+        ids[name] = made.json()["id"]
+    return owner, ids
+
+
+async def pins(client, **params):  # type: ignore[no-untyped-def]
+    response = await client.get("/v1/map", params=params, headers={"X-Tenant": "home"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_the_map_answers_geojson_with_pin_properties_only(city, client):
+    body = await pins(client, bbox=LEIPZIG)
+    assert body["type"] == "FeatureCollection" and body["bbox"] == [12.2, 51.25, 12.55, 51.45]
+    feature = next(f for f in body["features"] if f["properties"]["name"] == "Café am Markt")
+    assert feature["type"] == "Feature" and feature["geometry"] == {
+        "type": "Point",
+        "coordinates": [12.3745, 51.3405],
+    }
+    assert set(feature["properties"]) <= {
+        "type",
+        "name",
+        "kind",
+        "category_ids",
+        "verified",
+        "open_now",
+    }
+
+
+async def test_a_pin_on_the_edge_of_the_box_is_inside(city, client):
+    names = {f["properties"]["name"] for f in (await pins(client, bbox=LEIPZIG))["features"]}
+    assert "Grenzladen" in names and len(names) == 5
+    outside = await pins(client, bbox="12.21,51.26,12.55,51.45")
+    assert "Grenzladen" not in {f["properties"]["name"] for f in outside["features"]}
+
+
+async def test_the_map_filters_by_kind_and_truncates_at_the_limit(city, client):
+    retail = await pins(client, bbox=LEIPZIG, kind="retail")
+    assert {f["properties"]["kind"] for f in retail["features"]} == {"retail"}
+    few = await pins(client, bbox=LEIPZIG, limit=2)
+    assert len(few["features"]) == 2 and few["truncated"] is True
+
+
+@pytest.mark.parametrize(
+    "bbox",
+    [
+        "999,0,0,0",
+        "12.5,51.2,12.2,51.4",  # west east of east
+        "0,0,10,10",  # too large
+        "12.2,51.25,12.55",
+        "a,b,c,d",
+        "nan,51,12,52",
+        "12,-91,13,-89",
+    ],
+)
+async def test_bad_boxes_get_a_problem(city, client, bbox):
+    response = await client.get("/v1/map", params={"bbox": bbox}, headers={"X-Tenant": "home"})
+    assert response.status_code == 422 and response.headers["content-type"].startswith(
+        "application/problem+json"
+    )
+
+
+async def test_near_orders_by_distance_within_the_radius(city, client):
+    body = await pins(client, near="12.3750,51.3400", radius=500)
+    names = [f["properties"]["name"] for f in body["features"]]
+    assert names == ["Bäckerei Sonnenschein", "Café am Markt", "Buchhandlung Seitenweise"]
+    distances = [f["properties"]["distance_m"] for f in body["features"]]
+    assert distances == sorted(distances) and distances[0] == 0 and distances[-1] <= 500
+
+
+async def test_near_needs_a_sane_radius_and_point(city, client):
+    for params in ({"near": "12.3,51.3", "radius": 100000}, {"near": "12.3"}, {"near": "x,y"}):
+        response = await client.get("/v1/map", params=params, headers={"X-Tenant": "home"})
+        assert response.status_code == 422, params
+    both = await client.get(
+        "/v1/map", params={"near": "12.3,51.3", "bbox": LEIPZIG}, headers={"X-Tenant": "home"}
+    )
+    assert both.status_code == 422
+
+
+async def search(client, q, **params):  # type: ignore[no-untyped-def]
+    response = await client.get(
+        "/v1/search", params={"q": q} | params, headers={"X-Tenant": "home"}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+async def test_search_stems_german_words_and_highlights(city, client):
+    hits = await search(client, "Fahrrad")  # "Fahrräder" in the text
+    assert [h["title"] for h in hits] == ["Fahrradwerkstatt Kette"]
+    hits = await search(client, "Bücher")
+    assert hits[0]["title"] == "Buchhandlung Seitenweise"
+    assert "<mark>Bücher</mark>" in hits[0]["snippet"]
+
+
+async def test_search_ranks_title_matches_first(city, client):
+    hits = await search(client, "Kuchen")
+    assert hits[0]["title"] == "Café am Markt"
+
+
+async def test_search_as_you_type_matches_prefixes(city, client):
+    hits = await search(client, "Buchhand")
+    assert hits and hits[0]["title"] == "Buchhandlung Seitenweise"
+
+
+async def test_search_tolerates_a_typo(city, client):
+    hits = await search(client, "Bäkcerei")
+    assert hits and hits[0]["title"] == "Bäckerei Sonnenschein"
+
+
+async def test_search_escapes_html_in_snippets(city, client):
+    owner, _ = city
+    await client.post(
+        "/v1/businesses",
+        headers=owner,
+        json={
+            "name": "Laden <b>fett</b>",
+            "kind": "retail",
+            "description": "<script>x</script> Bohnen",
+        },
+    )
+    hits = await search(client, "Bohnen")
+    assert "<script>" not in hits[0]["snippet"] and "&lt;script&gt;" in hits[0]["snippet"]
+
+
+async def test_search_filters_by_type_and_refuses_unknown_types(city, client):
+    assert await search(client, "Kaffee", type="business")
+    response = await client.get(
+        "/v1/search", params={"q": "Kaffee", "type": "spaceship"}, headers={"X-Tenant": "home"}
+    )
+    assert response.status_code == 422
+    empty = await client.get("/v1/search", params={"q": "!!!"}, headers={"X-Tenant": "home"})
+    assert empty.status_code == 422
+
+
+async def test_search_never_crosses_tenants(city, client):
+    response = await client.get("/v1/search", params={"q": "Kaffee"}, headers={"X-Tenant": "away"})
+    assert response.json()["items"] == []
+
+
+async def test_hidden_businesses_leave_search_and_map(city, client, services):
+    _, ids = city
+    from tests.conftest import set_role
+
+    mod = as_user(await sign_up_and_log_in(client, "home", "mod@example.org"), "home")
+    await set_role(services, "home", "mod@example.org", "moderator")
+    await client.put(
+        f"/v1/businesses/{ids['Café am Markt']}/moderation",
+        headers=mod,
+        json={"verified": False, "hidden": True},
+    )
+    assert await search(client, "Kaffee") == []
+    names = {f["properties"]["name"] for f in (await pins(client, bbox=LEIPZIG))["features"]}
+    assert "Café am Markt" not in names
