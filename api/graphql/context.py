@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
+from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from adapters.db.directory_reads import SqlDirectoryReads
 from adapters.db.unit_of_work import SqlUnitOfWork
 from api.auth import bearer_scheme, resolve_principal
 from api.deps import CurrentTenant, ServicesDep
@@ -24,12 +27,27 @@ class GraphQLContext(BaseContext):
     request: Request | None = None
     credentials: str | None = None
     _principal: Principal | None = None
+    _loaders: dict[str, DataLoader] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__()
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return self.services.unit_of_work(self.tenant.id)
+
+    def directory_uow(self) -> SqlUnitOfWork:
+        return self.services.directory_uow(self.tenant)
+
+    def directory_reads(self) -> SqlDirectoryReads:
+        return self.services.directory_reads(self.tenant)
+
+    def loader(
+        self, name: str, load: Callable[[GraphQLContext, list[Any]], Awaitable[list[Any]]]
+    ) -> DataLoader:
+        """One DataLoader per relation and request: a page's nested fields cost one query."""
+        if name not in self._loaders:
+            self._loaders[name] = DataLoader(load_fn=lambda keys: load(self, list(keys)))
+        return self._loaders[name]
 
     async def principal(self) -> Principal:
         """Who asks, resolved on first need: as on REST, public fields answer whatever the

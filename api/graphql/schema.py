@@ -23,6 +23,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from api.graphql.context import build_context
+from api.graphql.directory import DirectoryMutation, DirectoryQuery
 from api.graphql.identity import IdentityMutation, IdentityQuery
 from api.graphql.tenancy import SCALARS as TENANCY_SCALARS
 from api.graphql.tenancy import TenancyQuery
@@ -30,8 +31,8 @@ from domain.errors import DomainError
 
 log = logging.getLogger("stadtkern.graphql")
 
-QUERY_PARTS: tuple[type, ...] = (TenancyQuery, IdentityQuery)
-MUTATION_PARTS: tuple[type, ...] = (IdentityMutation,)
+QUERY_PARTS: tuple[type, ...] = (TenancyQuery, IdentityQuery, DirectoryQuery)
+MUTATION_PARTS: tuple[type, ...] = (IdentityMutation, DirectoryMutation)
 SCALARS = {**TENANCY_SCALARS}
 
 MAX_DEPTH = 10

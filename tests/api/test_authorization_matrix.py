@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from tests.conftest import as_user, seed_tenants, set_role, sign_up_and_log_in
+from domain.tenancy.model import Feature
 from tests.factories import tenant_config
 
 ROLES = (
@@ -69,6 +70,39 @@ REST = [
     Rest("DELETE", "/v1/api-keys/{spare_key}", expect(401, 403, 403, 204, 403, 403, 403)),
     Rest("GET", "/v1/members", ADMINS),
     Rest("PUT", "/v1/members/{member_id}", ADMINS, {"role": "member"}),
+    # The directory: reads are public; writes by role, business role or scope.
+    Rest("GET", "/v1/businesses", expect(200, 200, 200, 200, 403, 200, 200)),
+    Rest("GET", "/v1/businesses/{business_id}", expect(200, 200, 200, 200, 403, 200, 200)),
+    Rest(
+        "POST",
+        "/v1/businesses",
+        expect(401, 201, 201, 201, 403, 403, 403),
+        {"name": "Matrix", "kind": "retail"},
+    ),
+    Rest(
+        "PATCH",
+        "/v1/businesses/{business_id}",
+        expect(401, 403, 200, 200, 403, 403, 403),
+        {"delivers": True},
+    ),
+    Rest(
+        "PUT",
+        "/v1/businesses/{business_id}/moderation",
+        expect(401, 403, 200, 200, 403, 403, 403),
+        {"verified": True, "hidden": False},
+    ),
+    Rest("GET", "/v1/businesses/{business_id}/team", expect(401, 403, 200, 200, 403, 403, 403)),
+    Rest("GET", "/v1/business-claims", expect(401, 403, 200, 200, 403, 403, 403)),
+    Rest("GET", "/v1/categories", expect(*[200] * 7)),
+    Rest(
+        "POST",
+        "/v1/categories",
+        expect(401, 403, 403, 201, 403, 403, 403),
+        {"key": "matrix", "name": "Matrix"},
+    ),
+    Rest("GET", "/v1/offers", expect(*[200] * 7)),
+    Rest("GET", "/v1/map?bbox=12.2,51.25,12.55,51.45", expect(200, 200, 200, 200, 403, 200, 200)),
+    Rest("GET", "/v1/search?q=Matrix", expect(*[200] * 7)),
 ]
 
 
@@ -144,12 +178,33 @@ GRAPH = [
             "error:account-required",
         ),
     ),
+    Graph(
+        "{ businesses { edges { node { name } } } }",
+        expect(*["data"] * 4, "error:not-a-member", "data", "data"),
+    ),
+    Graph(
+        'mutation { createCategory(key: "g", name: "G") { ok errors { code } } }',
+        expect(
+            "error:unauthenticated",
+            "error:role-required",
+            "error:role-required",
+            "data",
+            "error:not-a-member",
+            "error:account-required",
+            "error:account-required",
+        ),
+    ),
 ]
 
 
 @pytest.fixture
 async def callers(services, client):  # type: ignore[no-untyped-def]
-    await seed_tenants(services, tenant_config("home"), tenant_config("away"))
+    directory = frozenset({Feature.BUSINESSES})
+    await seed_tenants(
+        services,
+        tenant_config("home", features=directory),
+        tenant_config("away", features=directory),
+    )
     sessions = {}
     for role in ("member", "moderator", "admin"):
         sessions[role] = await sign_up_and_log_in(client, "home", f"{role}@example.org")
@@ -170,7 +225,12 @@ async def callers(services, client):  # type: ignore[no-untyped-def]
         ).json()
         headers[role] = {"Authorization": f"Bearer {key['secret']}", "X-Tenant": "home"}
     me = (await client.get("/v1/me", headers=headers["member"])).json()
-    return headers, {"member_id": me["id"]}
+    business = (
+        await client.post(
+            "/v1/businesses", headers=headers["admin"], json={"name": "Listed", "kind": "retail"}
+        )
+    ).json()
+    return headers, {"member_id": me["id"], "business_id": business["id"]}
 
 
 async def spare_key(client, headers) -> str:  # type: ignore[no-untyped-def]
