@@ -50,7 +50,11 @@ def _filter(
 
 
 @router.get(
-    "", response_model=schemas.BusinessPage, responses=READ_ERRORS, summary="List businesses"
+    "",
+    response_model=schemas.BusinessPage,
+    responses=READ_ERRORS,
+    summary="List businesses",
+    openapi_extra=OPTIONAL_AUTH,
 )
 async def list_businesses(
     principal: CurrentPrincipal,

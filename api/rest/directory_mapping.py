@@ -30,7 +30,7 @@ DirectoryTenant = Annotated[Tenant, Depends(directory_tenant)]
 
 # For operations anyone may call, where a credential only shows more (hidden listings, your
 # role): OpenAPI's empty requirement says "no credential is fine too".
-OPTIONAL_AUTH = {"security": [{}, {"HTTPBearer": []}]}
+OPTIONAL_AUTH = {"security": [{}]}
 
 
 def profile_from(fields: schemas.BusinessFields) -> BusinessProfile:
