@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import as_user, seed_tenants, set_role, sign_up_and_log_in
 from domain.tenancy.model import Feature
+from tests.conftest import as_user, seed_tenants, set_role, sign_up_and_log_in
 from tests.factories import tenant_config
 
 ROLES = (
