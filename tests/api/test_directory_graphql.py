@@ -9,7 +9,10 @@ from domain.tenancy.model import CategorySeed, Feature
 from tests.conftest import as_user, seed_tenants, set_role, sign_up_and_log_in
 from tests.factories import tenant_config
 
-PAGE = "{ businesses(first: 50) { edges { node { name openNow categories { key } offers { title } } } pageInfo { hasNextPage } } }"
+PAGE = (
+    "{ businesses(first: 50) { edges { node { name openNow categories { key } offers { title } }"
+    " } pageInfo { hasNextPage } } }"
+)
 
 
 async def setup(services, client):  # type: ignore[no-untyped-def]
@@ -60,7 +63,7 @@ async def test_nested_fields_cost_the_same_statements_for_any_page_length(servic
 
 
 async def test_graphql_search_and_map_answer_like_rest(services, client):
-    owner, food = await setup(services, client)
+    owner, _ = await setup(services, client)
     await client.post(
         "/v1/businesses",
         headers=owner,
@@ -75,7 +78,10 @@ async def test_graphql_search_and_map_answer_like_rest(services, client):
             "/graphql",
             headers=owner,
             json={
-                "query": '{ search(q: "Bäcker") { title snippet } mapPins(bbox: "12.2,51.25,12.55,51.45") { name lon lat } }'
+                "query": (
+                    '{ search(q: "Bäcker") { title snippet } '
+                    'mapPins(bbox: "12.2,51.25,12.55,51.45") { name lon lat } }'
+                )
             },
         )
     ).json()
@@ -94,7 +100,10 @@ async def test_graphql_mutations_follow_the_same_policies(services, client):
     made = (
         await client.post("/v1/businesses", headers=owner, json={"name": "Laden", "kind": "retail"})
     ).json()
-    query = f'mutation {{ moderateBusiness(id: "{made["id"]}", verified: true, hidden: false) {{ ok errors {{ code }} }} }}'
+    query = (
+        f'mutation {{ moderateBusiness(id: "{made["id"]}", verified: true, hidden: false) '
+        "{ ok errors { code } } }"
+    )
     refused = (await client.post("/graphql", headers=owner, json={"query": query})).json()
     assert refused["data"]["moderateBusiness"]["errors"][0]["code"] == "role-required"
     moderator = as_user(await sign_up_and_log_in(client, "home", "mod@example.org"), "home")
