@@ -7,6 +7,7 @@ over Snowball stems computed here, and finds typos by trigram similarity in Pyth
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from uuid import UUID
 
@@ -72,8 +73,6 @@ class SqlSearchIndex:
         return {"tenant_id": self._tenant_id, "kind": kind, "item_id": item_id}
 
     async def put(self, document: SearchDocument) -> None:
-        import json
-
         values = self._key(document.kind, document.item_id) | {
             "title": document.title[:200],
             "body": document.body,

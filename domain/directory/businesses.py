@@ -23,6 +23,7 @@ from domain.directory.model import (
     text_problems,
 )
 from domain.directory.policies import (
+    is_moderator,
     may_see_hidden,
     require_business_editor,
     require_business_owner,
@@ -43,11 +44,13 @@ class BusinessView:
     caller_role: BusinessRole | None  # the caller's role on the business, if any
 
 
-async def _check_categories(uow: DirectoryUnitOfWork, profile: BusinessProfile) -> None:
-    known = {c.id for c in await uow.categories.list()}
-    missing = [i for i in profile.category_ids if i not in known]
+async def _category_names(uow: DirectoryUnitOfWork, profile: BusinessProfile) -> dict[UUID, str]:
+    """The tenant's category names; CategoryNotFound if the profile names an unknown one."""
+    names = {c.id: c.name for c in await uow.categories.list()}
+    missing = [i for i in profile.category_ids if i not in names]
     if missing:
         raise CategoryNotFound(f"unknown category {missing[0]}")
+    return names
 
 
 async def _caller_role(uow: DirectoryUnitOfWork, business_id: UUID, principal: Principal):  # type: ignore[no-untyped-def]
@@ -56,8 +59,8 @@ async def _caller_role(uow: DirectoryUnitOfWork, business_id: UUID, principal: P
     return None
 
 
-async def search_document(uow: DirectoryUnitOfWork, business: Business) -> SearchDocument:
-    names = {c.id: c.name for c in await uow.categories.list()}
+def search_document(business: Business, category_names: dict[UUID, str]) -> SearchDocument:
+    names = category_names
     p = business.profile
     body = " ".join(
         filter(None, [p.description, p.address.city, *(names.get(i, "") for i in p.category_ids)])
@@ -107,23 +110,17 @@ async def register_business(
         external_id=cmd.external_id,
     )
     async with uow:
-        await _check_categories(uow, cmd.profile)
+        names = await _category_names(uow, cmd.profile)
         if cmd.external_id and await uow.businesses.get_by_external_id(cmd.external_id):
             raise ExternalIdTaken()
         await uow.businesses.add(business)
-        becomes_owner = isinstance(principal, Person) and not _is_moderator(principal)
-        if becomes_owner:
-            assert isinstance(principal, Person)
+        if isinstance(principal, Person) and not is_moderator(principal):
             await uow.business_roles.set_role(
                 business.id, principal.account_id, BusinessRole.OWNER, now
             )
-        await uow.search_index.put(await search_document(uow, business))
+        await uow.search_index.put(search_document(business, names))
         await uow.commit()
     return business
-
-
-def _is_moderator(person: Person) -> bool:
-    return person.is_operator or (person.role is not None and person.role.includes(Role.MODERATOR))
 
 
 async def view_business(
@@ -157,11 +154,11 @@ async def edit_business(
         version = business.version if expected_version is None else expected_version
         if version != business.version:
             raise StaleVersion()
-        await _check_categories(uow, profile)
+        names = await _category_names(uow, profile)
         edited = business.edited(profile, clock.now())
         if not await uow.businesses.update(edited, expected_version=version):
             raise StaleVersion()
-        await uow.search_index.put(await search_document(uow, edited))
+        await uow.search_index.put(search_document(edited, names))
         await uow.commit()
     return edited
 
@@ -195,7 +192,8 @@ async def moderate_business(
         )
         if not await uow.businesses.update(moderated, expected_version=business.version):
             raise StaleVersion()
-        await uow.search_index.put(await search_document(uow, moderated))
+        names = await _category_names(uow, moderated.profile)
+        await uow.search_index.put(search_document(moderated, names))
         await uow.commit()
     return moderated
 
@@ -329,7 +327,9 @@ async def import_businesses(
     created = updated = 0
     now = clock.now()
     async with uow:
-        by_key = {c.key: c.id for c in await uow.categories.list()}
+        known = await uow.categories.list()
+        by_key = {c.key: c.id for c in known}
+        names = {c.id: c.name for c in known}
         for row in rows:
             _check_external_id(row.external_id)
             unknown = [k for k in row.category_keys if k not in by_key]
@@ -354,6 +354,6 @@ async def import_businesses(
                 updated += 1
             else:
                 continue
-            await uow.search_index.put(await search_document(uow, business))
+            await uow.search_index.put(search_document(business, names))
         await uow.commit()
     return created, updated

@@ -35,15 +35,12 @@ def require_business_editor(principal: Principal, role_on_business: BusinessRole
         return
     if isinstance(principal, Anonymous):
         raise Unauthenticated()
-    if role_on_business is not None and principal.role is not None:
-        return
-    if role_on_business is not None and principal.is_operator:
-        return
     if is_moderator(principal):
         return
     if principal.role is None:
         raise NotAMember()
-    raise BusinessRoleRequired()
+    if role_on_business is None:
+        raise BusinessRoleRequired()
 
 
 def require_business_owner(principal: Principal, role_on_business: BusinessRole | None) -> Person:
