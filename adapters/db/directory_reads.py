@@ -87,6 +87,13 @@ class SqlDirectoryReads:
             await begin_for_tenant(session, self._tenant_id)
             yield session
 
+    def _with_subcategories(self, category_ids: tuple[UUID, ...]) -> Select:
+        """A top-level category stands for itself and its sub-categories."""
+        return select(CategoryRow.id).where(
+            CategoryRow.tenant_id == self._tenant_id,
+            or_(CategoryRow.id.in_(category_ids), CategoryRow.parent_id.in_(category_ids)),
+        )
+
     def _filtered(self, query: Select, where: BusinessFilter) -> Select:
         query = query.where(BusinessRow.tenant_id == self._tenant_id)
         if not where.include_hidden:
@@ -98,14 +105,7 @@ class SqlDirectoryReads:
         if where.delivers is not None:
             query = query.where(BusinessRow.delivers == where.delivers)
         if where.category_ids:
-            # A top-level category stands for itself and its sub-categories.
-            wanted = select(CategoryRow.id).where(
-                CategoryRow.tenant_id == self._tenant_id,
-                or_(
-                    CategoryRow.id.in_(where.category_ids),
-                    CategoryRow.parent_id.in_(where.category_ids),
-                ),
-            )
+            wanted = self._with_subcategories(where.category_ids)
             query = query.where(
                 select(BusinessCategoryRow.business_id)
                 .where(
@@ -290,6 +290,12 @@ class SqlDirectoryReads:
         limit: int,
     ) -> list[SearchHit]:
         async with self._session() as session:
+            if category_ids:
+                category_ids = tuple(
+                    await session.scalars(self._with_subcategories(category_ids))
+                )
+                if not category_ids:
+                    return []
             return await search_entries(
                 session,
                 self._tenant_id,

@@ -224,14 +224,18 @@ async def _search_postgres(
     if rows:
         return [_hit(r, query, language, r.rank) for r in rows]
     params["raw"] = " ".join(raw)
-    params["threshold"] = FUZZY_THRESHOLD
+    # `<%` (word similarity at least the threshold) can use the trigram index; the function
+    # form cannot.
+    await session.execute(
+        text("SELECT set_config('pg_trgm.word_similarity_threshold', :threshold, true)"),
+        {"threshold": str(FUZZY_THRESHOLD)},
+    )
     rows = (
         await session.execute(
             text(
                 "SELECT e.kind, e.item_id, e.title, e.body, "
                 "word_similarity(:raw, e.title) AS rank FROM search_entries e "
-                f"WHERE e.tenant_id = :t AND e.visible AND {where} "
-                "AND word_similarity(:raw, e.title) >= :threshold "
+                f"WHERE e.tenant_id = :t AND e.visible AND {where} AND :raw <% e.title "
                 "ORDER BY rank DESC, e.title LIMIT :limit"
             ),
             params,

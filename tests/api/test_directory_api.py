@@ -229,6 +229,29 @@ async def test_lists_page_with_cursors_and_filter_by_kind_and_category(city, cli
     assert bad.status_code == 422
 
 
+async def test_search_and_map_filter_by_category_a_top_level_including_its_children(
+    city, client
+):
+    people, ids = city
+    await register(client, people["owner"], name="Laden Brot", category_ids=[ids["food-bakery"]])
+    await register(
+        client, people["owner"], name="Laden Buch", kind="retail", category_ids=[ids["books"]]
+    )
+
+    async def found(path, **params):  # type: ignore[no-untyped-def]
+        body = (await client.get(path, params=params, headers=people["anonymous"])).json()
+        if "features" in body:
+            return [f["properties"]["name"] for f in body["features"]]
+        return [h["title"] for h in body["items"]]
+
+    assert await found("/v1/search", q="Laden", category=ids["food"]) == ["Laden Brot"]
+    assert await found("/v1/search", q="Laden", category=ids["books"]) == ["Laden Buch"]
+    box = "12.2,51.25,12.55,51.45"
+    assert await found("/v1/map", bbox=box, category=ids["food"]) == ["Laden Brot"]
+    unknown = "00000000-0000-0000-0000-000000000000"
+    assert await found("/v1/search", q="Laden", category=unknown) == []
+
+
 async def test_tenants_never_see_each_others_businesses(city, client):
     people, _ = city
     made = await register(client, people["owner"])
