@@ -1,13 +1,13 @@
-"""Text handling for search, the same on every database: words, stems (Snowball, German and
-English), trigram similarity for typos, and highlighted snippets."""
+"""Text handling for search, the same on every database: words, stems (Snowball through
+PyStemmer, German and English), trigram similarity for typos, and highlighted snippets."""
 
 from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
+import threading
 
-import snowballstemmer
+import Stemmer
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 SNIPPET_WORDS = 24
@@ -21,9 +21,18 @@ def language_for(locale: str) -> str:
     return LANGUAGES.get(locale.split("-")[0].lower(), "simple")
 
 
-@lru_cache(maxsize=4)
+_per_thread = threading.local()
+
+
 def _stemmer(language: str):  # type: ignore[no-untyped-def]
-    return snowballstemmer.stemmer(language) if language != "simple" else None
+    """One stemmer per language and thread: a PyStemmer object is not to be shared between
+    threads."""
+    if language == "simple":
+        return None
+    stemmers = _per_thread.__dict__.setdefault("stemmers", {})
+    if language not in stemmers:
+        stemmers[language] = Stemmer.Stemmer(language)
+    return stemmers[language]
 
 
 def words(text: str) -> list[str]:

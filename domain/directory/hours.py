@@ -119,11 +119,20 @@ class OpeningHours:
         return found
 
     def status_at(self, now: datetime, zone: ZoneInfo) -> OpenStatus:
+        """Walks the days from yesterday on, merging openings as they come, and stops at the
+        first opening after `now`: later days' openings begin later still, so they can neither
+        move that start nor extend an opening that holds `now`."""
         today = now.astimezone(zone).date()
-        intervals: list[tuple[datetime, datetime]] = []
+        merged: list[tuple[datetime, datetime]] = []
         for offset in range(-1, LOOKAHEAD_DAYS + 1):
-            intervals += self.intervals_starting_on(today + timedelta(days=offset), zone)
-        merged = _merge(sorted(intervals))
+            day = today + timedelta(days=offset)
+            for start, end in sorted(self.intervals_starting_on(day, zone)):
+                if merged and start <= merged[-1][1]:
+                    merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+                else:
+                    merged.append((start, end))
+            if merged and merged[-1][0] > now:
+                break
         current = next((i for i in merged if i[0] <= now < i[1]), None)
         upcoming = next((i[0] for i in merged if i[0] > now), None)
         return OpenStatus(
@@ -138,17 +147,6 @@ def _instant(day: date, minutes: int, zone: ZoneInfo) -> datetime:
         day, minutes = day + timedelta(days=1), 0
     local = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone)
     return local.astimezone(UTC)
-
-
-def _merge(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    """Touching or overlapping openings become one (Mon 00:00-24:00 + Tue 00:00-24:00)."""
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in intervals:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def _overlaps(ranges: list[tuple[int, int]]) -> bool:

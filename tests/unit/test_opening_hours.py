@@ -132,3 +132,49 @@ def test_a_date_listed_twice_is_refused():
 def test_day_ranges_wrap_around_the_week():
     week = parse_weekly("sa-mo 10:00-12:00")
     assert [bool(d) for d in week] == [True, False, False, False, False, True, True]
+
+
+def reference_status(hours: OpeningHours, now: datetime, zone: ZoneInfo):  # type: ignore[no-untyped-def]
+    """Every opening of the lookahead, merged, then looked up: what status_at must agree with
+    although it stops early."""
+    today = now.astimezone(zone).date()
+    intervals = sorted(
+        i
+        for offset in range(-1, 63)
+        for i in hours.intervals_starting_on(today + timedelta(offset), zone)
+    )
+    merged: list[list[datetime]] = []
+    for start, end in intervals:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(end, merged[-1][1])
+        else:
+            merged.append([start, end])
+    current = next((m for m in merged if m[0] <= now < m[1]), None)
+    upcoming = next((m[0] for m in merged if m[0] > now), None)
+    return current is not None, current[1] if current else None, upcoming
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        "mo-fr 09:00-13:00,14:00-18:00; sa 10:00-14:00",
+        "fr,sa 20:00-03:00; su 22:00-04:00",
+        "mo-su 00:00-24:00",
+        "mo,tu 00:00-24:00; we 00:00-12:00",
+        "th 02:30-03:30",
+    ],
+)
+@pytest.mark.parametrize("week_of", [date(2026, 3, 23), date(2026, 10, 19), date(2026, 12, 21)])
+def test_status_agrees_with_merging_every_opening_at_every_quarter_hour(schedule, week_of):
+    shop = hours(
+        schedule,
+        DateException(week_of + timedelta(days=3), (TimeRange.parse("23:00-01:00"),)),
+        DateException(week_of + timedelta(days=4), ()),
+    )
+    start = datetime.combine(week_of, datetime.min.time(), tzinfo=UTC)
+    for quarter in range(0, 8 * 24 * 4):
+        now = start + timedelta(minutes=15 * quarter)
+        status = shop.status_at(now, BERLIN)
+        assert (status.open_now, status.closes_at, status.next_opening) == reference_status(
+            shop, now, BERLIN
+        ), now
