@@ -43,7 +43,8 @@ MAX_TOKENS = 2000
 def is_unexpected(error: GraphQLError) -> bool:
     """A fault in our code, as opposed to a bad document, a limit or a broken domain rule."""
     original = error.original_error
-    return original is not None and not isinstance(original, DomainError)
+    # A resolver's own GraphQLError (a domain error given its code) is no fault either.
+    return original is not None and not isinstance(original, DomainError | GraphQLError)
 
 
 class StadtkernSchema(strawberry.Schema):

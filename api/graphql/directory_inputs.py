@@ -1,0 +1,140 @@
+"""GraphQL inputs of the directory's writes. They are checked by the same request models as
+REST (lengths, URLs, clock times), so both APIs accept and refuse the same things."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+import strawberry
+from pydantic import BaseModel, ValidationError
+
+from domain.directory.model import BusinessKind
+from domain.errors import FieldProblem, InvalidInput
+
+BusinessKindEnum = strawberry.enum(BusinessKind, name="BusinessKind")
+M = TypeVar("M", bound=BaseModel)
+
+
+@strawberry.input
+class AddressInput:
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
+
+
+@strawberry.input
+class LocationInput:
+    lat: float
+    lon: float
+
+
+@strawberry.input
+class ContactInput:
+    phone: str = ""
+    email: str = ""
+
+
+@strawberry.input(description="Wall-clock ranges of one weekday, like '09:00-18:00'")
+class DayHoursInput:
+    day: str = strawberry.field(description="mo, tu, we, th, fr, sa or su")
+    ranges: list[str]
+
+
+@strawberry.input(description="Hours that replace the weekly ones on a date; no ranges: closed")
+class HoursExceptionInput:
+    date: date
+    ranges: list[str] = strawberry.field(default_factory=list)
+    note: str = ""
+
+
+@strawberry.input
+class OpeningHoursInput:
+    weekly: list[DayHoursInput] = strawberry.field(default_factory=list)
+    exceptions: list[HoursExceptionInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="A business as registered; absent fields take their defaults")
+class BusinessInput:
+    name: str
+    kind: BusinessKindEnum  # type: ignore[valid-type]
+    description: str = ""
+    category_ids: list[UUID] = strawberry.field(default_factory=list)
+    address: AddressInput | None = None
+    location: LocationInput | None = None
+    contact: ContactInput | None = None
+    website_url: str | None = None
+    shop_url: str | None = None
+    delivers: bool = False
+    delivery_notes: str = ""
+    offers_pickup: bool = False
+    pickup_notes: str = ""
+    image_urls: list[str] = strawberry.field(default_factory=list)
+    social_links: list[str] = strawberry.field(default_factory=list)
+    opening_hours: OpeningHoursInput | None = None
+    external_id: str | None = None
+
+
+@strawberry.input(description="Only the fields given change; null clears an optional field")
+class BusinessPatchInput:
+    name: str | None = strawberry.UNSET
+    kind: BusinessKindEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    description: str | None = strawberry.UNSET
+    category_ids: list[UUID] | None = strawberry.UNSET
+    address: AddressInput | None = strawberry.UNSET
+    location: LocationInput | None = strawberry.UNSET
+    contact: ContactInput | None = strawberry.UNSET
+    website_url: str | None = strawberry.UNSET
+    shop_url: str | None = strawberry.UNSET
+    delivers: bool | None = strawberry.UNSET
+    delivery_notes: str | None = strawberry.UNSET
+    offers_pickup: bool | None = strawberry.UNSET
+    pickup_notes: str | None = strawberry.UNSET
+    image_urls: list[str] | None = strawberry.UNSET
+    social_links: list[str] | None = strawberry.UNSET
+    opening_hours: OpeningHoursInput | None = strawberry.UNSET
+
+
+def _plain(value: Any) -> Any:
+    """An input as the JSON a REST client would send: unset fields left out, weekly hours as
+    a mapping of weekday to ranges."""
+    if isinstance(value, OpeningHoursInput):
+        return {
+            "weekly": {d.day: list(d.ranges) for d in value.weekly},
+            "exceptions": [_plain(e) for e in value.exceptions],
+        }
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) is not strawberry.UNSET
+        }
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, BusinessKind):
+        return value.value
+    return value
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+def checked(model: type[M], value: Any) -> M:
+    """`value` through the REST model `model`; InvalidInput names each field that fails."""
+    data = _plain(value)
+    if not isinstance(value, BusinessPatchInput):
+        # Only a patch's null means something ("clear it"); elsewhere it is the default.
+        data = {k: v for k, v in data.items() if v is not None}
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InvalidInput(
+            [
+                FieldProblem(".".join(_camel(str(p)) for p in e["loc"]) or "input", e["msg"])
+                for e in error.errors()
+            ]
+        ) from None
