@@ -1,0 +1,356 @@
+"""The directory's use cases with in-memory fakes (no I/O): who may register, edit, moderate,
+claim and manage a business; categories in two levels; offers' windows; the import's upsert;
+the read limits."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from domain.directory import businesses, categories, offers, queries
+from domain.directory.errors import (
+    AlreadyOnTeam,
+    BusinessNotFound,
+    BusinessRoleRequired,
+    CategoryInUse,
+    CategoryKeyTaken,
+    CategoryNotFound,
+    ClaimDecided,
+    ClaimPending,
+    ExternalIdTaken,
+    LastOwner,
+)
+from domain.directory.model import BoundingBox, BusinessKind, BusinessProfile, GeoPoint
+from domain.directory.ports import BusinessFilter, Page
+from domain.errors import InvalidInput, StaleVersion
+from domain.identity.errors import RoleRequired, ScopeRequired, Unauthenticated
+from domain.identity.model import (
+    Anonymous,
+    BusinessRole,
+    Membership,
+    PartnerKey,
+    Person,
+    Role,
+    Scope,
+)
+from domain.tenancy.model import CategorySeed
+from tests.fakes import FixedClock, SequentialIds
+from tests.fakes_directory import FakeDirectoryStore, FakeDirectoryUnitOfWork
+
+TENANT = uuid.UUID(int=500)
+OWNER, STAFF, STRANGER, MODERATOR, ADMIN = (uuid.UUID(int=600 + i) for i in range(5))
+
+
+def person(account: uuid.UUID, role: Role = Role.MEMBER) -> Person:
+    return Person(TENANT, account, role)
+
+
+@pytest.fixture
+def world():  # type: ignore[no-untyped-def]
+    store = FakeDirectoryStore()
+    for account, role in (
+        (OWNER, Role.MEMBER),
+        (STAFF, Role.MEMBER),
+        (STRANGER, Role.MEMBER),
+        (MODERATOR, Role.MODERATOR),
+        (ADMIN, Role.ADMIN),
+    ):
+        store.memberships[account] = Membership(TENANT, account, role, FixedClock().now())
+    clock, ids = FixedClock(), SequentialIds()
+
+    def uow() -> FakeDirectoryUnitOfWork:
+        return FakeDirectoryUnitOfWork(store, TENANT)
+
+    return store, uow, clock, ids
+
+
+async def seed(world, *seeds: CategorySeed) -> dict[str, uuid.UUID]:  # type: ignore[no-untyped-def]
+    store, uow, _, ids = world
+    await categories.seed_categories(seeds, uow=uow(), ids=ids)
+    return {c.key: c.id for c in store.categories.values()}
+
+
+async def register(world, who=None, **profile):  # type: ignore[no-untyped-def]
+    _, uow, clock, ids = world
+    return await businesses.register_business(
+        businesses.RegisterBusiness(
+            BusinessProfile(
+                **({"name": "Bäckerei Licht", "kind": BusinessKind.GASTRONOMY} | profile)
+            )
+        ),
+        who or person(OWNER),
+        uow=uow(),
+        clock=clock,
+        ids=ids,
+    )
+
+
+async def test_a_member_registering_becomes_owner_and_the_listing_is_indexed(world):
+    store, *_ = world
+    ids = await seed(world, CategorySeed("food", "Essen"))
+    made = await register(world, category_ids=(ids["food"],), description="Brot")
+    assert store.roles == {(made.id, OWNER): BusinessRole.OWNER}
+    document = store.search[("business", made.id)]
+    assert document.title == "Bäckerei Licht" and "Essen" in document.body and document.visible
+
+
+async def test_moderators_and_keys_list_without_an_owner(world):
+    store, *_ = world
+    await register(world, person(MODERATOR, Role.MODERATOR))
+    await register(world, PartnerKey(TENANT, uuid.UUID(int=1), frozenset({Scope.BUSINESSES_WRITE})))
+    assert len(store.businesses) == 2 and store.roles == {}
+    with pytest.raises(ScopeRequired):
+        await register(world, PartnerKey(TENANT, uuid.UUID(int=2), frozenset()))
+    with pytest.raises(Unauthenticated):
+        await register(world, Anonymous(TENANT))
+
+
+async def test_an_unknown_category_or_taken_external_id_stores_nothing(world):
+    store, uow, clock, ids = world
+    with pytest.raises(CategoryNotFound):
+        await register(world, category_ids=(uuid.UUID(int=99),))
+    assert store.businesses == {} and store.search == {}
+    cmd = businesses.RegisterBusiness(BusinessProfile("A", BusinessKind.RETAIL), "ext-1")
+    await businesses.register_business(cmd, person(OWNER), uow=uow(), clock=clock, ids=ids)
+    with pytest.raises(ExternalIdTaken):
+        await businesses.register_business(cmd, person(OWNER), uow=uow(), clock=clock, ids=ids)
+    assert len(store.businesses) == 1
+
+
+async def edit(world, business, who, *, version=None, **changes):  # type: ignore[no-untyped-def]
+    _, uow, clock, _ = world
+    return await businesses.edit_business(
+        business.id,
+        replace(business.profile, **changes),
+        who,
+        expected_version=version,
+        uow=uow(),
+        clock=clock,
+    )
+
+
+async def test_owners_staff_and_moderators_edit_others_do_not(world):
+    store, *_ = world
+    made = await register(world)
+    store.roles[(made.id, STAFF)] = BusinessRole.STAFF
+    edited = await edit(world, made, person(STAFF), description="Neu")
+    assert edited.version == made.version + 1
+    assert store.search[("business", made.id)].body == "Neu"
+    await edit(world, edited, person(MODERATOR, Role.MODERATOR), delivers=True)
+    with pytest.raises(BusinessRoleRequired):
+        await edit(world, made, person(STRANGER), name="Meins")
+    with pytest.raises(Unauthenticated):
+        await edit(world, made, Anonymous(TENANT), name="Meins")
+    assert store.businesses[made.id].profile.name == "Bäckerei Licht"
+
+
+async def test_an_edit_of_an_old_version_is_refused_and_changes_nothing(world):
+    store, *_ = world
+    made = await register(world)
+    await edit(world, made, person(OWNER), version=made.version, description="Erste")
+    with pytest.raises(StaleVersion):
+        await edit(world, made, person(OWNER), version=made.version, description="Zweite")
+    assert store.businesses[made.id].profile.description == "Erste"
+
+
+async def test_hidden_listings_exist_only_for_their_team_and_moderators(world):
+    store, uow, clock, _ = world
+    made = await register(world)
+    await businesses.moderate_business(
+        made.id,
+        businesses.Moderation(verified=False, hidden=True, reason="Spam?"),
+        person(MODERATOR, Role.MODERATOR),
+        uow=uow(),
+        clock=clock,
+    )
+    assert store.search[("business", made.id)].visible is False
+    with pytest.raises(BusinessNotFound):
+        await businesses.view_business(made.id, person(STRANGER), uow=uow())
+    seen = await businesses.view_business(made.id, person(OWNER), uow=uow())
+    assert seen.business.hidden_reason == "Spam?" and seen.caller_role is BusinessRole.OWNER
+    with pytest.raises(RoleRequired):
+        await businesses.moderate_business(
+            made.id, businesses.Moderation(True, False), person(OWNER), uow=uow(), clock=clock
+        )
+
+
+async def test_a_claim_approved_by_a_moderator_makes_the_claimant_an_owner(world):
+    store, uow, clock, ids = world
+    listed = await register(world, person(MODERATOR, Role.MODERATOR))
+
+    async def claim(who):  # type: ignore[no-untyped-def]
+        return await businesses.claim_business(
+            listed.id, "Das ist meiner", who, uow=uow(), clock=clock, ids=ids
+        )
+
+    made = await claim(person(STRANGER))
+    with pytest.raises(ClaimPending):
+        await claim(person(STRANGER))
+    with pytest.raises(RoleRequired):
+        await businesses.decide_claim(made.id, True, person(OWNER), uow=uow(), clock=clock)
+    moderator = person(MODERATOR, Role.MODERATOR)
+    await businesses.decide_claim(made.id, True, moderator, uow=uow(), clock=clock)
+    assert store.roles[(listed.id, STRANGER)] is BusinessRole.OWNER
+    with pytest.raises(ClaimDecided):
+        await businesses.decide_claim(made.id, False, moderator, uow=uow(), clock=clock)
+    with pytest.raises(AlreadyOnTeam):
+        await claim(person(STRANGER))
+
+
+async def test_owners_manage_the_team_but_the_last_owner_stays(world):
+    store, uow, clock, _ = world
+    made = await register(world)
+
+    async def set_role(who, account, role):  # type: ignore[no-untyped-def]
+        await businesses.set_team_role(made.id, account, role, who, uow=uow(), clock=clock)
+
+    await set_role(person(OWNER), STAFF, BusinessRole.STAFF)
+    with pytest.raises(BusinessRoleRequired):
+        await set_role(person(STAFF), STRANGER, BusinessRole.STAFF)
+    with pytest.raises(LastOwner):
+        await set_role(person(OWNER), OWNER, None)
+    with pytest.raises(InvalidInput):
+        await set_role(person(OWNER), uuid.UUID(int=12345), BusinessRole.STAFF)  # no member
+    await set_role(person(ADMIN, Role.ADMIN), STRANGER, BusinessRole.OWNER)
+    await set_role(person(OWNER), OWNER, None)  # no longer the last
+    assert store.roles == {
+        (made.id, STAFF): BusinessRole.STAFF,
+        (made.id, STRANGER): BusinessRole.OWNER,
+    }
+
+
+async def test_categories_have_two_levels_and_unique_keys_managed_by_admins(world):
+    store, uow, _, ids = world
+    keys = await seed(world, CategorySeed("food", "Essen"), CategorySeed("bakery", "Brot", "food"))
+    admin = person(ADMIN, Role.ADMIN)
+
+    async def create(key, parent=None, who=admin):  # type: ignore[no-untyped-def]
+        return await categories.create_category(
+            categories.CategoryInput(key, key.title(), parent), who, uow=uow(), ids=ids
+        )
+
+    with pytest.raises(RoleRequired):
+        await create("drinks", who=person(MODERATOR, Role.MODERATOR))
+    with pytest.raises(InvalidInput):
+        await create("rolls", keys["bakery"])  # a third level
+    with pytest.raises(CategoryKeyTaken):
+        await create("food")
+    with pytest.raises(CategoryInUse):
+        await categories.remove_category(keys["food"], admin, uow=uow())
+    tree = await categories.list_categories(uow=uow())
+    assert [(n.category.key, [c.key for c in n.children]) for n in tree] == [("food", ["bakery"])]
+    again = await categories.seed_categories(
+        (CategorySeed("food", "Essen & Trinken"), CategorySeed("bakery", "Brot", "food")),
+        uow=uow(),
+        ids=ids,
+    )
+    assert again == 1 and store.categories[keys["food"]].name == "Essen & Trinken"
+
+
+async def test_offers_are_published_by_the_team_within_a_sane_window(world):
+    store, uow, clock, ids = world
+    made = await register(world)
+    now = clock.now()
+
+    async def publish(who, start, end):  # type: ignore[no-untyped-def]
+        cmd = offers.OfferInput("Brot -20%", "", start, end)
+        return await offers.publish_offer(made.id, cmd, who, uow=uow(), clock=clock, ids=ids)
+
+    offer = await publish(person(OWNER), now, now + timedelta(days=7))
+    assert store.offers[offer.id].business_id == made.id
+    with pytest.raises(BusinessRoleRequired):
+        await publish(person(STRANGER), now, now + timedelta(days=7))
+    with pytest.raises(InvalidInput):
+        await publish(person(OWNER), now - timedelta(days=9), now - timedelta(days=1))
+    with pytest.raises(InvalidInput):
+        await publish(person(OWNER), now, now + timedelta(days=400))
+    await offers.withdraw_offer(offer.id, person(OWNER), uow=uow())
+    assert store.offers == {}
+
+
+async def test_the_import_creates_then_updates_by_external_id(world):
+    store, uow, clock, ids = world
+    await seed(world, CategorySeed("food", "Essen"))
+
+    def row(name: str, *keys: str) -> businesses.ImportedBusiness:
+        return businesses.ImportedBusiness(
+            "ext-7", BusinessProfile(name, BusinessKind.RETAIL), keys
+        )
+
+    imported = await businesses.import_businesses(
+        [row("Laden", "food")], uow=uow(), clock=clock, ids=ids
+    )
+    assert imported == (1, 0)
+    again = await businesses.import_businesses(
+        [row("Laden", "food")], uow=uow(), clock=clock, ids=ids
+    )
+    assert again == (0, 0)  # unchanged rows are left alone
+    renamed = await businesses.import_businesses(
+        [row("Laden am Markt", "food")], uow=uow(), clock=clock, ids=ids
+    )
+    assert renamed == (0, 1)
+    (only,) = store.businesses.values()
+    assert only.profile.name == "Laden am Markt" and only.version == 2
+    with pytest.raises(CategoryNotFound):
+        await businesses.import_businesses([row("X", "nope")], uow=uow(), clock=clock, ids=ids)
+    assert len(store.businesses) == 1
+
+
+class RecordingReads:
+    """A read port that records what the use cases ask for."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple] = []
+
+    async def list_businesses(self, where, *, limit, cursor):  # type: ignore[no-untyped-def]
+        self.asked.append(("list", where, limit))
+        return Page([])
+
+    async def businesses_in_box(self, box, where, *, limit):  # type: ignore[no-untyped-def]
+        self.asked.append(("box", where, limit))
+        return []
+
+    async def businesses_near(self, centre, radius_m, where, *, limit):  # type: ignore[no-untyped-def]
+        self.asked.append(("near", where, limit))
+        return []
+
+    async def search(self, text, *, kinds, category_ids, language, limit):  # type: ignore[no-untyped-def]
+        self.asked.append(("search", kinds, limit))
+        return []
+
+
+async def test_reads_keep_hidden_listings_for_moderators_and_bound_their_size():
+    reads = RecordingReads()
+    wants_hidden = BusinessFilter(include_hidden=True)
+    await queries.list_businesses(
+        wants_hidden, person(STRANGER), reads=reads, limit=10, cursor=None
+    )
+    await queries.list_businesses(
+        wants_hidden, person(MODERATOR, Role.MODERATOR), reads=reads, limit=10, cursor=None
+    )
+    assert [a[1].include_hidden for a in reads.asked] == [False, True]
+    with pytest.raises(InvalidInput):
+        await queries.list_businesses(
+            BusinessFilter(), person(OWNER), reads=reads, limit=101, cursor=None
+        )
+    box = BoundingBox(12.3, 51.3, 12.4, 51.4)
+    with pytest.raises(InvalidInput):
+        await queries.businesses_in_box(box, BusinessFilter(), person(OWNER), reads=reads, limit=0)
+    centre = GeoPoint(51.34, 12.37)
+    with pytest.raises(InvalidInput):
+        await queries.businesses_near(
+            centre, 30_000, BusinessFilter(), person(OWNER), reads=reads, limit=10
+        )
+    with pytest.raises(InvalidInput):
+        await queries.search(
+            "Brot", kinds=("spaceship",), category_ids=(), language="german", reads=reads, limit=5
+        )
+    with pytest.raises(InvalidInput):
+        await queries.search(
+            "!!", kinds=(), category_ids=(), language="german", reads=reads, limit=5
+        )
+    await queries.search("Brot", kinds=(), category_ids=(), language="german", reads=reads, limit=5)
+    assert reads.asked[-1] == ("search", queries.SEARCH_KINDS, 5)
