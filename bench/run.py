@@ -2,6 +2,7 @@
 worker count), both on PostgreSQL, driven by wrk on loopback, alternating runs, medians.
 
     ./dev bench [--duration 10] [--connections 64] [--workers 2] [--runs 3] [--scenario NAME]
+                [--businesses 50000] [--reuse]
 
 Prints requests/s and p50/p99 latency for both, and the ratio product/baseline. Needs
 PostgreSQL (BENCH_DATABASE_URL, default the local server) and Redis (BENCH_REDIS_URL); installs
@@ -11,6 +12,7 @@ wrk from Debian's packages when it is missing and the user may.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -22,7 +24,10 @@ import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+
+import directory_data
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -35,13 +40,30 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    path: str
-    tenants: int
+    paths: tuple[str, ...]  # requests rotate through these (and through the setup's hosts)
+    setup: str  # "tenants": 200 generated tenants; "directory": one tenant with businesses
     description: str
 
 
 SCENARIOS = [
-    Scenario("tenant", "/v1/tenant", 200, "GET /v1/tenant, tenant resolved from Host, 200 tenants"),
+    Scenario(
+        "tenant",
+        ("/v1/tenant",),
+        "tenants",
+        "GET /v1/tenant, tenant resolved from Host, 200 tenants",
+    ),
+    Scenario(
+        "map",
+        tuple(directory_data.map_paths(50)),
+        "directory",
+        "GET /v1/map?bbox= over 50 street-level views (a few hundred pins each)",
+    ),
+    Scenario(
+        "search",
+        tuple(directory_data.search_paths()),
+        "directory",
+        "GET /v1/search?q= over 10 queries (words, prefixes, two-word queries)",
+    ),
 ]
 
 
@@ -70,8 +92,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def psql(sql: str) -> None:
-    subprocess.run(["psql", SERVER_URL, "-q", "-c", sql], check=True, capture_output=True)
+def psql(sql: str, url: str = SERVER_URL) -> None:
+    subprocess.run(["psql", url, "-q", "-c", sql], check=True, capture_output=True)
 
 
 def database_url(driver: str) -> str:
@@ -98,9 +120,18 @@ def write_tenants(directory: Path, count: int) -> list[str]:
     return hosts
 
 
+@cache
+def signing_keys() -> str:
+    stadtkern = str(VENV_BIN / "stadtkern")
+    return subprocess.run(
+        [stadtkern, "keys", "generate"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
 def product_env() -> dict[str, str]:
     return {
         **os.environ,
+        "STADTKERN_JWT_PRIVATE_KEYS": signing_keys(),
         "STADTKERN_ENVIRONMENT": "production",
         "STADTKERN_DATABASE_URL": database_url("postgresql+asyncpg"),
         "STADTKERN_REDIS_URL": REDIS_URL,
@@ -109,18 +140,78 @@ def product_env() -> dict[str, str]:
     }
 
 
-def prepare_database(tenant_count: int) -> list[str]:
+def fresh_database() -> dict[str, str]:
+    """An empty, migrated bench database; returns the product's environment for it."""
     psql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     psql(f'CREATE DATABASE "{DATABASE}"')
     env = product_env()
-    stadtkern = str(VENV_BIN / "stadtkern")
-    subprocess.run([stadtkern, "db", "upgrade"], check=True, env=env, capture_output=True)
+    subprocess.run(
+        [str(VENV_BIN / "stadtkern"), "db", "upgrade"], check=True, env=env, capture_output=True
+    )
+    return env
+
+
+def apply_tenants(directory: str, env: dict[str, str]) -> None:
+    subprocess.run(
+        [str(VENV_BIN / "stadtkern"), "tenants", "apply", directory],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+
+
+def prepare_tenants(count: int) -> list[str]:
+    env = fresh_database()
     with tempfile.TemporaryDirectory() as tmp:
-        hosts = write_tenants(Path(tmp), tenant_count)
-        subprocess.run(
-            [stadtkern, "tenants", "apply", tmp], check=True, env=env, capture_output=True
-        )
+        hosts = write_tenants(Path(tmp), count)
+        apply_tenants(tmp, env)
     return hosts
+
+
+def businesses_already_loaded(slug: str) -> int:
+    """How many businesses the bench database holds for `slug` (0 if there is none)."""
+    found = subprocess.run(
+        ["psql", database_url("postgresql"), "-tAc",
+         "SELECT count(*) FROM businesses b JOIN tenants t ON t.id = b.tenant_id "
+         f"WHERE t.slug = '{slug}'"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    return int(found.stdout.strip()) if found.returncode == 0 else 0
+
+
+def prepare_directory(businesses: int, reuse: bool) -> list[str]:
+    """One tenant whose directory holds `businesses` rows, loaded by the product's importer
+    (`stadtkern businesses import`); prints how long the import took. With `reuse`, a bench
+    database that already holds them is kept (after a schema upgrade)."""
+    slug, host = "bench-directory", "directory.bench.example"
+    reusing = reuse and businesses_already_loaded(slug) == businesses
+    env = product_env() if reusing else fresh_database()
+    if reusing:
+        subprocess.run(
+            [str(VENV_BIN / "stadtkern"), "db", "upgrade"], check=True, env=env, capture_output=True
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / f"{slug}.toml").write_text(directory_data.tenant_file(slug, host))
+        apply_tenants(tmp, env)
+        if reusing:
+            print(f"\nsetup: reusing the {businesses:,} businesses already in {DATABASE}")
+            return [host]
+        data = Path(tmp) / "businesses.csv"
+        directory_data.write_businesses(data, businesses)
+        started = time.monotonic()
+        subprocess.run(
+            [str(VENV_BIN / "stadtkern"), "businesses", "import", slug, str(data)],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
+        took = time.monotonic() - started
+    psql("ANALYZE", database_url("postgresql"))  # fresh statistics, as autovacuum would give
+    print(
+        f"\nsetup: {businesses:,} businesses imported with `stadtkern businesses import` in "
+        f"{took:.0f} s ({businesses / took:,.0f} rows/s)"
+    )
+    return [host]
 
 
 def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -147,13 +238,16 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
-def host_rotation_script(hosts: list[str], directory: Path) -> Path:
-    script = directory / "hosts.lua"
-    listed = ", ".join(f'"{h}"' for h in hosts)
+def rotation_script(hosts: list[str], paths: tuple[str, ...], directory: Path) -> Path:
+    """A wrk script whose requests go round the hosts and the paths."""
+    script = directory / "rotate.lua"
+    listed_hosts = ", ".join(f'"{h}"' for h in hosts)
+    listed_paths = ", ".join(f'"{p}"' for p in paths)
     script.write_text(
-        f"local hosts = {{{listed}}}\nlocal i = 0\n"
-        "request = function()\n  i = i % #hosts + 1\n"
-        '  wrk.headers["Host"] = hosts[i]\n  return wrk.format()\nend\n'
+        f"local hosts = {{{listed_hosts}}}\nlocal paths = {{{listed_paths}}}\nlocal i = 0\n"
+        "request = function()\n  i = i + 1\n"
+        '  wrk.headers["Host"] = hosts[(i - 1) % #hosts + 1]\n'
+        "  return wrk.format(nil, paths[(i - 1) % #paths + 1])\nend\n"
     )
     return script
 
@@ -184,6 +278,8 @@ def drive(wrk: str, url: str, script: Path, args: argparse.Namespace) -> Result:
             f"-c{args.connections}",
             f"-d{args.duration}s",
             "--latency",
+            "--timeout",
+            "10s",  # closed-loop saturation is not a failure; a request over 10 s is
             "-s",
             str(script),
             url,
@@ -204,8 +300,27 @@ def median(results: list[Result]) -> Result:
     )
 
 
-def run_scenario(scenario: Scenario, wrk: str, args: argparse.Namespace) -> None:
-    hosts = prepare_database(scenario.tenants)
+def answer(port: int, path: str, host: str) -> object:
+    """What identifies a response's content: the pins' ids, the hits' ids, the tenant's slug."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = json.load(response)
+    if body.get("type") == "FeatureCollection":
+        return sorted(f["id"] for f in body["features"])
+    if "query" in body:
+        return [item["id"] for item in body["items"]]
+    return body["slug"]
+
+
+def same_answers(scenario: Scenario, host: str, baseline_port: int, product_port: int) -> None:
+    """Both servers must answer alike, or the comparison compares different work."""
+    for path in scenario.paths:
+        base, prod = answer(baseline_port, path, host), answer(product_port, path, host)
+        if base != prod:
+            sys.exit(f"bench: {path} answers differently:\nbaseline {base}\nproduct  {prod}")
+
+
+def run_scenario(scenario: Scenario, hosts: list[str], wrk: str, args: argparse.Namespace) -> None:
     product_port, baseline_port = free_port(), free_port()
     product = start(
         [
@@ -233,23 +348,29 @@ def run_scenario(scenario: Scenario, wrk: str, args: argparse.Namespace) -> None
             "warning",
             "--no-access-log",
         ],
-        {**os.environ, "BENCH_DSN": database_url("postgresql"), "BENCH_BASE_DOMAIN": BASE_DOMAIN},
+        {
+            **os.environ,
+            "BENCH_DSN": database_url("postgresql"),
+            "BENCH_BASE_DOMAIN": BASE_DOMAIN,
+            "BENCH_REDIS_URL": REDIS_URL,
+        },
         baseline_port,
     )
     runs: dict[str, list[Result]] = {"baseline": [], "product": []}
     try:
+        same_answers(scenario, hosts[0], baseline_port, product_port)
         with tempfile.TemporaryDirectory() as tmp:
-            script = host_rotation_script(hosts, Path(tmp))
+            script = rotation_script(hosts, scenario.paths, Path(tmp))
             for port in (baseline_port, product_port):  # warm-up, not counted
                 drive(
                     wrk,
-                    f"http://127.0.0.1:{port}{scenario.path}",
+                    f"http://127.0.0.1:{port}",
                     script,
                     argparse.Namespace(**{**vars(args), "duration": 2}),
                 )
             for _ in range(args.runs):  # alternate, so drift hits both alike
                 for name, port in (("baseline", baseline_port), ("product", product_port)):
-                    url = f"http://127.0.0.1:{port}{scenario.path}"
+                    url = f"http://127.0.0.1:{port}"
                     runs[name].append(drive(wrk, url, script, args))
     finally:
         stop(product)
@@ -279,11 +400,28 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1, help="server processes, both sides")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--businesses", type=int, default=50_000, help="directory size for map and search"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep a bench database that already holds the directory (skips the import)",
+    )
     args = parser.parse_args()
     wrk = ensure_wrk()
+    prepared: tuple[str, list[str]] | None = None  # the scenarios of one setup share it
     for scenario in SCENARIOS:
-        if args.scenario in (None, scenario.name):
-            run_scenario(scenario, wrk, args)
+        if args.scenario not in (None, scenario.name):
+            continue
+        if prepared is None or prepared[0] != scenario.setup:
+            hosts = (
+                prepare_tenants(200)
+                if scenario.setup == "tenants"
+                else prepare_directory(args.businesses, args.reuse)
+            )
+            prepared = (scenario.setup, hosts)
+        run_scenario(scenario, prepared[1], wrk, args)
 
 
 if __name__ == "__main__":

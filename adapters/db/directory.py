@@ -4,7 +4,9 @@ them to `app.tenant_id` on PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -192,6 +194,14 @@ def hours_to_data(hours: OpeningHours) -> dict[str, Any]:
             for e in hours.exceptions
         ],
     }
+
+
+@lru_cache(maxsize=20_000)
+def hours_from_json(text: str) -> OpeningHours:
+    """Opening hours from their stored JSON text. Lists and the map read hundreds of rows a
+    request and many businesses share their hours, so each distinct text is parsed once
+    (OpeningHours is immutable)."""
+    return hours_from_data(json.loads(text))
 
 
 def hours_from_data(data: dict[str, Any]) -> OpeningHours:

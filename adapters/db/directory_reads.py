@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ARRAY, Select, Text, Uuid, and_, any_, bindparam, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.db.directory import (
@@ -22,6 +22,7 @@ from adapters.db.directory import (
     OfferRow,
     category_from_row,
     hours_from_data,
+    hours_from_json,
     offer_from_row,
 )
 from adapters.db.search import search_entries
@@ -45,7 +46,7 @@ _SUMMARY_COLUMNS = (
     BusinessRow.city,
     BusinessRow.verified_at,
     BusinessRow.hidden_at,
-    BusinessRow.opening_hours,
+    cast(BusinessRow.opening_hours, Text).label("opening_hours"),  # text: the parse cache's key
     BusinessRow.delivers,
     BusinessRow.offers_pickup,
 )
@@ -67,6 +68,14 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
     except (ValueError, UnicodeDecodeError):
         pass
     raise InvalidInput([FieldProblem("cursor", "is not a cursor this list gave out")])
+
+
+def one_of(session: AsyncSession, column: Any, ids: list[UUID]) -> Any:
+    """`column` is one of `ids`. PostgreSQL gets one array parameter (`= ANY`): an IN list of
+    hundreds of parameters costs ~10 ms to bind and prepare anew for every length."""
+    if session.bind.dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Uuid())))
+    return column.in_(ids)
 
 
 def _cursor_id(value: str) -> UUID:
@@ -121,15 +130,14 @@ class SqlDirectoryReads:
         self, session: AsyncSession, business_ids: list[UUID]
     ) -> dict[UUID, tuple[UUID, ...]]:
         found: dict[UUID, list[UUID]] = {i: [] for i in business_ids}
-        for start in range(0, len(business_ids), 1000):
-            rows = await session.execute(
-                select(BusinessCategoryRow.business_id, BusinessCategoryRow.category_id).where(
-                    BusinessCategoryRow.tenant_id == self._tenant_id,
-                    BusinessCategoryRow.business_id.in_(business_ids[start : start + 1000]),
-                )
+        rows = await session.execute(
+            select(BusinessCategoryRow.business_id, BusinessCategoryRow.category_id).where(
+                BusinessCategoryRow.tenant_id == self._tenant_id,
+                one_of(session, BusinessCategoryRow.business_id, business_ids),
             )
-            for business_id, category_id in rows.all():
-                found[business_id].append(category_id)
+        )
+        for business_id, category_id in rows.all():
+            found[business_id].append(category_id)
         return {k: tuple(sorted(v)) for k, v in found.items()}
 
     async def _summaries(
@@ -146,7 +154,7 @@ class SqlDirectoryReads:
                 city=r.city,
                 verified=r.verified_at is not None,
                 hidden=r.hidden_at is not None,
-                opening_hours=hours_from_data(r.opening_hours),
+                opening_hours=hours_from_json(r.opening_hours),
                 delivers=r.delivers,
                 offers_pickup=r.offers_pickup,
                 distance_m=distances[i] if distances else None,
@@ -291,9 +299,7 @@ class SqlDirectoryReads:
     ) -> list[SearchHit]:
         async with self._session() as session:
             if category_ids:
-                category_ids = tuple(
-                    await session.scalars(self._with_subcategories(category_ids))
-                )
+                category_ids = tuple(await session.scalars(self._with_subcategories(category_ids)))
                 if not category_ids:
                     return []
             return await search_entries(

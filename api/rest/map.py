@@ -3,6 +3,7 @@ over the tenant's content)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -34,7 +35,7 @@ def _point(text: str) -> GeoPoint:
     return GeoPoint(lat, lon)
 
 
-def _pin(s: BusinessSummary, zone: ZoneInfo, now) -> schemas.PinFeature:  # type: ignore[no-untyped-def]
+def _pin(s: BusinessSummary, open_now: bool | None) -> schemas.PinFeature:
     assert s.location is not None
     return schemas.PinFeature(
         id=f"business:{s.id}",
@@ -45,12 +46,22 @@ def _pin(s: BusinessSummary, zone: ZoneInfo, now) -> schemas.PinFeature:  # type
             kind=s.kind.value,
             category_ids=list(s.category_ids),
             verified=s.verified,
-            open_now=s.opening_hours.status_at(now, zone).open_now
-            if not s.opening_hours.is_empty
-            else None,
+            open_now=open_now,
             distance_m=s.distance_m,
         ),
     )
+
+
+def open_now_of(found: list[BusinessSummary], zone: ZoneInfo, now: datetime) -> list[bool | None]:
+    """Whether each is open now. Businesses with the same hours share one parsed OpeningHours
+    (see hours_from_json), so keying by identity evaluates each distinct schedule once; the
+    summaries hold the objects, so no identity is reused meanwhile."""
+    known: dict[int, bool | None] = {}
+    for s in found:
+        hours = s.opening_hours
+        if id(hours) not in known:
+            known[id(hours)] = None if hours.is_empty else hours.status_at(now, zone).open_now
+    return [known[id(s.opening_hours)] for s in found]
 
 
 @router.get(
@@ -100,7 +111,12 @@ async def map_pins(
     zone, now = ZoneInfo(tenant.config.timezone), services.clock.now()
     return schemas.FeatureCollection(
         bbox=[box.min_lon, box.min_lat, box.max_lon, box.max_lat] if box else None,
-        features=[_pin(s, zone, now) for s in found[:limit]],
+        features=[
+            _pin(s, open_now)
+            for s, open_now in zip(
+                found[:limit], open_now_of(found[:limit], zone, now), strict=True
+            )
+        ],
         truncated=len(found) > limit,
     )
 
