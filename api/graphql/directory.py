@@ -516,13 +516,11 @@ class BusinessPayload:
 
 
 async def _business_payload(info: Info, work) -> BusinessPayload:  # type: ignore[no-untyped-def]
-    """Run `work(principal, uow)` for a business; answer with the business as it now is."""
-    c = info.context
+    """Run `work(principal)`, which answers with the business as it now is (a BusinessView);
+    a bad credential or a broken rule becomes the payload's errors."""
     try:
         _require_directory(info)
-        principal = await c.principal()
-        business = await work(principal, c.directory_uow())
-        view = await businesses.view_business(business.id, principal, uow=c.directory_uow())
+        view = await work(await info.context.principal())
     except DomainError as error:
         return BusinessPayload(errors=user_errors(error))
     return BusinessPayload(business=_detail(view.business, view.caller_role, info))
@@ -534,21 +532,22 @@ class DirectoryMutation:
     async def register_business(self, info: Info, input: BusinessInput) -> BusinessPayload:
         c = info.context
 
-        async def work(principal, uow):  # type: ignore[no-untyped-def]
+        async def work(principal):  # type: ignore[no-untyped-def]
             fields = checked(schemas.BusinessCreateIn, input)
-            return await businesses.register_business(
+            made = await businesses.register_business(
                 businesses.RegisterBusiness(profile_from(fields), fields.external_id),
                 principal,
-                uow=uow,
+                uow=c.directory_uow(),
                 clock=c.services.clock,
                 ids=c.services.ids,
             )
+            return await businesses.view_business(made.id, principal, uow=c.directory_uow())
 
         return await _business_payload(info, work)
 
     @strawberry.mutation(
         description="Edit a business (owners, staff, moderators). With expectedVersion (the "
-        "version you read) an edit made meanwhile by someone else fails with stale-version."
+        "version you read) an edit made meanwhile by someone else fails with precondition-failed."
     )
     async def update_business(
         self,
@@ -559,10 +558,10 @@ class DirectoryMutation:
     ) -> BusinessPayload:
         c = info.context
 
-        async def work(principal, uow):  # type: ignore[no-untyped-def]
+        async def work(principal):  # type: ignore[no-untyped-def]
             changes = checked(schemas.BusinessPatchIn, patch)
-            view = await businesses.view_business(id, principal, uow=uow)
-            return await businesses.edit_business(
+            view = await businesses.view_business(id, principal, uow=c.directory_uow())
+            edited = await businesses.edit_business(
                 id,
                 patched(view.business.profile, changes),
                 principal,
@@ -572,6 +571,7 @@ class DirectoryMutation:
                 uow=c.directory_uow(),
                 clock=c.services.clock,
             )
+            return businesses.BusinessView(edited, view.caller_role)
 
         return await _business_payload(info, work)
 

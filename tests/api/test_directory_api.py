@@ -229,9 +229,7 @@ async def test_lists_page_with_cursors_and_filter_by_kind_and_category(city, cli
     assert bad.status_code == 422
 
 
-async def test_search_and_map_filter_by_category_a_top_level_including_its_children(
-    city, client
-):
+async def test_search_and_map_filter_by_category_a_top_level_including_its_children(city, client):
     people, ids = city
     await register(client, people["owner"], name="Laden Brot", category_ids=[ids["food-bakery"]])
     await register(

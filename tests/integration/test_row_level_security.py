@@ -47,8 +47,8 @@ async def app_sessions():  # type: ignore[no-untyped-def]
     await drop_scratch_database(owner_url)
 
 
-async def test_each_tenant_sees_only_its_own_rows(app_sessions):
-    ids, clock = SequentialIds(), FixedClock()
+async def two_tenants(app_sessions, ids, clock) -> dict[str, uuid.UUID]:  # type: ignore[no-untyped-def]
+    """Tenants `aa` and `bb`, applied as the API's role; their ids by slug."""
     await apply_tenant_configs(
         ApplyTenantConfigs(tuple(SourcedConfig("t", tenant_config(s)) for s in ("aa", "bb"))),
         uow=SqlUnitOfWork(app_sessions),
@@ -56,7 +56,12 @@ async def test_each_tenant_sees_only_its_own_rows(app_sessions):
         clock=clock,
     )
     async with SqlUnitOfWork(app_sessions) as uow:
-        tenants = {t.slug: t.id for t in await uow.tenants.list_all()}
+        return {t.slug: t.id for t in await uow.tenants.list_all()}
+
+
+async def test_each_tenant_sees_only_its_own_rows(app_sessions):
+    ids, clock = SequentialIds(), FixedClock()
+    tenants = await two_tenants(app_sessions, ids, clock)
     account = Account(uuid.uuid4(), "ada@example.org", "Ada", None, clock.now())
     async with SqlUnitOfWork(app_sessions) as uow:
         await uow.accounts.add(account)
@@ -80,14 +85,8 @@ async def test_each_tenant_sees_only_its_own_rows(app_sessions):
 
 async def test_writing_a_row_for_another_tenant_is_refused(app_sessions):
     ids, clock = SequentialIds(), FixedClock()
-    await apply_tenant_configs(
-        ApplyTenantConfigs(tuple(SourcedConfig("t", tenant_config(s)) for s in ("aa", "bb"))),
-        uow=SqlUnitOfWork(app_sessions),
-        ids=ids,
-        clock=clock,
-    )
+    tenants = await two_tenants(app_sessions, ids, clock)
     async with SqlUnitOfWork(app_sessions) as uow:
-        tenants = {t.slug: t.id for t in await uow.tenants.list_all()}
         account = Account(uuid.uuid4(), "eve@example.org", "Eve", None, clock.now())
         await uow.accounts.add(account)
         await uow.commit()
@@ -140,14 +139,7 @@ OUTSIDE_ANY_TENANT = ("tenant_hostnames", "one_time_tokens", "refresh_tokens")
 
 async def test_the_directory_and_its_search_index_stay_within_the_tenant(app_sessions):
     ids, clock = SequentialIds(), FixedClock()
-    await apply_tenant_configs(
-        ApplyTenantConfigs(tuple(SourcedConfig("t", tenant_config(s)) for s in ("aa", "bb"))),
-        uow=SqlUnitOfWork(app_sessions),
-        ids=ids,
-        clock=clock,
-    )
-    async with SqlUnitOfWork(app_sessions) as uow:
-        tenants = {t.slug: t.id for t in await uow.tenants.list_all()}
+    tenants = await two_tenants(app_sessions, ids, clock)
     for slug in ("aa", "bb"):
         uow = SqlUnitOfWork(app_sessions, tenant_id=tenants[slug], search_language="german")
         await categories.seed_categories((CategorySeed("food", "Essen"),), uow=uow, ids=ids)
