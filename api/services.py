@@ -131,7 +131,7 @@ def build_services(settings: Settings, *, redis_client: redis.Redis | None = Non
         clock=clock,
         ids=RandomIds(),
         mailer=mailer,
-        rate_limiter=RedisRateLimiter(client),
+        rate_limiter=RedisRateLimiter(client, prefix=f"{settings.redis_prefix}rl:"),
         http=http,
         oidc=OidcProviders(http),
     )

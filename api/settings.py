@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     database_pool_size: int = Field(default=10, ge=1, le=200)
     redis_url: str = ""
+    redis_prefix: str = Field(default="sk:", pattern=r"^[A-Za-z0-9:_-]{1,40}$")
     base_domain: str = Field(default="localhost", pattern=r"^[a-z0-9.-]{1,253}$")
     allow_tenant_header: bool | None = None
     trusted_proxies: Annotated[tuple[IpNetwork, ...], NoDecode] = ()

@@ -77,17 +77,6 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
     await drop_scratch_database(url)
 
 
-@pytest.fixture(scope="session", autouse=True)
-async def empty_test_redis() -> None:
-    """The test Redis database starts empty, so counters of earlier runs never count."""
-    if TEST_REDIS_URL:
-        import redis.asyncio as redis
-
-        client = redis.Redis.from_url(TEST_REDIS_URL)
-        await client.flushdb()
-        await client.aclose()
-
-
 @pytest.fixture(scope="session")
 async def migrated_database(database_url: str) -> str:
     engine = create_engine(database_url)
@@ -98,6 +87,7 @@ async def migrated_database(database_url: str) -> str:
     return database_url
 
 
+SESSION_TAG = uuid.uuid4().hex[:12]
 TEST_JWT_KEYS = key_set_to_json(KeySet([generate_signing_key()]))
 OUTBOX = Path(tempfile.mkdtemp(prefix="stadtkern-test-outbox-"))
 
@@ -106,6 +96,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": database_url,
         "redis_url": TEST_REDIS_URL,
+        # Counters of other test sessions (parallel workers, other checkouts) never count.
+        "redis_prefix": f"sk-test-{SESSION_TAG}:",
         "tenant_cache_seconds": 0,
         "base_domain": "stadtkern.test",
         "jwt_private_keys": TEST_JWT_KEYS,
