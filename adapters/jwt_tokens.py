@@ -22,6 +22,8 @@ from domain.identity.ports import AccessClaims
 
 ISSUER = "stadtkern"
 ALGORITHM = "ES256"
+DEVICE_AUDIENCE = "stadtkern-device"  # never accepted where an access token is, nor back
+DEVICE_TOKEN_LIFETIME = timedelta(days=365)
 
 
 def generate_signing_key() -> ECKey:
@@ -109,3 +111,40 @@ class JwtAccessTokens:
             )
         except (JoseError, ValueError, KeyError, TypeError) as exc:
             raise InvalidToken() from exc
+
+
+class JwtDeviceTokens:
+    """Device tokens as JWTs signed with the access-token keys, for another audience: no table,
+    and they outlive a key only until that key leaves the set."""
+
+    def __init__(self, keys: KeySet, *, now: Callable[[], datetime]) -> None:
+        self._keys = keys
+        self._signer = keys.keys[0]
+        self._now = now
+
+    def issue(self, account_id: UUID) -> str:
+        now = self._now()
+        claims = {
+            "iss": ISSUER,
+            "aud": DEVICE_AUDIENCE,
+            "sub": str(account_id),
+            "iat": int(now.timestamp()),
+            "exp": int((now + DEVICE_TOKEN_LIFETIME).timestamp()),
+            "jti": uuid.uuid4().hex,
+        }
+        header = {"alg": ALGORITHM, "kid": self._signer.kid, "typ": "device+jwt"}
+        return jwt.encode(header, claims, self._signer, algorithms=[ALGORITHM])
+
+    def account_of(self, token: str) -> UUID | None:
+        try:
+            decoded = jwt.decode(token, self._keys, algorithms=[ALGORITHM])
+            jwt.JWTClaimsRegistry(
+                now=int(self._now().timestamp()),
+                iss={"essential": True, "value": ISSUER},
+                aud={"essential": True, "value": DEVICE_AUDIENCE},
+                exp={"essential": True},
+                sub={"essential": True},
+            ).validate(decoded.claims)
+            return UUID(decoded.claims["sub"])
+        except (JoseError, ValueError, KeyError, TypeError):
+            return None

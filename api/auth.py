@@ -41,11 +41,12 @@ def client_address(request: Request, services: Services) -> str:
 async def limit_auth_attempts(
     request: Request, tenant: CurrentTenant, services: ServicesDep
 ) -> None:
-    """Logins, sign-ups and reset requests per client address and tenant."""
+    """Logins, sign-ups and reset requests per client address, counted across all tenants
+    (one address trying five tenants gets no five times the attempts)."""
     await enforce_rate_limit(
         request,
         services,
-        key=f"auth-ip:{tenant.id}:{client_address(request, services)}",
+        key=f"auth-ip:{client_address(request, services)}",
         limit=tenant.config.rate_limits.auth_attempts_per_ip_per_minute,
         window=MINUTE,
         policy="auth",

@@ -9,13 +9,19 @@ from uuid import UUID
 
 import httpx
 import redis.asyncio as redis
+from joserfc.jwk import KeySet
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.db.directory_reads import SqlDirectoryReads
 from adapters.db.engine import create_engine, create_session_factory
 from adapters.db.tenancy import TenantDirectory
 from adapters.db.unit_of_work import SqlUnitOfWork
-from adapters.jwt_tokens import JwtAccessTokens, development_key_set, key_set_from_json
+from adapters.jwt_tokens import (
+    JwtAccessTokens,
+    JwtDeviceTokens,
+    development_key_set,
+    key_set_from_json,
+)
 from adapters.mail import OutboxMailer, SmtpMailer
 from adapters.oidc import OidcIdTokenVerifier, OidcProviders
 from adapters.passwords import Argon2Hasher
@@ -42,23 +48,26 @@ class Services:
     rate_limiter: RedisRateLimiter
     http: httpx.AsyncClient
     oidc: OidcProviders
+    hasher: Argon2Hasher
+
+    @cached_property
+    def _signing_keys(self) -> KeySet:
+        """Read on first use: exporting contracts or running migrations needs no keys."""
+        settings = self.settings
+        if settings.jwt_private_keys:
+            return key_set_from_json(settings.jwt_private_keys)
+        return development_key_set(Path(settings.jwt_keys_file))
 
     @cached_property
     def tokens(self) -> JwtAccessTokens:
-        """Built on first use: exporting contracts or running migrations needs no keys."""
-        settings = self.settings
-        keys = (
-            key_set_from_json(settings.jwt_private_keys)
-            if settings.jwt_private_keys
-            else development_key_set(Path(settings.jwt_keys_file))
-        )
-        return JwtAccessTokens(keys, now=self.clock.now)
+        return JwtAccessTokens(self._signing_keys, now=self.clock.now)
 
     @cached_property
     def identity(self) -> IdentityPorts:
         return IdentityPorts(
-            hasher=Argon2Hasher(),
+            hasher=self.hasher,
             tokens=self.tokens,
+            devices=JwtDeviceTokens(self._signing_keys, now=self.clock.now),
             secrets=RandomSecrets(),
             mailer=self.mailer,
             clock=self.clock,
@@ -103,6 +112,7 @@ class Services:
         )
 
     async def close(self) -> None:
+        self.hasher.close()
         await self.http.aclose()
         await self.redis.aclose()
         await self.engine.dispose()
@@ -117,7 +127,11 @@ def build_services(settings: Settings, *, redis_client: redis.Redis | None = Non
     mailer: Mailer = (
         SmtpMailer(settings.smtp_url, settings.mail_from)
         if settings.smtp_url
-        else OutboxMailer(Path(settings.mail_outbox_dir), settings.mail_from)
+        else OutboxMailer(
+            Path(settings.mail_outbox_dir),
+            settings.mail_from,
+            log_links=not settings.is_production,
+        )
     )
     client = redis_client or connect_redis(settings.redis_url)
     # No redirects: a provider URL must answer itself, never bounce us elsewhere.
@@ -134,4 +148,5 @@ def build_services(settings: Settings, *, redis_client: redis.Redis | None = Non
         rate_limiter=RedisRateLimiter(client, prefix=f"{settings.redis_prefix}rl:"),
         http=http,
         oidc=OidcProviders(http),
+        hasher=Argon2Hasher(),
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from joserfc.jwk import KeySet
@@ -24,6 +25,7 @@ from adapters.db import migrate
 from adapters.db.engine import create_engine
 from adapters.db.tenancy import TenantHostnameRow, TenantRegistryRow, TenantRow
 from adapters.jwt_tokens import generate_signing_key, key_set_to_json
+from adapters.passwords import Argon2Hasher
 from api.app import create_app
 from api.services import Services, build_services
 from api.settings import Settings
@@ -87,7 +89,6 @@ async def migrated_database(database_url: str) -> str:
     return database_url
 
 
-SESSION_TAG = uuid.uuid4().hex[:12]
 TEST_JWT_KEYS = key_set_to_json(KeySet([generate_signing_key()]))
 OUTBOX = Path(tempfile.mkdtemp(prefix="stadtkern-test-outbox-"))
 
@@ -96,8 +97,9 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": database_url,
         "redis_url": TEST_REDIS_URL,
-        # Counters of other test sessions (parallel workers, other checkouts) never count.
-        "redis_prefix": f"sk-test-{SESSION_TAG}:",
+        # Counters of other tests (and parallel workers, other checkouts) never count: each
+        # app gets its own keys unless a test hands two apps the same settings.
+        "redis_prefix": f"sk-test-{uuid.uuid4().hex[:12]}:",
         "tenant_cache_seconds": 0,
         "base_domain": "stadtkern.test",
         "jwt_private_keys": TEST_JWT_KEYS,
@@ -138,6 +140,8 @@ async def wipe_database(migrated_database: str) -> None:
 @pytest.fixture
 async def services(settings: Settings, clean_database: None) -> AsyncIterator[Services]:
     built = build_services(settings)
+    # Argon2 at its lowest cost: the tests sign up and log in hundreds of times.
+    built.hasher = Argon2Hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     yield built
     await built.close()
 

@@ -95,21 +95,44 @@ def stored(config, *, number: int = 1) -> Tenant:  # type: ignore[no-untyped-def
 
 
 class FakeHasher:
+    """Counts the slow calls: `hashed` (hash) and `spent` (verify or its stand-in)."""
+
     def __init__(self) -> None:
         self.spent = 0
+        self.hashed = 0
 
-    def hash(self, password: str) -> str:
+    async def hash(self, password: str) -> str:
+        self.hashed += 1
         return "hashed:" + password
 
-    def verify(self, password_hash: str, password: str) -> bool:
+    async def verify(self, password_hash: str, password: str) -> bool:
         self.spent += 1
         return password_hash == "hashed:" + password
 
     def needs_rehash(self, password_hash: str) -> bool:
         return False
 
-    def spend_verify_time(self, password: str) -> None:
+    async def spend_verify_time(self, password: str) -> None:
         self.spent += 1
+
+
+class FakeDeviceTokens:
+    """Device tokens as readable strings: device|account|n; anything else is not genuine."""
+
+    def __init__(self) -> None:
+        self.issued = 0
+
+    def issue(self, account_id: uuid.UUID) -> str:
+        self.issued += 1
+        return f"device|{account_id}|{self.issued}"
+
+    def account_of(self, token: str) -> uuid.UUID | None:
+        kind, _, rest = token.partition("|")
+        account, _, _ = rest.partition("|")
+        try:
+            return uuid.UUID(account) if kind == "device" else None
+        except ValueError:
+            return None
 
 
 class FakeTokens:

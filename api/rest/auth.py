@@ -65,7 +65,9 @@ async def sign_up(body: SignUpIn, tenant: CurrentTenant, services: ServicesDep) 
 )
 async def log_in(body: LogInIn, tenant: CurrentTenant, services: ServicesDep) -> SessionOut:
     session = await sessions.log_in(
-        sessions.LogIn(services.tenant_ref(tenant), body.email, body.password),
+        sessions.LogIn(
+            services.tenant_ref(tenant), body.email, body.password, body.device_token
+        ),
         uow=services.unit_of_work(tenant.id),
         ports=services.identity,
         throttle=services.login_throttle,

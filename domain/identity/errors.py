@@ -30,6 +30,14 @@ class TooManyAttempts(DomainError):
         super().__init__(detail)
 
 
+class LoginLocked(TooManyAttempts):
+    """Too many failed logins to the account from clients it does not know; a client that
+    logged in before (its device token) still may."""
+
+    code = "login-locked"
+    title = "Too many failed logins for this account"
+
+
 class NotAMember(NotAllowed):
     code = "not-a-member"
     title = "The account is not a member of this tenant"

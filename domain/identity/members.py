@@ -124,7 +124,7 @@ async def accept_invite(
                 id=ports.ids.new_id(),
                 email=token.email,
                 display_name=name,
-                password_hash=ports.hasher.hash(cmd.password or ""),
+                password_hash=await ports.hasher.hash(cmd.password or ""),
                 created_at=now,
                 email_verified_at=now,  # the link came through that mailbox
             )

@@ -99,13 +99,16 @@ class IdentityUnitOfWork(UnitOfWork, Protocol):
 
 
 class PasswordHasher(Protocol):
-    def hash(self, password: str) -> str: ...
+    """Deliberately slow hashing; the adapter keeps it off the event loop, so these are
+    awaitable and a burst of logins never stalls other requests."""
 
-    def verify(self, password_hash: str, password: str) -> bool: ...
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str, password: str) -> bool: ...
 
     def needs_rehash(self, password_hash: str) -> bool: ...
 
-    def spend_verify_time(self, password: str) -> None:
+    async def spend_verify_time(self, password: str) -> None:
         """Take as long as a verify, for answers that must not reveal a missing account."""
         ...
 
@@ -124,6 +127,18 @@ class AccessTokens(Protocol):
 
     def verify(self, token: str) -> AccessClaims:
         """Raises InvalidToken for a bad signature, algorithm, issuer or an expired token."""
+        ...
+
+
+class DeviceTokens(Protocol):
+    """Device tokens (OWASP's device cookies): proof that a client logged in to an account
+    before. A login that brings one is exempt from the lock that strangers' failed attempts
+    put on the account."""
+
+    def issue(self, account_id: UUID) -> str: ...
+
+    def account_of(self, token: str) -> UUID | None:
+        """The account a genuine, unexpired device token was issued for; else None."""
         ...
 
 

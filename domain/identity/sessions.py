@@ -11,7 +11,7 @@ from domain.identity.errors import (
     EmailTaken,
     InvalidCredentials,
     InvalidToken,
-    TooManyAttempts,
+    LoginLocked,
 )
 from domain.identity.model import (
     ACCESS_TOKEN_LIFETIME,
@@ -32,6 +32,7 @@ from domain.identity.model import (
 )
 from domain.identity.ports import (
     AccessTokens,
+    DeviceTokens,
     IdentityUnitOfWork,
     LoginThrottle,
     Mail,
@@ -41,7 +42,11 @@ from domain.identity.ports import (
 )
 from domain.ports import Clock, IdGenerator
 
-MAX_FAILED_LOGINS_PER_HOUR = 100  # per account, OWASP ASVS 2.2.1
+# Failed logins an hour before an account is locked for clients it does not know (OWASP ASVS
+# 2.2.1). A client that logged in to the account before brings a device token and is counted
+# apart, by that token, so strangers cannot lock the owner out (OWASP's device cookies).
+MAX_FAILED_LOGINS_PER_HOUR = 100
+MAX_FAILED_LOGINS_PER_DEVICE_PER_HOUR = 10
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class Session:
     access_token: str
     refresh_token: str
     expires_in: int
+    device_token: str | None = None  # new sessions only; a refresh keeps the client's token
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class LogIn:
     tenant: TenantRef
     email: str
     password: str
+    device_token: str | None = None  # from an earlier login of this client, if any
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,7 @@ class IdentityPorts:
 
     hasher: PasswordHasher
     tokens: AccessTokens
+    devices: DeviceTokens
     secrets: SecretGenerator
     mailer: Mailer
     clock: Clock
@@ -110,6 +118,8 @@ async def sign_up(cmd: SignUp, *, uow: IdentityUnitOfWork, ports: IdentityPorts)
     require_valid_credentials(email, cmd.password)
     name = clean_display_name(cmd.display_name)
     now = ports.clock.now()
+    # Hashed whether or not the email is taken: the answer's timing tells nothing either.
+    password_hash = await ports.hasher.hash(cmd.password)
     async with uow:
         existing = await uow.accounts.get_by_email(email)
         if existing is None:
@@ -117,7 +127,7 @@ async def sign_up(cmd: SignUp, *, uow: IdentityUnitOfWork, ports: IdentityPorts)
                 id=ports.ids.new_id(),
                 email=email,
                 display_name=name,
-                password_hash=ports.hasher.hash(cmd.password),
+                password_hash=password_hash,
                 created_at=now,
             )
             try:
@@ -139,28 +149,55 @@ async def sign_up(cmd: SignUp, *, uow: IdentityUnitOfWork, ports: IdentityPorts)
 async def log_in(
     cmd: LogIn, *, uow: IdentityUnitOfWork, ports: IdentityPorts, throttle: LoginThrottle
 ) -> Session:
-    """A new session on this tenant. Joins the tenant as a member on first login there."""
+    """A new session on this tenant. Joins the tenant as a member on first login there.
+
+    Failed attempts are counted per account for unknown clients, and per device token for a
+    client that logged in to this account before; each count locks only its own kind."""
     email = normalise_email(cmd.email)
-    throttle_key = hash_secret(email)
-    failures, resets_in = await throttle.failures(throttle_key)
-    if failures >= MAX_FAILED_LOGINS_PER_HOUR:
-        raise TooManyAttempts(resets_in, "too many failed logins for this account")
+    device_account = ports.devices.account_of(cmd.device_token) if cmd.device_token else None
     async with uow:
         account = await uow.accounts.get_by_email(email)
-        if account is None or account.password_hash is None:
-            ports.hasher.spend_verify_time(cmd.password)  # an unknown email costs the same
-            await throttle.record_failure(throttle_key)
-            raise InvalidCredentials()
-        if not ports.hasher.verify(account.password_hash, cmd.password):
-            await throttle.record_failure(throttle_key)
-            raise InvalidCredentials()
-        if ports.hasher.needs_rehash(account.password_hash):
-            await uow.accounts.update(
-                dataclasses.replace(account, password_hash=ports.hasher.hash(cmd.password))
-            )
+    # No transaction (nor its connection) is held while the password is hashed.
+    throttle_key = await _throttle_key(cmd, email, account, device_account, throttle)
+    failures, resets_in = await throttle.failures(throttle_key)
+    if failures >= MAX_FAILED_LOGINS_PER_HOUR:
+        raise LoginLocked(
+            resets_in, "log in from a device that logged in before, or try again later"
+        )
+    if account is None or account.password_hash is None:
+        await ports.hasher.spend_verify_time(cmd.password)  # an unknown email costs the same
+        await throttle.record_failure(throttle_key)
+        raise InvalidCredentials()
+    if not await ports.hasher.verify(account.password_hash, cmd.password):
+        await throttle.record_failure(throttle_key)
+        raise InvalidCredentials()
+    rehashed = None
+    if ports.hasher.needs_rehash(account.password_hash):
+        rehashed = await ports.hasher.hash(cmd.password)
+    async with uow:
+        if rehashed is not None:
+            await uow.accounts.update(dataclasses.replace(account, password_hash=rehashed))
         session = await open_session(uow, ports, account, cmd.tenant)
         await uow.commit()
     return session
+
+
+async def _throttle_key(
+    cmd: LogIn,
+    email: str,
+    account: Account | None,
+    device_account: UUID | None,
+    throttle: LoginThrottle,
+) -> str:
+    """The counter this attempt is judged by: its device token's while that token belongs to
+    the account and has not failed too often itself, else the account's counter for clients
+    it does not know."""
+    if account is not None and cmd.device_token and device_account == account.id:
+        device_key = "device:" + hash_secret(cmd.device_token)
+        failures, _ = await throttle.failures(device_key)
+        if failures < MAX_FAILED_LOGINS_PER_DEVICE_PER_HOUR:
+            return device_key
+    return hash_secret(email)
 
 
 async def open_session(
@@ -178,6 +215,7 @@ async def open_session(
         ),
         refresh_token=refresh,
         expires_in=int(ACCESS_TOKEN_LIFETIME.total_seconds()),
+        device_token=ports.devices.issue(account.id),
     )
 
 
@@ -229,7 +267,7 @@ async def change_password(
         account = await uow.accounts.get(cmd.account_id)
         if account is None or account.password_hash is None:
             raise InvalidCredentials()
-        if not ports.hasher.verify(account.password_hash, cmd.current_password):
+        if not await ports.hasher.verify(account.password_hash, cmd.current_password):
             raise InvalidCredentials("the current password is wrong")
         _require_password(cmd.new_password, account.email, "new_password")
         await _set_password(uow, ports, account, cmd.new_password)
@@ -359,7 +397,7 @@ async def _set_password(
     uow: IdentityUnitOfWork, ports: IdentityPorts, account: Account, password: str
 ) -> None:
     await uow.accounts.update(
-        dataclasses.replace(account, password_hash=ports.hasher.hash(password))
+        dataclasses.replace(account, password_hash=await ports.hasher.hash(password))
     )
     await uow.refresh_tokens.revoke_all_of(account.id, ports.clock.now())
 

@@ -153,3 +153,22 @@ async def test_when_redis_is_down_requests_still_pass(settings, services):
             for _ in range(3)
         ]
     assert codes == [200, 200, 200]
+
+
+async def test_one_address_gets_its_auth_attempts_once_across_all_tenants(services, settings):
+    """Five tenants do not give one address five times the attempts."""
+    slugs = [f"city-{n}" for n in range(5)]
+    await seed_tenants(
+        services,
+        *(
+            tenant_config(s, rate_limits=RateLimits(auth_attempts_per_ip_per_minute=4))
+            for s in slugs
+        ),
+    )
+    body = {"email": "owner@example.org", "password": "not the password"}
+    async for http in client_for(create_app(settings, services)):
+        codes = [
+            (await http.post("/v1/auth/login", headers={"X-Tenant": s}, json=body)).status_code
+            for s in slugs
+        ]
+    assert codes == [401, 401, 401, 401, 429]

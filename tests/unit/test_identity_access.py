@@ -30,6 +30,7 @@ from domain.identity.policies import require_member, require_scope_or_role
 from domain.identity.sessions import IdentityPorts, TenantRef
 from tests.fakes import (
     CountingSecrets,
+    FakeDeviceTokens,
     FakeHasher,
     FakeIdentityStore,
     FakeIdentityUnitOfWork,
@@ -198,7 +199,13 @@ async def test_members_may_leave_but_not_remove_others(store):
 async def test_an_invitation_makes_a_new_account_admin_once(store):
     mailer = RecordingMailer()
     ports = IdentityPorts(
-        FakeHasher(), FakeTokens(), CountingSecrets(), mailer, FixedClock(), SequentialIds()
+        FakeHasher(),
+        FakeTokens(),
+        FakeDeviceTokens(),
+        CountingSecrets(),
+        mailer,
+        FixedClock(),
+        SequentialIds(),
     )
     tenant = TenantRef(TENANT, "t", "https://t.example")
     await members.invite_admin(tenant, "new.admin@example.org", uow=uow(store), ports=ports)

@@ -11,6 +11,7 @@ from domain.identity.model import Role
 from domain.identity.sessions import IdentityPorts, LogIn, SignUp, TenantRef
 from tests.fakes import (
     CountingSecrets,
+    FakeDeviceTokens,
     FakeHasher,
     FakeIdentityStore,
     FakeIdentityUnitOfWork,
@@ -33,9 +34,10 @@ def world():  # type: ignore[no-untyped-def]
         clock = FixedClock()
         mailer = RecordingMailer()
         hasher = FakeHasher()
+        devices = FakeDeviceTokens()
         throttle = FakeThrottle()
         ports = IdentityPorts(
-            hasher, FakeTokens(), CountingSecrets(), mailer, clock, SequentialIds()
+            hasher, FakeTokens(), devices, CountingSecrets(), mailer, clock, SequentialIds()
         )
 
         def uow(self, tenant=LEIPZIG):  # type: ignore[no-untyped-def]
@@ -46,9 +48,11 @@ def world():  # type: ignore[no-untyped-def]
                 SignUp(tenant, email, PASSWORD, "Ada"), uow=self.uow(tenant), ports=self.ports
             )
 
-        async def log_in(self, email="ada@example.org", password=PASSWORD, tenant=LEIPZIG):  # type: ignore[no-untyped-def]
+        async def log_in(  # type: ignore[no-untyped-def]
+            self, email="ada@example.org", password=PASSWORD, tenant=LEIPZIG, device=None
+        ):
             return await sessions.log_in(
-                LogIn(tenant, email, password),
+                LogIn(tenant, email, password, device),
                 uow=self.uow(tenant),
                 ports=self.ports,
                 throttle=self.throttle,
@@ -92,7 +96,14 @@ async def test_unknown_email_and_wrong_password_fail_alike_and_cost_the_same(wor
     assert world.hasher.spent == 2  # the unknown email still paid for a hash check
 
 
-async def test_the_101st_login_after_100_failures_is_refused_even_with_the_right_password(world):
+async def test_signing_up_costs_one_hash_whether_or_not_the_email_is_taken(world):
+    await world.sign_up()
+    first = world.hasher.hashed
+    await world.sign_up()
+    assert first == 1 and world.hasher.hashed == 2
+
+
+async def test_after_100_failures_an_unknown_client_is_refused_even_with_the_right_password(world):
     await world.sign_up()
     for _ in range(100):
         with pytest.raises(InvalidCredentials):
@@ -100,6 +111,43 @@ async def test_the_101st_login_after_100_failures_is_refused_even_with_the_right
     with pytest.raises(TooManyAttempts) as caught:
         await world.log_in()
     assert caught.value.retry_after > 0
+
+
+async def test_a_client_that_logged_in_before_is_not_locked_out_by_strangers(world):
+    await world.sign_up()
+    known = (await world.log_in()).device_token
+    for _ in range(100):
+        with pytest.raises(InvalidCredentials):
+            await world.log_in(password="wrong password here")
+    session = await world.log_in(device=known)
+    assert session.account_id == next(iter(world.store.accounts))
+    assert session.device_token and session.device_token != known
+
+
+async def test_a_device_token_of_another_account_does_not_exempt_from_the_lock(world):
+    await world.sign_up()
+    await world.sign_up("eve@example.org")
+    foreign = (await world.log_in("eve@example.org")).device_token
+    for _ in range(100):
+        with pytest.raises(InvalidCredentials):
+            await world.log_in(password="wrong password here")
+    with pytest.raises(TooManyAttempts):
+        await world.log_in(device=foreign)
+    with pytest.raises(TooManyAttempts):
+        await world.log_in(device="forged|token")
+
+
+async def test_a_device_token_guessing_passwords_loses_its_exemption_after_ten_failures(world):
+    await world.sign_up()
+    known = (await world.log_in()).device_token
+    for _ in range(10):
+        with pytest.raises(InvalidCredentials):
+            await world.log_in(password="wrong password here", device=known)
+    for _ in range(100):  # from here on it counts like any unknown client
+        with pytest.raises(InvalidCredentials):
+            await world.log_in(password="wrong password here", device=known)
+    with pytest.raises(TooManyAttempts):
+        await world.log_in(device=known)
 
 
 async def test_logging_in_on_another_tenant_joins_it_as_member(world):

@@ -48,6 +48,11 @@ class SignUpIn(_In):
 class LogInIn(_In):
     email: Email
     password: Password
+    device_token: Token | None = Field(
+        default=None,
+        description="The `device_token` of this client's last login to the account, if any: "
+        "failed logins by others then cannot lock this client out",
+    )
 
 
 class RefreshIn(_In):
@@ -95,6 +100,11 @@ class SessionOut(_Out):
     token_type: Literal["Bearer"] = "Bearer"
     expires_in: int = Field(description="Seconds the access token is valid")
     refresh_token: str = Field(description="Single use: each refresh returns a new one")
+    device_token: str | None = Field(
+        default=None,
+        description="New logins only: keep it on this device (a year) and send it with the next "
+        "login to the account",
+    )
 
 
 class MeOut(BaseModel):
