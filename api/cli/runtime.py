@@ -90,7 +90,9 @@ async def apply_tenant_paths(
     if problems:
         raise InvalidInput(problems)
     plan = await apply_tenant_configs(
-        ApplyTenantConfigs(tuple(configs), dry_run=dry_run),
+        ApplyTenantConfigs(
+            tuple(configs), dry_run=dry_run, base_domain=services.settings.base_domain
+        ),
         uow=services.unit_of_work(),
         ids=services.ids,
         clock=services.clock,

@@ -55,6 +55,7 @@ class TenantConfigPlan:
 class ApplyTenantConfigs:
     configs: tuple[SourcedConfig, ...]
     dry_run: bool = False
+    base_domain: str | None = None  # tenants answer on {slug}.{base domain}: no own host there
 
 
 def config_fields(config: TenantConfig) -> dict[str, object]:
@@ -81,10 +82,12 @@ def config_fields(config: TenantConfig) -> dict[str, object]:
 
 
 def plan_tenant_configs(
-    incoming: tuple[SourcedConfig, ...], existing: list[Tenant]
+    incoming: tuple[SourcedConfig, ...], existing: list[Tenant], base_domain: str | None = None
 ) -> TenantConfigPlan:
     """What applying `incoming` over `existing` changes; InvalidInput names every rule broken."""
     problems = _cross_tenant_problems(incoming, existing)
+    if base_domain:
+        problems += _base_domain_problems(incoming, base_domain)
     if problems:
         raise InvalidInput(problems)
     current = {t.slug: t.config for t in existing}
@@ -153,6 +156,26 @@ def _cross_tenant_problems(
     return problems
 
 
+def _base_domain_problems(
+    incoming: tuple[SourcedConfig, ...], base_domain: str
+) -> list[FieldProblem]:
+    """Names under the base domain are the tenants' subdomains ({slug}.{base domain}): an own
+    hostname there could take over another tenant's, today or once that tenant exists."""
+    problems = []
+    for item in incoming:
+        for i, host in enumerate(item.config.hostnames):
+            if host == base_domain or host.endswith("." + base_domain):
+                problems.append(
+                    FieldProblem(
+                        f"hostnames[{i}]",
+                        f"{host!r} is under the base domain {base_domain!r}, where every tenant "
+                        "already answers as {slug}." + base_domain,
+                        item.source,
+                    )
+                )
+    return problems
+
+
 def _has_parent_cycle(slug: str, configs: dict[str, TenantConfig]) -> bool:
     seen = {slug}
     current = configs[slug].parent
@@ -170,7 +193,7 @@ async def apply_tenant_configs(
     """Validate every config against the others and the stored ones, then write all or none."""
     async with uow:
         existing = await uow.tenants.list_all()
-        plan = plan_tenant_configs(cmd.configs, existing)
+        plan = plan_tenant_configs(cmd.configs, existing, cmd.base_domain)
         if cmd.dry_run or not plan.has_changes:
             return plan
         stored = {t.slug: t for t in existing}

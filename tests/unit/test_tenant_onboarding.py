@@ -125,3 +125,25 @@ async def test_one_slug_in_two_files_is_refused():
             clock=FixedClock(),
         )
     assert caught.value.problems[0].source == "b.toml"
+
+
+async def test_an_own_hostname_under_the_base_domain_is_refused_naming_file_and_field():
+    """kulturnetz answers on kulturnetz.city.example: no other tenant may claim that name, nor
+    any name under the base domain (a tenant created later would be shadowed)."""
+    uow = FakeUnitOfWork([stored(tenant_config("kulturnetz"))])
+    thief = tenant_config("thief", hostnames=("thief.example", "kulturnetz.city.example"))
+    squatter = tenant_config("squatter", hostnames=("future.city.example", "city.example"))
+    with pytest.raises(InvalidInput) as caught:
+        await apply_tenant_configs(
+            ApplyTenantConfigs(files(thief, squatter), base_domain="city.example"),
+            uow=uow,
+            ids=SequentialIds(),
+            clock=FixedClock(),
+        )
+    assert [(p.source, p.field) for p in caught.value.problems] == [
+        ("tenants/thief.toml", "hostnames[1]"),
+        ("tenants/squatter.toml", "hostnames[0]"),
+        ("tenants/squatter.toml", "hostnames[1]"),
+    ]
+    assert "kulturnetz.city.example" in str(caught.value)
+    assert uow.commits == 0
