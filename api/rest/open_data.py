@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
+from api.csv_files import csv_text
 from api.deps import CurrentTenant, ServicesDep
 from api.problems import error_responses
 from api.rest.tenancy import TENANT_ERRORS
@@ -48,7 +47,8 @@ def _licence_headers(tenant) -> dict[str, str]:  # type: ignore[no-untyped-def]
     responses=ERRORS,
     summary="What the tenant publishes, and its licence",
 )
-async def index(tenant: CurrentTenant) -> OpenDataIndex:
+async def index(tenant: CurrentTenant, response: Response) -> OpenDataIndex:
+    response.headers.update(_licence_headers(tenant))
     settings = open_data.require_open_data(tenant.config)
     return OpenDataIndex(
         publisher=tenant.config.name,
@@ -79,13 +79,9 @@ async def businesses_csv(tenant: CurrentTenant, services: ServicesDep) -> Respon
     rows = await open_data.open_data_businesses(
         tenant.config, reads=services.directory_reads(tenant)
     )
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=open_data.CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(open_data.csv_row(row))
+    text = csv_text(open_data.CSV_COLUMNS, (open_data.csv_row(row) for row in rows))
     headers["Content-Disposition"] = f'attachment; filename="{tenant.slug}-businesses.csv"'
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.get(

@@ -331,6 +331,32 @@ async def test_open_data_has_the_licence_and_no_personal_data(city, client):
         assert "laden@baeckerei.example" not in text and "123456" not in text
 
 
+@pytest.mark.parametrize(
+    "name",
+    ['=HYPERLINK("https://evil.example","Klick")', "+49 Kiosk", "-1+2 Laden", "@SUM(A1)"],
+)
+async def test_open_data_csv_cells_never_start_a_formula(city, client, name):
+    people, _ = city
+    await register(
+        client, people["owner"], name=name, address={"street": "\tcmd|' /C calc'!A0", "city": "L"}
+    )
+    exported = await client.get("/v1/open-data/businesses.csv", headers=people["anonymous"])
+    row = next(csv.DictReader(io.StringIO(exported.text)))
+    assert row["name"] == "'" + name and row["street"] == "'\tcmd|' /C calc'!A0"
+    assert row["lat"] == "51.33"  # numbers stay numbers
+    geo = (await client.get("/v1/open-data/businesses.geojson", headers=people["anonymous"])).json()
+    assert geo["features"][0]["properties"]["name"] == name  # JSON is no spreadsheet
+
+
+async def test_every_open_data_answer_names_its_licence_in_a_link_header(city, client):
+    people, _ = city
+    for path in ("", "/businesses.csv", "/businesses.geojson"):
+        answer = await client.get(f"/v1/open-data{path}", headers=people["anonymous"])
+        assert answer.headers["link"] == (
+            '<https://creativecommons.org/licenses/by/4.0/>; rel="license"'
+        ), path
+
+
 async def test_open_data_is_off_unless_the_tenant_enables_it(services, client):
     await seed_tenants(services, tenant_config("closed", features=frozenset({Feature.BUSINESSES})))
     for path in (
