@@ -20,9 +20,10 @@ def spreadsheet_safe(value: Any) -> Any:
 
 
 def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
-    """UTF-8 CSV text with a header row; cells quoted as needed and spreadsheet-safe."""
+    """CSV text as RFC 4180 has it (CRLF line ends, so a field holding a lone CR or LF is
+    quoted too) with a header row; cells spreadsheet-safe."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
