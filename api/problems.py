@@ -138,19 +138,31 @@ def problem_for_domain_error(error: DomainError, instance: str | None = None) ->
     )
 
 
+def pydantic_field_problems(errors: list[Any]) -> list[FieldError]:
+    """Pydantic's errors as field errors people can read: the dotted field and a sentence;
+    a null where null is refused says so."""
+    found = []
+    for e in errors:
+        location = [str(part) for part in e.get("loc", ())]
+        message = str(e.get("msg", "invalid")).removeprefix("Value error, ")
+        if e.get("input", ...) is None and e.get("type") != "missing":
+            message = "must not be null"
+        found.append(
+            FieldError(
+                field=".".join(location) or "body",
+                message=message,
+                code=str(e.get("type", "invalid")),
+            )
+        )
+    return found
+
+
 def _field_errors(exc: RequestValidationError) -> tuple[int, str, str, list[dict[str, str]]]:
     raw = exc.errors()
     if any(e.get("type") == "json_invalid" for e in raw):
         return 400, "malformed-json", "The request body is not valid JSON", []
-    errors = [
-        {
-            "field": ".".join(str(part) for part in e.get("loc", ())),
-            "message": str(e.get("msg", "invalid")),
-            "code": str(e.get("type", "invalid")),
-        }
-        for e in raw
-    ]
-    return 422, "validation-failed", "The request has invalid fields", errors
+    errors = [e.model_dump() for e in pydantic_field_problems(list(raw))]
+    return 422, InvalidInput.code, "The request has invalid fields", errors
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -169,8 +181,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _CODE_BY_STATUS.get(exc.status_code, "http-error")
         detail = exc.detail if isinstance(exc.detail, str) else None
-        if exc.status_code == 400 and detail and "JSON" in detail:
-            code = "malformed-json"
+        # FastAPI's words for a body its JSON parser gave up on (nested too deep, say).
+        if exc.status_code == 400 and detail and ("JSON" in detail or "parsing the body" in detail):
+            code, detail = "malformed-json", "The request body is not valid JSON"
         if detail == HTTPStatus(exc.status_code).phrase:
             detail = None
         headers = dict(exc.headers) if exc.headers else {}

@@ -11,6 +11,7 @@ from uuid import UUID
 import strawberry
 from pydantic import BaseModel, ValidationError
 
+from api.problems import pydantic_field_problems
 from domain.directory.model import BusinessKind
 from domain.errors import FieldProblem, InvalidInput
 
@@ -118,11 +119,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _camel(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(part.title() for part in rest)
-
-
 def checked(model: type[M], value: Any) -> M:
     """`value` through the REST model `model`; InvalidInput names each field that fails."""
     data = _plain(value)
@@ -134,7 +130,7 @@ def checked(model: type[M], value: Any) -> M:
     except ValidationError as error:
         raise InvalidInput(
             [
-                FieldProblem(".".join(_camel(str(p)) for p in e["loc"]) or "input", e["msg"])
-                for e in error.errors()
+                FieldProblem(p.field, p.message)
+                for p in pydantic_field_problems(list(error.errors()))
             ]
         ) from None

@@ -13,7 +13,6 @@ from cross_web import HTTPException as GraphQLHTTPError
 from graphql import GraphQLError
 from starlette.exceptions import HTTPException
 from strawberry.extensions import (
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -24,10 +23,10 @@ from strawberry.tools import merge_types
 
 from api.graphql.context import build_context
 from api.graphql.directory import DirectoryMutation, DirectoryQuery
+from api.graphql.errors import ErrorCodes
 from api.graphql.identity import IdentityMutation, IdentityQuery
 from api.graphql.tenancy import SCALARS as TENANCY_SCALARS
 from api.graphql.tenancy import TenancyQuery
-from domain.errors import DomainError
 
 log = logging.getLogger("stadtkern.graphql")
 
@@ -40,19 +39,10 @@ MAX_ALIASES = 15
 MAX_TOKENS = 2000
 
 
-def is_unexpected(error: GraphQLError) -> bool:
-    """A fault in our code, as opposed to a bad document, a limit or a broken domain rule."""
-    original = error.original_error
-    # A resolver's own GraphQLError (a domain error given its code) is no fault either.
-    return original is not None and not isinstance(original, DomainError | GraphQLError)
-
-
 class StadtkernSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        # Bad documents are the client's business; only our own faults are logged.
-        for error in errors:
-            if is_unexpected(error):
-                log.error("graphql resolver failed", exc_info=error.original_error)
+        """Strawberry would log every error; ErrorCodes logs our own faults, and bad documents
+        are the client's business."""
 
 
 class ProblemGraphQLRouter(GraphQLRouter):
@@ -63,18 +53,20 @@ class ProblemGraphQLRouter(GraphQLRouter):
             return await super().run(request, context=context, root_value=root_value)
         except GraphQLHTTPError as exc:
             raise HTTPException(exc.status_code, exc.reason) from None
+        except RecursionError:  # JSON nested deeper than the parser goes
+            raise HTTPException(400, "The request body is not valid JSON") from None
 
 
 def build_schema(
     *, mask_errors: bool, query_parts: tuple[type, ...] = QUERY_PARTS
 ) -> strawberry.Schema:
     extensions: list = [
+        # First in the list, so it sees every error the others and the execution made.
+        lambda: ErrorCodes(mask=mask_errors),
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
     ]
-    if mask_errors:
-        extensions.append(lambda: MaskErrors(should_mask_error=is_unexpected))
     query = merge_types("Query", query_parts)
     mutation = merge_types("Mutation", MUTATION_PARTS) if MUTATION_PARTS else None
     return StadtkernSchema(

@@ -88,8 +88,16 @@ def fields_of(profile: BusinessProfile) -> schemas.BusinessFields:
 
 
 def patched(profile: BusinessProfile, patch: schemas.BusinessPatchIn) -> BusinessProfile:
-    merged = fields_of(profile).model_dump() | patch.model_dump(exclude_unset=True)
-    return profile_from(schemas.BusinessFields.model_validate(merged))
+    """The profile with the patch's fields; a null sent for a field clears it to its default
+    (the patch model already refused null where a field cannot be empty)."""
+    defaults = schemas.BusinessFields.model_fields
+    changes = {
+        name: defaults[name].get_default(call_default_factory=True) if value is None else value
+        for name, value in patch.model_dump(exclude_unset=True).items()
+    }
+    return profile_from(
+        schemas.BusinessFields.model_validate(fields_of(profile).model_dump() | changes)
+    )
 
 
 def business_out(

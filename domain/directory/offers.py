@@ -12,6 +12,7 @@ from domain.directory.policies import require_business_editor
 from domain.directory.ports import DirectoryUnitOfWork
 from domain.errors import FieldProblem, InvalidInput
 from domain.identity.model import Person, Principal
+from domain.instants import instant_problem
 from domain.ports import Clock, IdGenerator
 
 MAX_VALIDITY_DAYS = 366
@@ -24,6 +25,16 @@ class OfferInput:
     valid_from: datetime
     valid_until: datetime
     voucher_url: str | None = None
+
+    def __post_init__(self) -> None:
+        # Checked before any comparison: a naive or far-off time cannot even be compared.
+        problems = [
+            FieldProblem(name, reason)
+            for name in ("valid_from", "valid_until")
+            if (reason := instant_problem(getattr(self, name)))
+        ]
+        if problems:
+            raise InvalidInput(problems)
 
 
 def _check_window(cmd: OfferInput, now: datetime) -> None:

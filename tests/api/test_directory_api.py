@@ -93,6 +93,85 @@ async def test_the_owner_edits_with_if_match_and_a_stale_etag_gets_412(city, cli
     assert (await client.get(url, headers=people["owner"])).json()["name"] != "X"
 
 
+CLEARED_BY_NULL = {
+    "description": "",
+    "category_ids": [],
+    "address": {"street": "", "postcode": "", "city": ""},
+    "location": None,
+    "contact": {"phone": "", "email": ""},
+    "website_url": None,
+    "shop_url": None,
+    "delivery_notes": "",
+    "pickup_notes": "",
+    "image_urls": [],
+    "social_links": [],
+    "opening_hours": {"weekly": {}, "exceptions": []},
+}
+
+
+@pytest.mark.parametrize("field", sorted(CLEARED_BY_NULL))
+async def test_null_in_a_patch_clears_a_field_that_may_be_empty(city, client, field):
+    people, ids = city
+    made = await register(
+        client,
+        people["owner"],
+        category_ids=[ids["food"]],
+        shop_url="https://shop.example",
+        pickup_notes="Hintereingang",
+        image_urls=["https://img.example/a.jpg"],
+        social_links=["https://social.example/baeckerei"],
+    )
+    patched = await client.patch(
+        f"/v1/businesses/{made['id']}", headers=people["owner"], json={field: None}
+    )
+    assert patched.status_code == 200, patched.text
+    assert made[field] != CLEARED_BY_NULL[field]
+    assert patched.json()[field] == CLEARED_BY_NULL[field]
+
+
+@pytest.mark.parametrize("field", ["name", "kind", "delivers", "offers_pickup"])
+async def test_null_in_a_patch_is_refused_where_a_field_cannot_be_empty(city, client, field):
+    people, _ = city
+    made = await register(client, people["owner"])
+    refused = await client.patch(
+        f"/v1/businesses/{made['id']}", headers=people["owner"], json={field: None}
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "invalid-input"
+    assert refused.json()["errors"] == [
+        {
+            "field": f"body.{field}",
+            "message": "must not be null",
+            "code": refused.json()["errors"][0]["code"],
+        }
+    ]
+    shown = (await client.get(f"/v1/businesses/{made['id']}", headers=people["owner"])).json()
+    assert shown[field] == made[field]
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "reason"),
+    [
+        ("2026-12-01T10:00:00", "timezone"),
+        ("9999-12-31T20:00:00-14:00", "between"),
+        ("1900-01-01T00:00:00Z", "between"),
+    ],
+    ids=["no-offset", "overflowing", "far-past"],
+)
+async def test_offer_times_need_an_offset_and_a_sane_year(city, client, valid_from, reason):
+    people, _ = city
+    made = await register(client, people["owner"])
+    offer = {
+        "business_id": made["id"],
+        "title": "Zwei Brötchen gratis",
+        "valid_from": valid_from,
+        "valid_until": "2030-01-01T00:00:00+01:00",
+    }
+    refused = await client.post("/v1/offers", headers=people["owner"], json=offer)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "body.valid_from"
+    assert reason in refused.json()["errors"][0]["message"]
+
+
 async def test_strangers_cannot_edit_and_moderators_can(city, client):
     people, _ = city
     made = await register(client, people["owner"])

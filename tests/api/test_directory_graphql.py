@@ -192,6 +192,28 @@ async def test_graphql_business_input_is_checked_like_rest(services, client):
     assert listed == []
 
 
+async def test_graphql_patch_null_and_naive_offer_times_are_typed_errors(services, client):
+    owner, _ = await setup(services, client)
+    business = (
+        await client.post("/v1/businesses", headers=owner, json={"name": "Laden", "kind": "retail"})
+    ).json()["id"]
+    named = (await gql(client, owner, UPDATE, id=business, patch={"name": None}))["updateBusiness"]
+    assert named["errors"] == [{"code": "invalid-input", "field": "name"}]
+    publish = """mutation($id: UUID!, $from: DateTime!, $until: DateTime!) {
+      publishOffer(businessId: $id, title: "Rabatt", validFrom: $from, validUntil: $until) {
+      ok errors { code field message } } }"""
+    for start in ("2026-12-01T10:00:00", "9999-12-31T20:00:00-14:00"):
+        refused = (
+            await gql(
+                client, owner, publish, id=business, until="2030-01-01T00:00:00Z", **{"from": start}
+            )
+        )["publishOffer"]
+        assert refused["ok"] is not True
+        assert [(e["code"], e["field"]) for e in refused["errors"]] == [
+            ("invalid-input", "validFrom")
+        ]
+
+
 async def test_team_offers_and_categories_over_graphql(services, client):
     owner, food = await setup(services, client)
     business = (

@@ -90,6 +90,46 @@ async def test_unexpected_errors_are_masked_in_production(mask, leaks):
     schema = build_schema(mask_errors=mask, query_parts=(*QUERY_PARTS, FailingQuery))
     result = await schema.execute("{ boom }", context_value=GraphQLContext.__new__(GraphQLContext))
     assert ("secret" in result.errors[0].message) is leaks
+    assert result.errors[0].extensions["code"] == "internal-error"
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("{ tenant { slug ", "graphql-syntax-error"),
+        ("{ tenant { nope } }", "graphql-invalid-document"),
+        ('{ business(id: "not-a-uuid") { id } }', "invalid-input"),
+        (
+            "{ " + " ".join(f"a{i}: tenant {{ slug }}" for i in range(MAX_ALIASES + 1)) + " }",
+            "graphql-limit-exceeded",
+        ),
+        ("{ tenant { " + "slug " * 2100 + "} }", "graphql-limit-exceeded"),
+        ('{ business(id: "00000000-0000-0000-0000-000000000001") { id } }', "feature-off"),
+    ],
+    ids=["syntax", "unknown-field", "bad-value", "aliases", "tokens", "domain-error"],
+)
+async def test_every_graphql_error_carries_a_code_and_a_sentence(seeded, client, query, code):
+    errors = (await gql(client, query)).json()["errors"]
+    assert [e["extensions"]["code"] for e in errors] == [code]
+    assert len(errors[0]["message"].split()) >= 3  # words for people, not a bare code
+
+
+async def test_a_bad_variable_is_invalid_input(seeded, client):
+    body = await client.post(
+        "/graphql",
+        json={"query": "query($id: UUID!) { business(id: $id) { id } }", "variables": {"id": 5}},
+        headers={"X-Tenant": "leipzig"},
+    )
+    assert body.json()["errors"][0]["extensions"]["code"] == "invalid-input"
+
+
+async def test_json_nested_thousands_deep_is_a_400_malformed_json_problem(seeded, client):
+    response = await client.post(
+        "/graphql",
+        content=b"[" * 5000 + b"]" * 5000,
+        headers={"X-Tenant": "leipzig", "content-type": "application/json"},
+    )
+    assert response.status_code == 400 and response.json()["code"] == "malformed-json"
 
 
 async def test_client_mistakes_stay_readable_when_masking(seeded):

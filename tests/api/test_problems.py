@@ -98,13 +98,20 @@ async def bare():
 
 async def test_validation_errors_are_422_with_one_entry_per_field(bare):
     response = await bare.post("/things?limit=500", json={"name": "", "count": 10**30})
-    body = assert_problem(response, 422, "validation-failed")
+    body = assert_problem(response, 422, "invalid-input")
     assert {e["field"] for e in body["errors"]} == {"body.name", "body.count", "query.limit"}
 
 
 async def test_malformed_json_is_a_400_problem_on_rest(bare):
     response = await bare.post(
         "/things", content=b'{"name": ', headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 400, "malformed-json")
+
+
+async def test_json_nested_thousands_deep_is_a_400_problem_on_rest(bare):
+    response = await bare.post(
+        "/things", content=b"[" * 5000 + b"]" * 5000, headers={"content-type": "application/json"}
     )
     assert_problem(response, 400, "malformed-json")
 

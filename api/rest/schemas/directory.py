@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.rest.schemas.instants import Instant
 from domain.directory.hours import MAX_RANGES_PER_DAY
 from domain.directory.model import BusinessKind, ClaimStatus
 from domain.identity.model import BusinessRole
@@ -101,25 +102,38 @@ class BusinessCreateIn(BusinessFields):
     )
 
 
-class BusinessPatchIn(_In):
-    """Only the fields sent change."""
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
 
-    name: _text(120, 1) | None = None  # type: ignore[valid-type]
-    kind: BusinessKind | None = None
-    description: _text(5000) | None = None  # type: ignore[valid-type]
-    category_ids: list[UUID] | None = Field(default=None, max_length=5)
-    address: Address | None = None
-    location: Location | None = None
-    contact: Contact | None = None
-    website_url: Url | None = None
-    shop_url: Url | None = None
-    delivers: bool | None = None
-    delivery_notes: _text(500) | None = None  # type: ignore[valid-type]
-    offers_pickup: bool | None = None
-    pickup_notes: _text(500) | None = None  # type: ignore[valid-type]
-    image_urls: list[Url] | None = Field(default=None, max_length=10)
-    social_links: list[Url] | None = Field(default=None, max_length=8)
-    opening_hours: OpeningHours | None = None
+
+def _not_null() -> Any:
+    """A patch field that may be left out but not sent as null (a name cannot be "none")."""
+    return Field(default=None, json_schema_extra=_no_default, description="null is refused")
+
+
+CLEARS = "null clears it"
+
+
+class BusinessPatchIn(_In):
+    """Only the fields sent change. null clears a field that may be empty (to "", [], no
+    hours, no address, no location); name, kind, delivers and offers_pickup refuse null."""
+
+    name: _text(120, 1) = _not_null()  # type: ignore[valid-type]
+    kind: BusinessKind = _not_null()
+    description: _text(5000) | None = Field(default=None, description=CLEARS)  # type: ignore[valid-type]
+    category_ids: list[UUID] | None = Field(default=None, max_length=5, description=CLEARS)
+    address: Address | None = Field(default=None, description=CLEARS)
+    location: Location | None = Field(default=None, description=CLEARS)
+    contact: Contact | None = Field(default=None, description=CLEARS)
+    website_url: Url | None = Field(default=None, description=CLEARS)
+    shop_url: Url | None = Field(default=None, description=CLEARS)
+    delivers: bool = _not_null()
+    delivery_notes: _text(500) | None = Field(default=None, description=CLEARS)  # type: ignore[valid-type]
+    offers_pickup: bool = _not_null()
+    pickup_notes: _text(500) | None = Field(default=None, description=CLEARS)  # type: ignore[valid-type]
+    image_urls: list[Url] | None = Field(default=None, max_length=10, description=CLEARS)
+    social_links: list[Url] | None = Field(default=None, max_length=8, description=CLEARS)
+    opening_hours: OpeningHours | None = Field(default=None, description=CLEARS)
 
 
 class OpenStatus(BaseModel):
@@ -235,16 +249,16 @@ class OfferIn(_In):
     business_id: UUID
     title: _text(120, 1)  # type: ignore[valid-type]
     text: _text(2000) = ""  # type: ignore[valid-type]
-    valid_from: datetime
-    valid_until: datetime
+    valid_from: Instant
+    valid_until: Instant
     voucher_url: Url | None = None
 
 
 class OfferChangeIn(_In):
     title: _text(120, 1)  # type: ignore[valid-type]
     text: _text(2000) = ""  # type: ignore[valid-type]
-    valid_from: datetime
-    valid_until: datetime
+    valid_from: Instant
+    valid_until: Instant
     voucher_url: Url | None = None
 
 
