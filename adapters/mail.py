@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import smtplib
 import ssl
 import uuid
@@ -72,15 +73,38 @@ class SmtpMailer:
 
 
 class OutboxMailer:
-    """Writes each mail as an .eml file into a directory and logs where (not to whom):
-    on the embedded default that is how a developer reads verification links."""
+    """Writes each mail into a directory: an .eml as SMTP would carry it and, because a
+    token copied from its quoted-printable text carries `=3D` and soft line breaks, a .txt
+    with the text as written. The log line names both files and, with `log_links`, the
+    mail's links; never in production, where single-use tokens in logs would be a leak."""
 
-    def __init__(self, directory: Path, sender: str) -> None:
+    def __init__(self, directory: Path, sender: str, *, log_links: bool = True) -> None:
         self._directory = directory
         self._sender = sender
+        self._log_links = log_links
 
     async def send(self, mail: Mail) -> None:
         self._directory.mkdir(parents=True, exist_ok=True)
-        path = self._directory / f"{uuid.uuid4().hex}.eml"
+        stem = uuid.uuid4().hex
+        text_path = self._directory / f"{stem}.txt"
+        text_path.write_text(
+            f"To: {mail.to}\nSubject: {mail.subject}\n\n{mail.text}", encoding="utf-8"
+        )
+        path = self._directory / f"{stem}.eml"
         path.write_bytes(bytes(_message(mail, self._sender)))
-        log.info("mail written to outbox", extra={"file": str(path), "subject": mail.subject})
+        extra: dict[str, object] = {
+            "file": str(path),
+            "text_file": str(text_path),
+            "subject": mail.subject,
+        }
+        if self._log_links:
+            extra["links"] = links_in(mail.text)
+        log.info("mail written to outbox", extra=extra)
+
+
+_LINK = re.compile(r"https?://[^\s<>\"']+")
+
+
+def links_in(text: str) -> list[str]:
+    """The web links of a mail text, without the punctuation that ends a sentence."""
+    return [match.rstrip(".,;:!?)") for match in _LINK.findall(text)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import tomli_w
@@ -17,6 +19,7 @@ HEADER = (
     "# Apply with `stadtkern tenants apply`; the schema is documented in README.md.\n"
     "# Secrets never go here: payment settings name environment variables.\n\n"
 )
+PLACEHOLDER_NOTE = "# placeholder: replace before going live"
 
 
 def tenant_file_paths(paths: list[Path]) -> list[Path]:
@@ -48,5 +51,29 @@ def read_tenant_files(paths: list[Path]) -> tuple[list[SourcedConfig], list[Fiel
     return configs, problems
 
 
-def render_tenant_toml(config: TenantConfig) -> str:
-    return HEADER + tomli_w.dumps(config_to_data(config))
+def render_tenant_toml(config: TenantConfig, *, placeholders: Collection[str] = ()) -> str:
+    """The config as a tenant file; `placeholders` names dotted fields (such as
+    `branding.legal.imprint_url`) whose values were made up, marked in the file."""
+    data = config_to_data(config)
+    if not data.get("categories"):
+        # `categories = []` would make the `[[categories]]` blocks people append invalid TOML.
+        data.pop("categories", None)
+    lines = tomli_w.dumps(data).splitlines(keepends=True)
+    return HEADER + "".join(_marked(lines, frozenset(placeholders)))
+
+
+def _marked(lines: list[str], placeholders: frozenset[str]) -> Iterator[str]:
+    table = ""
+    for line in lines:
+        content = line.rstrip("\n")
+        header = _TABLE_HEADER.fullmatch(content)
+        if header:
+            table = header[1]
+        elif " = " in content:
+            key = content.split(" = ", 1)[0]
+            if (f"{table}.{key}" if table else key) in placeholders:
+                line = f"{content}  {PLACEHOLDER_NOTE}\n"
+        yield line
+
+
+_TABLE_HEADER = re.compile(r"\[([A-Za-z0-9_.-]+)\]")

@@ -140,8 +140,12 @@ def new(
     background: Annotated[str, typer.Option(help="Background colour")] = "#ffffff",
     text: Annotated[str, typer.Option(help="Body text colour")] = "#1a1a1a",
     accent: Annotated[str, typer.Option(help="Accent colour")] = "#e0a100",
-    imprint_url: Annotated[str | None, typer.Option(help="Imprint (Impressum) URL")] = None,
-    privacy_url: Annotated[str | None, typer.Option(help="Privacy policy URL")] = None,
+    imprint_url: Annotated[
+        str | None, typer.Option(help="Imprint (Impressum) URL; else a marked placeholder")
+    ] = None,
+    privacy_url: Annotated[
+        str | None, typer.Option(help="Privacy policy URL; else a marked placeholder")
+    ] = None,
     directory: Annotated[Path | None, typer.Option("--dir", help="Where to write")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing file")] = False,
     interactive: Annotated[
@@ -158,6 +162,17 @@ def new(
     if target.exists() and not force:
         fail(f"{target} exists; use --force to overwrite")
     name = _ask(ask, "Platform name", name, slug.replace("-", " ").title())
+    app_name = _ask(ask, "App name", app_name, name[:60])
+    primary = _ask(ask, "Primary colour", primary, "#0b4f8a")
+    placeholder_urls = {
+        "imprint_url": f"https://{slug}.example.org/impressum",
+        "privacy_url": f"https://{slug}.example.org/datenschutz",
+    }
+    legal = {
+        "imprint_url": _ask(ask, "Imprint URL", imprint_url, placeholder_urls["imprint_url"]),
+        "privacy_url": _ask(ask, "Privacy URL", privacy_url, placeholder_urls["privacy_url"]),
+    }
+    placeholders = [key for key, url in legal.items() if url == placeholder_urls[key]]
     try:
         config = TenantConfig(
             slug=slug,
@@ -169,22 +184,15 @@ def new(
             currency=currency,
             features=frozenset(feature or ()),
             branding=Branding(
-                app_name=_ask(ask, "App name", app_name, name[:60]),
+                app_name=app_name,
                 colors=BrandColors(
-                    primary=Color(_ask(ask, "Primary colour", primary, "#0b4f8a")),
+                    primary=Color(primary),
                     on_primary=Color(on_primary),
                     background=Color(background),
                     text=Color(text),
                     accent=Color(accent),
                 ),
-                legal=LegalLinks(
-                    imprint_url=_ask(
-                        ask, "Imprint URL", imprint_url, f"https://{slug}.example.org/impressum"
-                    ),
-                    privacy_url=_ask(
-                        ask, "Privacy URL", privacy_url, f"https://{slug}.example.org/datenschutz"
-                    ),
-                ),
+                legal=LegalLinks(**legal),
             ),
         )
     except ValueError as exc:  # a colour that is no #rrggbb
@@ -192,8 +200,17 @@ def new(
     except InvalidInput as exc:
         report_problems(exc, consequence=f"{target} was not written")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_tenant_toml(config), encoding="utf-8")
+    target.write_text(
+        render_tenant_toml(config, placeholders=[f"branding.legal.{k}" for k in placeholders]),
+        encoding="utf-8",
+    )
     typer.echo(f"wrote {target}; review it, then run `stadtkern tenants apply {target}`")
+    for key in placeholders:
+        typer.echo(
+            f"note: {key} is a placeholder ({legal[key]}), marked in the file: replace it "
+            f"before going live (or pass --{key.replace('_', '-')})",
+            err=True,
+        )
 
 
 @app.command("invite-admin")

@@ -1,14 +1,23 @@
 """`stadtkern db ...`, `demo seed`, the shipped demo tenants, and the schema guard."""
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from adapters.tenant_files import read_tenant_files
-from api.cli import cli
-from tests.conftest import create_scratch_database, drop_scratch_database, on_postgres
+from api.app import create_app
+from api.cli import cli, seed_demo
+from api.services import build_services
+from tests.conftest import (
+    client_for,
+    create_scratch_database,
+    drop_scratch_database,
+    make_settings,
+    on_postgres,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,6 +57,25 @@ def test_demo_seed_loads_the_tenants_directory_once(tmp_path):
     assert runner.invoke(cli, ["demo", "seed"], env=env).exit_code == 0
     listing = runner.invoke(cli, ["tenants", "list"], env=env).output
     assert "nordstart" in listing and "startbahn" in listing
+
+
+async def test_demo_seed_gives_every_demo_tenant_with_the_directory_businesses(
+    migrated_database, clean_database
+):
+    settings = make_settings(migrated_database, tenants_dir=str(ROOT / "tenants"))
+    services = build_services(settings)
+    try:
+        report = await seed_demo(services)
+        configs, _ = read_tenant_files([ROOT / "tenants"])
+        with_directory = [c.config.slug for c in configs if "businesses" in c.config.features]
+        assert {"kulturnetz", "stadtgespraech", "wirhalten"} <= set(with_directory)
+        assert "wirhalten" in report and not re.search(r"\b[1-9][0-9]* bad", report)
+        async for client in client_for(create_app(settings, services)):
+            for slug in with_directory:
+                listed = await client.get("/v1/businesses", headers={"X-Tenant": slug})
+                assert listed.status_code == 200 and len(listed.json()["items"]) >= 5, slug
+    finally:
+        await services.close()
 
 
 @pytest.mark.skipif(not on_postgres(), reason="the embedded SQLite database migrates itself")

@@ -1,12 +1,15 @@
 """`stadtkern tenants new/apply/list/show`, `db` and settings errors, through the real CLI."""
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from api.cli import cli
-from tests.conftest import TEST_REDIS_URL
+from api.services import build_services
+from domain.directory.categories import list_categories
+from tests.conftest import TEST_REDIS_URL, make_settings
 
 GOOD = """
 slug = "{slug}"
@@ -130,13 +133,24 @@ def test_list_and_show(run):
             "bb.toml: hostnames: 'same.example' is already used by tenant 'aa'",
         ),
         (
+            lambda d: (write(d, "kulturnetz"), write(d, "thief", hosts=("kulturnetz.localhost",))),
+            "thief.toml: hostnames[0]: 'kulturnetz.localhost' is under the base domain",
+        ),
+        (
             lambda d: (d / "typo.toml").write_text(
                 GOOD.format(slug="typo", name="x", hosts="", parent="colour = 1", text="#1a1a1a")
             ),
             "typo.toml: colour: Extra inputs are not permitted",
         ),
     ],
-    ids=["bad-toml", "bad-contrast", "unknown-parent", "duplicate-hostname", "unknown-key"],
+    ids=[
+        "bad-toml",
+        "bad-contrast",
+        "unknown-parent",
+        "duplicate-hostname",
+        "hostname-under-base-domain",
+        "unknown-key",
+    ],
 )
 def test_errors_name_file_field_and_reason_and_nothing_is_applied(run, arrange, expected):
     write(run.dir, "valid-one")
@@ -183,6 +197,72 @@ def test_new_prompts_for_missing_values_when_interactive(run):
     assert result.exit_code == 0, result.output
     text = (run.dir / "plagwitz.toml").read_text()
     assert 'name = "Plagwitz Kultur"' in text and 'imprint_url = "https://p.example/imp"' in text
+
+
+def test_category_blocks_appended_to_a_new_file_apply(run, migrated_database):
+    made = run("tenants", "new", "lindenau", "--feature", "businesses", "--no-interactive")
+    assert made.exit_code == 0, made.output
+    path = run.dir / "lindenau.toml"
+    assert "categories" not in path.read_text()
+    with path.open("a", encoding="utf-8") as file:
+        file.write(
+            '\n[[categories]]\nkey = "food"\nname = "Essen"\n'
+            '\n[[categories]]\nkey = "food-cafe"\nname = "Cafés"\nparent = "food"\n'
+        )
+    applied = run("tenants", "apply", str(path))
+    assert applied.exit_code == 0, applied.output
+    assert category_keys(migrated_database, "lindenau") == {"food": ["food-cafe"]}
+
+
+def category_keys(database_url: str, slug: str) -> dict[str, list[str]]:
+    async def read() -> dict[str, list[str]]:
+        services = build_services(make_settings(database_url))
+        try:
+            tenant = await services.tenant_directory.by_slug(slug)
+            assert tenant is not None
+            tree = await list_categories(uow=services.directory_uow(tenant))
+            return {n.category.key: [c.key for c in n.children] for n in tree}
+        finally:
+            await services.close()
+
+    return asyncio.run(read())
+
+
+def test_new_says_which_legal_urls_are_placeholders_and_marks_them(run):
+    result = run(
+        *["tenants", "new", "lindenau", "--imprint-url", "https://lindenau.de/impressum"],
+        "--no-interactive",
+    )
+    assert result.exit_code == 0, result.output
+    assert "privacy_url is a placeholder" in result.output and "--privacy-url" in result.output
+    assert "imprint_url is a placeholder" not in result.output
+    text = (run.dir / "lindenau.toml").read_text()
+    assert 'imprint_url = "https://lindenau.de/impressum"\n' in text
+    assert (
+        'privacy_url = "https://lindenau.example.org/datenschutz"'
+        "  # placeholder: replace before going live\n"
+    ) in text
+    assert run("tenants", "apply").exit_code == 0
+
+
+def test_new_with_both_legal_urls_has_no_placeholder(run):
+    result = run(
+        *["tenants", "new", "lindenau", "--imprint-url", "https://lindenau.de/impressum"],
+        *["--privacy-url", "https://lindenau.de/datenschutz", "--no-interactive"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "placeholder" not in result.output
+    assert "placeholder" not in (run.dir / "lindenau.toml").read_text()
+
+
+def test_new_marks_a_placeholder_kept_at_the_prompt(run):
+    answers = "Plagwitz\nPlagwitz\n#6b1f7a\nhttps://p.example/imp\n\n"
+    result = run("tenants", "new", "plagwitz", "--interactive", input=answers)
+    assert result.exit_code == 0, result.output
+    assert "privacy_url is a placeholder" in result.output
+    text = (run.dir / "plagwitz.toml").read_text()
+    assert 'imprint_url = "https://p.example/imp"\n' in text
+    assert 'datenschutz"  # placeholder: replace before going live' in text
 
 
 def test_new_refuses_colours_without_contrast_and_writes_nothing(run):
