@@ -17,6 +17,7 @@ from domain.tenancy.model import (
     BrandColors,
     Branding,
     CategorySeed,
+    CorsSettings,
     Feature,
     LegalLinks,
     MirrorPolicy,
@@ -101,6 +102,10 @@ class OpenDataDocument(_Strict):
     attribution: Text = ""
 
 
+class CorsDocument(_Strict):
+    allowed_origins: list[Text] = Field(max_length=1000)
+
+
 class TenantDocument(_Strict):
     slug: Text
     name: Text
@@ -120,6 +125,7 @@ class TenantDocument(_Strict):
     app_url: Text | None = None
     categories: list[CategoryDocument] = Field(default=[], max_length=1000)
     open_data: OpenDataDocument | None = None
+    cors: CorsDocument | None = None
 
     def to_config(self) -> TenantConfig:
         """The domain config; raises InvalidInput naming every broken rule."""
@@ -149,6 +155,7 @@ class TenantDocument(_Strict):
             app_url=self.app_url,
             categories=tuple(CategorySeed(**c.model_dump()) for c in self.categories),
             open_data=OpenDataSettings(**self.open_data.model_dump()) if self.open_data else None,
+            cors=CorsSettings(tuple(self.cors.allowed_origins)) if self.cors else None,
         )
 
     @classmethod
@@ -201,6 +208,9 @@ class TenantDocument(_Strict):
             categories=[CategoryDocument(**dataclasses.asdict(c)) for c in config.categories],
             open_data=OpenDataDocument(**dataclasses.asdict(config.open_data))
             if config.open_data
+            else None,
+            cors=CorsDocument(allowed_origins=list(config.cors.allowed_origins))
+            if config.cors
             else None,
         )
 

@@ -7,7 +7,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
+from api.cors import CorsMiddleware
 from api.docs import install_docs
 from api.graphql.schema import build_graphql_router
 from api.health import router as health_router
@@ -35,6 +37,14 @@ where the deployment allows it, by the `X-Tenant` header. Errors are RFC 9457 pr
 """
 
 
+def operation_id(route: APIRoute) -> str:
+    """An operation's id is its function's name in camelCase (`list_businesses` ->
+    `listBusinesses`): generated clients get readable method names, stable as long as the
+    function keeps its name."""
+    first, *rest = route.name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     services = services or build_services(settings)
 
@@ -50,6 +60,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     app.state.services = services
     install_problem_handlers(app)
@@ -68,10 +79,18 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(map.router)
     app.include_router(open_data.router)
     app.include_router(auth.jwks_router)
-    app.include_router(build_graphql_router(mask_errors=settings.is_production), prefix="/graphql")
+    app.include_router(
+        build_graphql_router(
+            mask_errors=settings.is_production, introspection=settings.graphql_introspection
+        ),
+        prefix="/graphql",
+    )
     # Added last, runs first: the request id exists before anything else happens.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
+    # Outermost, so every answer carries CORS headers (the 500 fallback above included) and
+    # preflights are answered before rate limits and auth.
+    app.add_middleware(CorsMiddleware, services=services)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

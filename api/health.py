@@ -21,7 +21,7 @@ class Health(BaseModel):
 
 
 @router.get("/healthz", response_model=Health, summary="The process is alive")
-async def healthz() -> Health:
+async def get_health() -> Health:
     return Health(status="ok")
 
 
@@ -31,7 +31,7 @@ async def healthz() -> Health:
     responses={503: {"model": Health, "description": "A dependency is unreachable"}},
     summary="The database and Redis are reachable",
 )
-async def readyz(services: ServicesDep) -> JSONResponse:
+async def get_readiness(services: ServicesDep) -> JSONResponse:
     database, cache = await asyncio.gather(
         database_reachable(services.engine), redis_reachable(services.redis)
     )

@@ -12,36 +12,25 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.request_context import current_request_id
-from domain.errors import (
-    Conflict,
-    DomainError,
-    Gone,
-    InvalidInput,
-    NotAllowed,
-    NotFound,
-    StaleVersion,
-    Unavailable,
+from api.problem_catalog import (
+    CREDENTIALED_ROUTE,
+    MALFORMED_JSON,
+    PAYLOAD_TOO_LARGE,
+    PROBLEM_MEDIA_TYPE,
+    TENANT_ROUTE,
+    declared_codes,
+    problem_response_entry,
+    problems,
+    status_for,
 )
+from api.request_context import current_request_id
+from domain.errors import DomainError, InvalidInput
 from domain.identity.errors import TooManyAttempts, Unauthenticated
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
-
-_STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
-    (Unauthenticated, 401),
-    (TooManyAttempts, 429),
-    (Unavailable, 503),
-    (StaleVersion, 412),
-    (NotFound, 404),
-    (NotAllowed, 403),
-    (Gone, 410),
-    (Conflict, 409),
-    (InvalidInput, 422),
-]
 _CODE_BY_STATUS = {
     400: "bad-request",
     401: "unauthenticated",
-    403: "forbidden",
+    403: "not-allowed",
     404: "not-found",
     405: "method-not-allowed",
     406: "not-acceptable",
@@ -106,13 +95,6 @@ def problem_response(
     if errors is not None:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
-
-
-def status_for(error: DomainError) -> int:
-    for error_type, status in _STATUS_BY_ERROR:
-        if isinstance(error, error_type):
-            return status
-    return 400
 
 
 def problem_for_domain_error(error: DomainError, instance: str | None = None) -> JSONResponse:
@@ -215,19 +197,9 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` entries declaring the problem documents a route can return."""
-    return {
-        status: {
-            "description": HTTPStatus(status).phrase,
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-        for status in statuses
-    }
-
-
 def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
-    """Put the Problem schema in the document and make every 422 a problem document."""
+    """Put the Problem schema in the document, and give every operation the problem codes it
+    can answer: those its route declared, and those every route of its kind shares."""
     schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
     definition = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(definition.pop("$defs", {}))
@@ -236,10 +208,28 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
         schemas.pop(name, None)
     for operations in openapi.get("paths", {}).values():
         for operation in operations.values():
-            responses = operation.get("responses", {})
-            if "422" in responses:
-                responses["422"] = error_responses(422)[422]
-            if "requestBody" in operation:  # malformed JSON, and bodies over the size limit
-                responses.setdefault("400", error_responses(400)[400])
-                responses.setdefault("413", error_responses(413)[413])
+            _document_operation_problems(operation)
     return openapi
+
+
+def _document_operation_problems(operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    codes: dict[str, list[str]] = {
+        status: declared_codes(response) for status, response in responses.items()
+    }
+    shared: list[Any] = []
+    parameters = {p["name"] for p in operation.get("parameters", [])}
+    if "X-Tenant" in parameters:
+        shared += TENANT_ROUTE
+    if operation.get("security"):
+        shared += CREDENTIALED_ROUTE
+    if "requestBody" in operation:
+        shared += [MALFORMED_JSON, PAYLOAD_TOO_LARGE, InvalidInput]
+    elif parameters or "422" in responses:
+        shared.append(InvalidInput)
+    for status, entry in problems(*shared).items():
+        codes.setdefault(str(status), []).extend(declared_codes(entry))
+    for status, found in codes.items():
+        if found:
+            responses[status] = problem_response_entry(found)
+    operation["responses"] = dict(sorted(responses.items()))

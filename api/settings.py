@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     smtp_url: str = ""
     mail_from: str = "Stadtkern <noreply@localhost>"
     mail_outbox_dir: str = "mail-outbox"
+    graphql_introspection: bool = True  # the schema is public (openapi/schema.graphql) anyway
 
     @model_validator(mode="after")
     def _production_needs_keys(self) -> Settings:

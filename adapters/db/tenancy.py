@@ -160,6 +160,9 @@ class TenantDirectory:
     async def by_hostname(self, hostname: str) -> Tenant | None:
         return (await self._current()).by_hostname.get(hostname)
 
+    async def all(self) -> list[Tenant]:
+        return list((await self._current()).by_slug.values())
+
     async def _current(self) -> _Snapshot:
         if self._monotonic() - self._checked_at < self._interval:
             return self._snapshot

@@ -27,6 +27,7 @@ from domain.directory.errors import FeatureOff
 from domain.directory.model import BoundingBox, BusinessKind, ClaimStatus, GeoPoint
 from domain.directory.model import Business as BusinessModel
 from domain.directory.ports import BusinessFilter, BusinessSummary
+from domain.directory.queries import open_now_of
 from domain.errors import DomainError
 from domain.identity.model import BusinessRole
 from domain.tenancy.model import Feature
@@ -187,12 +188,22 @@ class BusinessConnection:
 
 @strawberry.type
 class MapPin:
+    type: str = strawberry.field(description="What the pin stands for: business (later more)")
     business_id: UUID
     name: str
     kind: BusinessKindEnum  # type: ignore[valid-type]
+    category_ids: list[UUID]
+    verified: bool
+    open_now: bool | None = strawberry.field(description="null when it has no opening hours")
     lon: float
     lat: float
     distance_m: float | None
+
+
+@strawberry.type(description="The pins in a box, as GET /v1/map?bbox= answers them")
+class MapPins:
+    pins: list[MapPin]
+    truncated: bool = strawberry.field(description="More matched than `limit`: zoom in or filter")
 
 
 @strawberry.type
@@ -266,16 +277,25 @@ def _detail(business: BusinessModel, role: BusinessRole | None, info: Info) -> B
     )
 
 
-def _pin(s: BusinessSummary) -> MapPin:
-    assert s.location is not None
-    return MapPin(
-        business_id=s.id,
-        name=s.name,
-        kind=s.kind,
-        lon=s.location.lon,
-        lat=s.location.lat,
-        distance_m=s.distance_m,
-    )
+def _pins(info: Info, found: list[BusinessSummary]) -> list[MapPin]:
+    tenant, now = info.context.tenant, info.context.services.clock.now()
+    open_now = open_now_of(found, ZoneInfo(tenant.config.timezone), now)
+    return [
+        MapPin(
+            type="business",
+            business_id=s.id,
+            name=s.name,
+            kind=s.kind,
+            category_ids=list(s.category_ids),
+            verified=s.verified,
+            open_now=is_open,
+            lon=s.location.lon,
+            lat=s.location.lat,
+            distance_m=s.distance_m,
+        )
+        for s, is_open in zip(found, open_now, strict=True)
+        if s.location is not None
+    ]
 
 
 def _category(c) -> Category:  # type: ignore[no-untyped-def]
@@ -392,11 +412,11 @@ class DirectoryQuery:
         limit: int = 1000,
         kind: list[BusinessKindEnum] | None = None,  # type: ignore[valid-type]
         category: list[UUID] | None = None,
-    ) -> list[MapPin]:
-        async def work() -> list[BusinessSummary]:
+    ) -> MapPins:
+        async def work() -> queries.PinsInBox:
             box = BoundingBox.parse(bbox)
             if Feature.BUSINESSES not in info.context.tenant.config.features:
-                return []
+                return queries.PinsInBox([], truncated=False)
             return await queries.businesses_in_box(
                 box,
                 _filter(kind, category),
@@ -405,7 +425,8 @@ class DirectoryQuery:
                 limit=limit,
             )
 
-        return [_pin(s) for s in await or_graphql_error(work()) if s.location]
+        found = await or_graphql_error(work())
+        return MapPins(pins=_pins(info, found.items), truncated=found.truncated)
 
     @strawberry.field(description="Businesses around a point, nearest first (radius in metres)")
     async def businesses_near(
@@ -430,7 +451,7 @@ class DirectoryQuery:
                 limit=limit,
             )
 
-        return [_pin(s) for s in await or_graphql_error(work())]
+        return _pins(info, await or_graphql_error(work()))
 
     @strawberry.field(description="Full-text search over the tenant's content")
     async def search(

@@ -13,6 +13,7 @@ from cross_web import HTTPException as GraphQLHTTPError
 from graphql import GraphQLError
 from starlette.exceptions import HTTPException
 from strawberry.extensions import (
+    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -58,7 +59,7 @@ class ProblemGraphQLRouter(GraphQLRouter):
 
 
 def build_schema(
-    *, mask_errors: bool, query_parts: tuple[type, ...] = QUERY_PARTS
+    *, mask_errors: bool, introspection: bool = True, query_parts: tuple[type, ...] = QUERY_PARTS
 ) -> strawberry.Schema:
     extensions: list = [
         # First in the list, so it sees every error the others and the execution made.
@@ -67,6 +68,8 @@ def build_schema(
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
     ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
     query = merge_types("Query", query_parts)
     mutation = merge_types("Mutation", MUTATION_PARTS) if MUTATION_PARTS else None
     return StadtkernSchema(
@@ -77,10 +80,10 @@ def build_schema(
     )
 
 
-def build_graphql_router(*, mask_errors: bool) -> GraphQLRouter:
+def build_graphql_router(*, mask_errors: bool, introspection: bool) -> GraphQLRouter:
     # No GraphiQL: it loads its assets from a third-party CDN. No GET: no mutations via links.
     return ProblemGraphQLRouter(
-        build_schema(mask_errors=mask_errors),
+        build_schema(mask_errors=mask_errors, introspection=introspection),
         graphql_ide=None,
         allow_queries_via_get=False,
         context_getter=build_context,

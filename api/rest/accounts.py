@@ -9,10 +9,11 @@ from starlette.exceptions import HTTPException
 
 from api.auth import CurrentPrincipal
 from api.deps import CurrentTenant, ServicesDep
-from api.problems import error_responses
+from api.problem_catalog import problems
 from api.rest.caching import etag_of, matches_if_none_match
 from api.rest.schemas.identity import MeOut, MeUpdateIn
-from api.rest.tenancy import TENANT_ERRORS
+from domain.errors import StaleVersion
+from domain.identity.errors import AccountRequired
 from domain.identity.model import Account, Person
 from domain.identity.policies import require_person
 from domain.identity.sessions import rename_account, view_account
@@ -47,7 +48,7 @@ def _private(body: bytes, status: int = 200) -> Response:
 @router.get(
     "",
     response_model=MeOut,
-    responses={304: {"description": "Not modified"}} | error_responses(401, 403) | TENANT_ERRORS,
+    responses={304: {"description": "Not modified"}} | problems(AccountRequired),
     summary="The signed-in account",
 )
 async def get_me(
@@ -67,7 +68,7 @@ async def get_me(
 @router.patch(
     "",
     response_model=MeOut,
-    responses=error_responses(401, 403, 412, 422) | TENANT_ERRORS,
+    responses=problems(AccountRequired, StaleVersion),
     summary="Change the display name (send If-Match with the ETag to avoid lost updates)",
 )
 async def update_me(

@@ -8,18 +8,25 @@ from fastapi import APIRouter, Response
 
 from api.auth import CurrentPrincipal
 from api.deps import CurrentTenant, ServicesDep
-from api.problems import error_responses
+from api.problem_catalog import problems
 from api.rest.schemas.identity import ApiKeyCreatedOut, ApiKeyCreateIn, ApiKeyOut
-from api.rest.tenancy import TENANT_ERRORS
 from domain.identity import api_keys
+from domain.identity.errors import (
+    AccountRequired,
+    ApiKeyNotFound,
+    ApiKeyRequired,
+    RoleRequired,
+)
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api-keys"])
 calling_key_router = APIRouter(tags=["auth"])
-ADMIN_ERRORS = error_responses(401, 403) | TENANT_ERRORS
+ADMIN_ERRORS = (AccountRequired, RoleRequired)
 
 
-@router.get("", response_model=list[ApiKeyOut], responses=ADMIN_ERRORS, summary="List keys")
-async def list_keys(
+@router.get(
+    "", response_model=list[ApiKeyOut], responses=problems(*ADMIN_ERRORS), summary="List keys"
+)
+async def list_api_keys(
     principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> list[ApiKeyOut]:
     keys = await api_keys.list_api_keys(principal, uow=services.unit_of_work(tenant.id))
@@ -30,10 +37,10 @@ async def list_keys(
     "",
     status_code=201,
     response_model=ApiKeyCreatedOut,
-    responses=ADMIN_ERRORS | error_responses(422),
+    responses=problems(*ADMIN_ERRORS),
     summary="Create a key; its secret is in this answer only",
 )
-async def create_key(
+async def create_api_key(
     body: ApiKeyCreateIn,
     principal: CurrentPrincipal,
     tenant: CurrentTenant,
@@ -55,10 +62,10 @@ async def create_key(
     "/{key_id}",
     status_code=204,
     response_class=Response,
-    responses=ADMIN_ERRORS | error_responses(404, 422),
+    responses=problems(*ADMIN_ERRORS, ApiKeyNotFound),
     summary="Revoke a key",
 )
-async def revoke_key(
+async def revoke_api_key(
     key_id: UUID, principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> Response:
     await api_keys.revoke_api_key(
@@ -70,10 +77,10 @@ async def revoke_key(
 @calling_key_router.get(
     "/v1/auth/key",
     response_model=ApiKeyOut,
-    responses=ADMIN_ERRORS,
+    responses=problems(ApiKeyRequired, ApiKeyNotFound),
     summary="The partner key this request authenticated with, and its scopes",
 )
-async def calling_key(
+async def get_calling_api_key(
     principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> ApiKeyOut:
     key = await api_keys.view_calling_key(principal, uow=services.unit_of_work(tenant.id))

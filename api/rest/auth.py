@@ -7,9 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from adapters.mail import MailNotSent
 from api.auth import AuthAttemptLimit, CurrentPrincipal
 from api.deps import CurrentTenant, ServicesDep
-from api.problems import error_responses
+from api.problem_catalog import problems
 from api.rest.schemas.identity import (
     AcceptedOut,
     AcceptInviteIn,
@@ -23,18 +24,19 @@ from api.rest.schemas.identity import (
     SsoIn,
     VerifyEmailIn,
 )
-from api.rest.tenancy import TENANT_ERRORS
 from domain.errors import NotFound
 from domain.identity import members, sessions, sso
+from domain.identity.errors import (
+    AccountRequired,
+    InvalidCredentials,
+    InvalidToken,
+    LoginLocked,
+    SsoNotConfigured,
+)
 from domain.identity.policies import require_person
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 jwks_router = APIRouter(tags=["auth"])
-
-
-class SsoNotConfigured(NotFound):
-    code = "sso-not-configured"
-    title = "This tenant has no single sign-on provider"
 
 
 @router.post(
@@ -42,7 +44,7 @@ class SsoNotConfigured(NotFound):
     status_code=202,
     response_model=AcceptedOut,
     dependencies=[AuthAttemptLimit],
-    responses=error_responses(422, 429, 503) | TENANT_ERRORS,
+    responses=problems(MailNotSent),
     summary="Create an account; a verification link is mailed",
 )
 async def sign_up(body: SignUpIn, tenant: CurrentTenant, services: ServicesDep) -> AcceptedOut:
@@ -60,14 +62,12 @@ async def sign_up(body: SignUpIn, tenant: CurrentTenant, services: ServicesDep) 
     "/login",
     response_model=SessionOut,
     dependencies=[AuthAttemptLimit],
-    responses=error_responses(401, 422, 429) | TENANT_ERRORS,
+    responses=problems(InvalidCredentials, LoginLocked),
     summary="Log in with email and password",
 )
 async def log_in(body: LogInIn, tenant: CurrentTenant, services: ServicesDep) -> SessionOut:
     session = await sessions.log_in(
-        sessions.LogIn(
-            services.tenant_ref(tenant), body.email, body.password, body.device_token
-        ),
+        sessions.LogIn(services.tenant_ref(tenant), body.email, body.password, body.device_token),
         uow=services.unit_of_work(tenant.id),
         ports=services.identity,
         throttle=services.login_throttle,
@@ -78,10 +78,12 @@ async def log_in(body: LogInIn, tenant: CurrentTenant, services: ServicesDep) ->
 @router.post(
     "/refresh",
     response_model=SessionOut,
-    responses=error_responses(401, 422) | TENANT_ERRORS,
+    responses=problems(InvalidToken),
     summary="Trade a refresh token for a new access and refresh token",
 )
-async def refresh(body: RefreshIn, tenant: CurrentTenant, services: ServicesDep) -> SessionOut:
+async def refresh_session(
+    body: RefreshIn, tenant: CurrentTenant, services: ServicesDep
+) -> SessionOut:
     session = await sessions.refresh_session(
         services.tenant_ref(tenant),
         body.refresh_token,
@@ -95,7 +97,7 @@ async def refresh(body: RefreshIn, tenant: CurrentTenant, services: ServicesDep)
     "/logout",
     status_code=204,
     response_class=Response,
-    responses=error_responses(422) | TENANT_ERRORS,
+    responses=problems(),
     summary="End the session of a refresh token",
 )
 async def log_out(body: RefreshIn, tenant: CurrentTenant, services: ServicesDep) -> Response:
@@ -109,7 +111,7 @@ async def log_out(body: RefreshIn, tenant: CurrentTenant, services: ServicesDep)
     "/password",
     status_code=204,
     response_class=Response,
-    responses=error_responses(401, 403, 422) | TENANT_ERRORS,
+    responses=problems(AccountRequired, InvalidCredentials),
     summary="Change the password (ends every session of the account)",
 )
 async def change_password(
@@ -132,7 +134,7 @@ async def change_password(
     status_code=202,
     response_model=AcceptedOut,
     dependencies=[AuthAttemptLimit],
-    responses=error_responses(422, 429, 503) | TENANT_ERRORS,
+    responses=problems(MailNotSent),
     summary="Mail a password-reset link (same answer for unknown addresses)",
 )
 async def request_password_reset(
@@ -151,7 +153,7 @@ async def request_password_reset(
     "/password-reset/confirm",
     status_code=204,
     response_class=Response,
-    responses=error_responses(401, 422) | TENANT_ERRORS,
+    responses=problems(InvalidToken),
     summary="Set a new password with the mailed token",
 )
 async def reset_password(
@@ -169,7 +171,7 @@ async def reset_password(
     "/verify-email",
     status_code=204,
     response_class=Response,
-    responses=error_responses(401, 422) | TENANT_ERRORS,
+    responses=problems(InvalidToken),
     summary="Confirm the email address with the mailed token",
 )
 async def verify_email(
@@ -185,7 +187,7 @@ async def verify_email(
     "/verify-email/resend",
     status_code=202,
     response_model=AcceptedOut,
-    responses=error_responses(401, 403, 503) | TENANT_ERRORS,
+    responses=problems(AccountRequired, MailNotSent),
     summary="Mail a new verification link to the signed-in account",
 )
 async def resend_verification(
@@ -205,7 +207,7 @@ async def resend_verification(
     "/accept-invite",
     status_code=204,
     response_class=Response,
-    responses=error_responses(401, 404, 422) | TENANT_ERRORS,
+    responses=problems(InvalidToken, NotFound),
     summary="Become an admin of the tenant with a mailed invitation",
 )
 async def accept_invite(
@@ -224,10 +226,10 @@ async def accept_invite(
     "/sso",
     response_model=SessionOut,
     dependencies=[AuthAttemptLimit],
-    responses=error_responses(401, 404, 422, 429) | TENANT_ERRORS,
+    responses=problems(SsoNotConfigured, InvalidToken),
     summary="Log in with an ID token from the tenant's own OIDC provider",
 )
-async def single_sign_on(body: SsoIn, tenant: CurrentTenant, services: ServicesDep) -> SessionOut:
+async def log_in_with_sso(body: SsoIn, tenant: CurrentTenant, services: ServicesDep) -> SessionOut:
     settings = tenant.config.sso
     if settings is None:
         raise SsoNotConfigured()
@@ -247,5 +249,5 @@ async def single_sign_on(body: SsoIn, tenant: CurrentTenant, services: ServicesD
     summary="Public keys that verify Stadtkern's access tokens",
     response_model=dict[str, Any],
 )
-async def jwks(services: ServicesDep) -> dict[str, Any]:
+async def get_jwks(services: ServicesDep) -> dict[str, Any]:
     return services.tokens.public_jwks()

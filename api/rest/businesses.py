@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from api.auth import CurrentPrincipal, SignedInPrincipal
 from api.deps import ServicesDep
-from api.problems import error_responses
+from api.problem_catalog import problems
 from api.rest.directory_mapping import (
     OPTIONAL_AUTH,
     DirectoryTenant,
@@ -22,15 +22,28 @@ from api.rest.directory_mapping import (
     version_from_if_match,
 )
 from api.rest.schemas import directory as schemas
-from api.rest.tenancy import TENANT_ERRORS
 from domain.directory import businesses, queries
+from domain.directory.errors import (
+    AlreadyOnTeam,
+    BusinessNotFound,
+    BusinessRoleRequired,
+    CategoryNotFound,
+    ClaimDecided,
+    ClaimNotFound,
+    ClaimPending,
+    ExternalIdTaken,
+    FeatureOff,
+    LastOwner,
+)
 from domain.directory.model import BusinessKind, ClaimStatus
 from domain.directory.ports import BusinessFilter
+from domain.errors import StaleVersion
+from domain.identity.errors import AccountRequired, RoleRequired, ScopeRequired
 
 router = APIRouter(prefix="/v1/businesses", tags=["businesses"])
 claims_router = APIRouter(prefix="/v1/business-claims", tags=["businesses"])
-READ_ERRORS = TENANT_ERRORS | error_responses(401, 422)
-WRITE_ERRORS = TENANT_ERRORS | error_responses(401, 403, 404, 409, 422)
+# What a principal may be refused before a business is looked at.
+MEMBER_REFUSALS = (AccountRequired, RoleRequired, ScopeRequired)
 
 
 def _filter(
@@ -52,7 +65,7 @@ def _filter(
 @router.get(
     "",
     response_model=schemas.BusinessPage,
-    responses=READ_ERRORS,
+    responses=problems(FeatureOff),
     summary="List businesses",
     openapi_extra=OPTIONAL_AUTH,
 )
@@ -88,10 +101,10 @@ async def list_businesses(
     "",
     status_code=201,
     response_model=schemas.BusinessOut,
-    responses=WRITE_ERRORS,
+    responses=problems(FeatureOff, *MEMBER_REFUSALS, CategoryNotFound, ExternalIdTaken),
     summary="Register a business (members become its owner)",
 )
-async def register(
+async def register_business(
     body: schemas.BusinessCreateIn,
     principal: SignedInPrincipal,
     tenant: DirectoryTenant,
@@ -116,7 +129,7 @@ async def register(
 @router.get(
     "/{business_id}",
     response_model=schemas.BusinessOut,
-    responses=READ_ERRORS | error_responses(404),
+    responses=problems(FeatureOff, BusinessNotFound),
     summary="One business, with whether it is open now",
     openapi_extra=OPTIONAL_AUTH,
 )
@@ -138,10 +151,17 @@ async def get_business(
 @router.patch(
     "/{business_id}",
     response_model=schemas.BusinessOut,
-    responses=WRITE_ERRORS | error_responses(412),
+    responses=problems(
+        FeatureOff,
+        BusinessNotFound,
+        BusinessRoleRequired,
+        *MEMBER_REFUSALS,
+        CategoryNotFound,
+        StaleVersion,
+    ),
     summary="Edit a business (owners, staff, moderators; send If-Match with the ETag)",
 )
-async def edit(
+async def update_business(
     business_id: UUID,
     body: schemas.BusinessPatchIn,
     principal: SignedInPrincipal,
@@ -169,10 +189,10 @@ async def edit(
 @router.put(
     "/{business_id}/moderation",
     response_model=schemas.BusinessOut,
-    responses=WRITE_ERRORS,
+    responses=problems(FeatureOff, BusinessNotFound, *MEMBER_REFUSALS, StaleVersion),
     summary="Verify or hide a business (moderators)",
 )
-async def moderate(
+async def moderate_business(
     business_id: UUID,
     body: schemas.ModerationIn,
     principal: SignedInPrincipal,
@@ -193,10 +213,10 @@ async def moderate(
     "/{business_id}/claims",
     status_code=201,
     response_model=schemas.ClaimOut,
-    responses=WRITE_ERRORS,
+    responses=problems(FeatureOff, BusinessNotFound, AccountRequired, AlreadyOnTeam, ClaimPending),
     summary="Claim a listed business as its owner; a moderator decides",
 )
-async def claim(
+async def claim_business(
     business_id: UUID,
     body: schemas.ClaimIn,
     principal: SignedInPrincipal,
@@ -217,10 +237,10 @@ async def claim(
 @router.get(
     "/{business_id}/team",
     response_model=list[schemas.TeamMemberOut],
-    responses=WRITE_ERRORS,
+    responses=problems(FeatureOff, BusinessNotFound, BusinessRoleRequired, *MEMBER_REFUSALS),
     summary="Owners and staff of a business (its team and moderators)",
 )
-async def team(
+async def get_business_team(
     business_id: UUID, principal: CurrentPrincipal, tenant: DirectoryTenant, services: ServicesDep
 ) -> list[schemas.TeamMemberOut]:
     found = await businesses.view_team(business_id, principal, uow=services.directory_uow(tenant))
@@ -231,10 +251,12 @@ async def team(
     "/{business_id}/team/{account_id}",
     status_code=204,
     response_class=Response,
-    responses=WRITE_ERRORS,
+    responses=problems(
+        FeatureOff, BusinessNotFound, BusinessRoleRequired, *MEMBER_REFUSALS, LastOwner
+    ),
     summary="Give a member of the tenant a role on the business (owners, tenant admins)",
 )
-async def set_team_role(
+async def set_business_team_role(
     business_id: UUID,
     account_id: UUID,
     body: schemas.TeamRoleIn,
@@ -257,10 +279,12 @@ async def set_team_role(
     "/{business_id}/team/{account_id}",
     status_code=204,
     response_class=Response,
-    responses=WRITE_ERRORS,
+    responses=problems(
+        FeatureOff, BusinessNotFound, BusinessRoleRequired, *MEMBER_REFUSALS, LastOwner
+    ),
     summary="Take someone off the business's team (owners, tenant admins)",
 )
-async def remove_from_team(
+async def remove_from_business_team(
     business_id: UUID,
     account_id: UUID,
     principal: SignedInPrincipal,
@@ -279,9 +303,12 @@ async def remove_from_team(
 
 
 @claims_router.get(
-    "", response_model=list[schemas.ClaimOut], responses=WRITE_ERRORS, summary="Claims (moderators)"
+    "",
+    response_model=list[schemas.ClaimOut],
+    responses=problems(FeatureOff, *MEMBER_REFUSALS),
+    summary="Claims (moderators)",
 )
-async def list_claims(
+async def list_business_claims(
     principal: CurrentPrincipal,
     tenant: DirectoryTenant,
     services: ServicesDep,
@@ -294,10 +321,10 @@ async def list_claims(
 @claims_router.put(
     "/{claim_id}/decision",
     response_model=schemas.ClaimOut,
-    responses=WRITE_ERRORS,
+    responses=problems(FeatureOff, *MEMBER_REFUSALS, ClaimNotFound, ClaimDecided),
     summary="Approve (the claimant becomes an owner) or reject a claim (moderators)",
 )
-async def decide(
+async def decide_business_claim(
     claim_id: UUID,
     body: schemas.ClaimDecisionIn,
     principal: SignedInPrincipal,

@@ -8,14 +8,15 @@ from fastapi import APIRouter, Response
 
 from api.auth import SignedInPrincipal
 from api.deps import ServicesDep
-from api.problems import error_responses
+from api.problem_catalog import problems
 from api.rest.directory_mapping import DirectoryTenant
 from api.rest.schemas import directory as schemas
-from api.rest.tenancy import TENANT_ERRORS
 from domain.directory import categories
+from domain.directory.errors import CategoryInUse, CategoryKeyTaken, CategoryNotFound, FeatureOff
+from domain.identity.errors import AccountRequired, RoleRequired
 
 router = APIRouter(prefix="/v1/categories", tags=["categories"])
-WRITE_ERRORS = TENANT_ERRORS | error_responses(401, 403, 404, 409, 422)
+ADMIN_REFUSALS = (FeatureOff, AccountRequired, RoleRequired)
 
 
 def _input(body: schemas.CategoryIn) -> categories.CategoryInput:
@@ -25,7 +26,7 @@ def _input(body: schemas.CategoryIn) -> categories.CategoryInput:
 @router.get(
     "",
     response_model=list[schemas.CategoryTreeOut],
-    responses=TENANT_ERRORS,
+    responses=problems(FeatureOff),
     summary="The category tree: top-level categories with their children",
 )
 async def list_categories(
@@ -45,10 +46,10 @@ async def list_categories(
     "",
     status_code=201,
     response_model=schemas.CategoryOut,
-    responses=WRITE_ERRORS,
+    responses=problems(*ADMIN_REFUSALS, CategoryKeyTaken, CategoryNotFound),
     summary="Add a category",
 )
-async def create(
+async def create_category(
     body: schemas.CategoryIn,
     principal: SignedInPrincipal,
     tenant: DirectoryTenant,
@@ -63,10 +64,10 @@ async def create(
 @router.put(
     "/{category_id}",
     response_model=schemas.CategoryOut,
-    responses=WRITE_ERRORS,
+    responses=problems(*ADMIN_REFUSALS, CategoryNotFound, CategoryKeyTaken, CategoryInUse),
     summary="Change a category",
 )
-async def update(
+async def update_category(
     category_id: UUID,
     body: schemas.CategoryIn,
     principal: SignedInPrincipal,
@@ -83,10 +84,10 @@ async def update(
     "/{category_id}",
     status_code=204,
     response_class=Response,
-    responses=WRITE_ERRORS,
+    responses=problems(*ADMIN_REFUSALS, CategoryNotFound, CategoryInUse),
     summary="Remove a category (businesses lose it; sub-categories must go first)",
 )
-async def remove(
+async def remove_category(
     category_id: UUID, principal: SignedInPrincipal, tenant: DirectoryTenant, services: ServicesDep
 ) -> Response:
     await categories.remove_category(category_id, principal, uow=services.directory_uow(tenant))

@@ -3,7 +3,6 @@ over the tenant's content)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -13,18 +12,17 @@ from fastapi import APIRouter, Query
 from adapters.search_text import language_for
 from api.auth import CurrentPrincipal
 from api.deps import CurrentTenant, ServicesDep
-from api.problems import error_responses
+from api.problem_catalog import problems
 from api.rest.directory_mapping import OPTIONAL_AUTH
 from api.rest.schemas import directory as schemas
-from api.rest.tenancy import TENANT_ERRORS
 from domain.directory import queries
 from domain.directory.model import BoundingBox, BusinessKind, GeoPoint
 from domain.directory.ports import BusinessFilter, BusinessSummary
+from domain.directory.queries import open_now_of
 from domain.errors import FieldProblem, InvalidInput
 from domain.tenancy.model import Feature
 
 router = APIRouter(tags=["map and search"])
-ERRORS = TENANT_ERRORS | error_responses(401, 422)
 
 
 def _point(text: str) -> GeoPoint:
@@ -52,27 +50,15 @@ def _pin(s: BusinessSummary, open_now: bool | None) -> schemas.PinFeature:
     )
 
 
-def open_now_of(found: list[BusinessSummary], zone: ZoneInfo, now: datetime) -> list[bool | None]:
-    """Whether each is open now. Businesses with the same hours share one parsed OpeningHours
-    (see hours_from_json), so keying by identity evaluates each distinct schedule once; the
-    summaries hold the objects, so no identity is reused meanwhile."""
-    known: dict[int, bool | None] = {}
-    for s in found:
-        hours = s.opening_hours
-        if id(hours) not in known:
-            known[id(hours)] = None if hours.is_empty else hours.status_at(now, zone).open_now
-    return [known[id(s.opening_hours)] for s in found]
-
-
 @router.get(
     "/v1/map",
     response_model=schemas.FeatureCollection,
     response_model_exclude_none=True,
-    responses=ERRORS,
+    responses=problems(),
     summary="Map pins (GeoJSON) in a bounding box, or around a point nearest first",
     openapi_extra=OPTIONAL_AUTH,
 )
-async def map_pins(
+async def get_map_pins(
     principal: CurrentPrincipal,
     tenant: CurrentTenant,
     services: ServicesDep,
@@ -94,11 +80,13 @@ async def map_pins(
     reads = services.directory_reads(tenant)
     box = BoundingBox.parse(bbox) if bbox is not None else None
     found: list[BusinessSummary] = []
+    truncated = False
     if Feature.BUSINESSES in tenant.config.features:
         if box is not None:
-            found = await queries.businesses_in_box(
-                box, where, principal, reads=reads, limit=limit + 1
+            in_box = await queries.businesses_in_box(
+                box, where, principal, reads=reads, limit=limit
             )
+            found, truncated = in_box.items, in_box.truncated
         else:
             found = await queries.businesses_near(
                 _point(near or ""),
@@ -113,21 +101,19 @@ async def map_pins(
         bbox=[box.min_lon, box.min_lat, box.max_lon, box.max_lat] if box else None,
         features=[
             _pin(s, open_now)
-            for s, open_now in zip(
-                found[:limit], open_now_of(found[:limit], zone, now), strict=True
-            )
+            for s, open_now in zip(found, open_now_of(found, zone, now), strict=True)
         ],
-        truncated=len(found) > limit,
+        truncated=truncated,
     )
 
 
 @router.get(
     "/v1/search",
     response_model=schemas.SearchResults,
-    responses=ERRORS,
+    responses=problems(),
     summary="Full-text search over the tenant's businesses (and later campaigns, events, posts)",
 )
-async def search(
+async def search_content(
     tenant: CurrentTenant,
     services: ServicesDep,
     q: Annotated[str, Query(min_length=1, max_length=queries.MAX_QUERY_LENGTH)],

@@ -8,16 +8,18 @@ from fastapi import APIRouter, Response
 
 from api.auth import CurrentPrincipal
 from api.deps import CurrentTenant, ServicesDep
-from api.problems import error_responses
+from api.problem_catalog import problems
 from api.rest.schemas.identity import MemberOut, MemberRoleIn
-from api.rest.tenancy import TENANT_ERRORS
 from domain.identity import members
+from domain.identity.errors import AccountRequired, LastAdmin, MemberNotFound, RoleRequired
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
-ERRORS = error_responses(401, 403) | TENANT_ERRORS
+ADMIN_REFUSALS = (AccountRequired, RoleRequired)
 
 
-@router.get("", response_model=list[MemberOut], responses=ERRORS, summary="List members")
+@router.get(
+    "", response_model=list[MemberOut], responses=problems(*ADMIN_REFUSALS), summary="List members"
+)
 async def list_members(
     principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> list[MemberOut]:
@@ -28,10 +30,10 @@ async def list_members(
 @router.put(
     "/{account_id}",
     response_model=MemberOut,
-    responses=ERRORS | error_responses(404, 409, 422),
+    responses=problems(*ADMIN_REFUSALS, MemberNotFound, LastAdmin),
     summary="Set a member's role",
 )
-async def set_role(
+async def set_member_role(
     account_id: UUID,
     body: MemberRoleIn,
     principal: CurrentPrincipal,
@@ -48,10 +50,10 @@ async def set_role(
     "/{account_id}",
     status_code=204,
     response_class=Response,
-    responses=ERRORS | error_responses(404, 409, 422),
+    responses=problems(*ADMIN_REFUSALS, MemberNotFound, LastAdmin),
     summary="Remove a member (admins), or leave the tenant (yourself)",
 )
-async def remove(
+async def remove_member(
     account_id: UUID, principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> Response:
     await members.remove_member(account_id, principal, uow=services.unit_of_work(tenant.id))

@@ -9,14 +9,20 @@ from fastapi import APIRouter, Query, Response
 
 from api.auth import SignedInPrincipal
 from api.deps import ServicesDep
-from api.problems import error_responses
+from api.problem_catalog import problems
 from api.rest.directory_mapping import DirectoryTenant
 from api.rest.schemas import directory as schemas
-from api.rest.tenancy import TENANT_ERRORS
 from domain.directory import offers, queries
+from domain.directory.errors import (
+    BusinessNotFound,
+    BusinessRoleRequired,
+    FeatureOff,
+    OfferNotFound,
+)
+from domain.identity.errors import AccountRequired, RoleRequired, ScopeRequired
 
 router = APIRouter(prefix="/v1/offers", tags=["offers"])
-WRITE_ERRORS = TENANT_ERRORS | error_responses(401, 403, 404, 422)
+EDITOR_REFUSALS = (FeatureOff, AccountRequired, ScopeRequired, RoleRequired, BusinessRoleRequired)
 
 
 def _input(body: schemas.OfferIn | schemas.OfferChangeIn) -> offers.OfferInput:
@@ -28,7 +34,7 @@ def _input(body: schemas.OfferIn | schemas.OfferChangeIn) -> offers.OfferInput:
 @router.get(
     "",
     response_model=schemas.OfferPage,
-    responses=TENANT_ERRORS | error_responses(422),
+    responses=problems(FeatureOff),
     summary="Current offers, those ending soonest first",
 )
 async def list_offers(
@@ -54,10 +60,10 @@ async def list_offers(
     "",
     status_code=201,
     response_model=schemas.OfferOut,
-    responses=WRITE_ERRORS,
+    responses=problems(*EDITOR_REFUSALS, BusinessNotFound),
     summary="Publish an offer",
 )
-async def publish(
+async def publish_offer(
     body: schemas.OfferIn,
     principal: SignedInPrincipal,
     tenant: DirectoryTenant,
@@ -77,10 +83,10 @@ async def publish(
 @router.put(
     "/{offer_id}",
     response_model=schemas.OfferOut,
-    responses=WRITE_ERRORS,
+    responses=problems(*EDITOR_REFUSALS, OfferNotFound, BusinessNotFound),
     summary="Change an offer",
 )
-async def change(
+async def change_offer(
     offer_id: UUID,
     body: schemas.OfferChangeIn,
     principal: SignedInPrincipal,
@@ -97,10 +103,10 @@ async def change(
     "/{offer_id}",
     status_code=204,
     response_class=Response,
-    responses=WRITE_ERRORS,
+    responses=problems(*EDITOR_REFUSALS, OfferNotFound, BusinessNotFound),
     summary="Withdraw an offer",
 )
-async def withdraw(
+async def withdraw_offer(
     offer_id: UUID, principal: SignedInPrincipal, tenant: DirectoryTenant, services: ServicesDep
 ) -> Response:
     await offers.withdraw_offer(offer_id, principal, uow=services.directory_uow(tenant))

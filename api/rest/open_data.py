@@ -9,12 +9,12 @@ from pydantic import BaseModel
 
 from api.csv_files import csv_text
 from api.deps import CurrentTenant, ServicesDep
-from api.problems import error_responses
-from api.rest.tenancy import TENANT_ERRORS
+from api.problem_catalog import problems
 from domain.directory import open_data
+from domain.directory.errors import FeatureOff
 
 router = APIRouter(prefix="/v1/open-data", tags=["open data"])
-ERRORS = TENANT_ERRORS | error_responses(404)
+ERRORS = problems(FeatureOff)
 
 
 class Dataset(BaseModel):
@@ -47,7 +47,7 @@ def _licence_headers(tenant) -> dict[str, str]:  # type: ignore[no-untyped-def]
     responses=ERRORS,
     summary="What the tenant publishes, and its licence",
 )
-async def index(tenant: CurrentTenant, response: Response) -> OpenDataIndex:
+async def get_open_data_index(tenant: CurrentTenant, response: Response) -> OpenDataIndex:
     response.headers.update(_licence_headers(tenant))
     settings = open_data.require_open_data(tenant.config)
     return OpenDataIndex(
@@ -74,7 +74,7 @@ async def index(tenant: CurrentTenant, response: Response) -> OpenDataIndex:
     | {200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a header row"}},
     summary="The directory as CSV",
 )
-async def businesses_csv(tenant: CurrentTenant, services: ServicesDep) -> Response:
+async def get_open_data_businesses_csv(tenant: CurrentTenant, services: ServicesDep) -> Response:
     headers = _licence_headers(tenant)
     rows = await open_data.open_data_businesses(
         tenant.config, reads=services.directory_reads(tenant)
@@ -90,7 +90,9 @@ async def businesses_csv(tenant: CurrentTenant, services: ServicesDep) -> Respon
     responses=ERRORS | {200: {"content": {"application/geo+json": {}}, "description": "RFC 7946"}},
     summary="The directory as GeoJSON (businesses with a location)",
 )
-async def businesses_geojson(tenant: CurrentTenant, services: ServicesDep) -> Response:
+async def get_open_data_businesses_geojson(
+    tenant: CurrentTenant, services: ServicesDep
+) -> Response:
     headers = _licence_headers(tenant)
     settings = open_data.require_open_data(tenant.config)
     rows = await open_data.open_data_businesses(

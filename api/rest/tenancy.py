@@ -7,14 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 
 from api.deps import CurrentTenant
-from api.problems import error_responses
 from api.rest.caching import cacheable_response
 from api.rest.schemas.tenancy import TenantProfileOut
 from domain.tenancy.profile import brand_css_properties, view_tenant_profile
 
 router = APIRouter(prefix="/v1/tenant", tags=["tenant"])
 
-TENANT_ERRORS = error_responses(403, 404, 410)
 PROFILE_MAX_AGE = 60
 
 IfNoneMatch = Annotated[
@@ -31,9 +29,8 @@ NOT_MODIFIED = {304: {"description": "The client's copy is current"}}
 @router.get(
     "",
     response_model=TenantProfileOut,
-    responses={**NOT_MODIFIED, **TENANT_ERRORS},
+    responses=NOT_MODIFIED,
     summary="The tenant's public profile and branding",
-    operation_id="getTenant",
 )
 async def get_tenant(tenant: CurrentTenant, if_none_match: IfNoneMatch = None) -> Response:
     profile = TenantProfileOut.model_validate(view_tenant_profile(tenant))
@@ -51,12 +48,10 @@ async def get_tenant(tenant: CurrentTenant, if_none_match: IfNoneMatch = None) -
     responses={
         200: {"content": {"text/css": {"schema": {"type": "string"}}}, "description": "CSS"},
         **NOT_MODIFIED,
-        **TENANT_ERRORS,
     },
     summary="The tenant's brand as CSS custom properties",
-    operation_id="getTenantTheme",
 )
-async def get_theme_css(tenant: CurrentTenant, if_none_match: IfNoneMatch = None) -> Response:
+async def get_tenant_theme(tenant: CurrentTenant, if_none_match: IfNoneMatch = None) -> Response:
     properties = brand_css_properties(tenant.config.branding)
     lines = "".join(f"  {name}: {value};\n" for name, value in properties.items())
     css = f"/* Stadtkern theme of {tenant.slug} */\n:root {{\n{lines}}}\n"

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from domain.directory.model import BoundingBox, GeoPoint
 from domain.directory.policies import is_moderator
@@ -49,6 +51,12 @@ async def list_businesses(
     )
 
 
+@dataclass(frozen=True)
+class PinsInBox:
+    items: list[BusinessSummary]
+    truncated: bool  # more matched than the limit: zoom in or filter
+
+
 async def businesses_in_box(
     box: BoundingBox,
     where: BusinessFilter,
@@ -56,10 +64,12 @@ async def businesses_in_box(
     *,
     reads: DirectoryReads,
     limit: int,
-) -> list[BusinessSummary]:
-    return await reads.businesses_in_box(
-        box, _visible(where, principal), limit=_bounded(limit, MAX_MAP_PINS)
+) -> PinsInBox:
+    """Up to `limit` businesses with a location in the box, and whether more matched."""
+    found = await reads.businesses_in_box(
+        box, _visible(where, principal), limit=_bounded(limit, MAX_MAP_PINS) + 1
     )
+    return PinsInBox(found[:limit], truncated=len(found) > limit)
 
 
 async def businesses_near(
@@ -123,3 +133,15 @@ async def search(
         language=language,
         limit=_bounded(limit, 50),
     )
+
+
+def open_now_of(found: list[BusinessSummary], zone: ZoneInfo, now: datetime) -> list[bool | None]:
+    """Whether each is open now. Businesses with the same hours share one parsed OpeningHours
+    (see hours_from_json), so keying by identity evaluates each distinct schedule once; the
+    summaries hold the objects, so no identity is reused meanwhile."""
+    known: dict[int, bool | None] = {}
+    for s in found:
+        hours = s.opening_hours
+        if id(hours) not in known:
+            known[id(hours)] = None if hours.is_empty else hours.status_at(now, zone).open_now
+    return [known[id(s.opening_hours)] for s in found]

@@ -81,3 +81,8 @@ class LastAdmin(Conflict):
 class EmailTaken(Conflict):
     code = "email-taken"
     title = "An account with this email exists"
+
+
+class SsoNotConfigured(NotFound):
+    code = "sso-not-configured"
+    title = "This tenant has no single sign-on provider"

@@ -26,3 +26,8 @@ class HostnameTaken(Conflict):
 class SlugTaken(Conflict):
     code = "slug-taken"
     title = "A tenant with this slug already exists"
+
+
+class OriginNotAllowed(NotAllowed):
+    code = "origin-not-allowed"
+    title = "This origin may not call the API of this city platform"

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.errors import FieldProblem, InvalidInput
 from domain.tenancy.colors import WCAG_AA_TEXT_CONTRAST, Color, contrast_ratio
+from domain.tenancy.origins import ANY_ORIGIN, MAX_ALLOWED_ORIGINS, origin_problem
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])$")
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -137,6 +138,13 @@ class OpenDataSettings:
 
 
 @dataclass(frozen=True)
+class CorsSettings:
+    """Browser origins that may read the tenant's API answers; "*" alone: any, no credentials."""
+
+    allowed_origins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TenantConfig:
     """Everything a tenant file says. Construction checks every rule and reports all breaks."""
 
@@ -158,6 +166,7 @@ class TenantConfig:
     app_url: str | None = None  # the city app's public URL, for links in mails
     categories: tuple[CategorySeed, ...] = ()  # seeds the directory's taxonomy
     open_data: OpenDataSettings | None = None
+    cors: CorsSettings | None = None  # None: the app's origin and the tenant's own hosts
 
     def __post_init__(self) -> None:
         problems = config_problems(self)
@@ -244,6 +253,25 @@ def config_problems(config: TenantConfig) -> list[FieldProblem]:
     problems += _payment_problems(config.payments, takes_money=Feature.CAMPAIGNS in config.features)
     problems += category_seed_problems(config.categories)
     problems += _open_data_problems(config)
+    problems += _cors_problems(config.cors)
+    return problems
+
+
+def _cors_problems(cors: CorsSettings | None) -> list[FieldProblem]:
+    if cors is None:
+        return []
+    problems = []
+    origins = cors.allowed_origins
+    for i, origin in enumerate(origins):
+        reason = origin_problem(origin)
+        if reason:
+            problems.append(FieldProblem(f"cors.allowed_origins[{i}]", reason))
+    if ANY_ORIGIN in origins and len(origins) > 1:
+        problems.append(FieldProblem("cors.allowed_origins", "'*' (any origin) stands alone"))
+    if len(set(origins)) != len(origins):
+        problems.append(FieldProblem("cors.allowed_origins", "lists an origin twice"))
+    if len(origins) > MAX_ALLOWED_ORIGINS:
+        problems.append(FieldProblem("cors.allowed_origins", f"at most {MAX_ALLOWED_ORIGINS}"))
     return problems
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.tenancy.errors import TenantArchived, TenantSuspended, UnknownTenant
-from domain.tenancy.model import Tenant, TenantStatus, is_valid_hostname
+from domain.tenancy.model import SLUG_PATTERN, Tenant, TenantStatus, is_valid_hostname
 from domain.tenancy.ports import TenantLookup
 
 
@@ -42,9 +42,9 @@ class TenantRequest:
 
 async def resolve_tenant(request: TenantRequest, *, tenants: TenantLookup) -> Tenant:
     """The open tenant the request is for; raises UnknownTenant, TenantSuspended, TenantArchived."""
-    tenant = await _find(request, tenants)
+    tenant = await find_tenant(request, tenants)
     if tenant is None:
-        raise UnknownTenant()
+        raise UnknownTenant(_unknown_detail(request))
     if tenant.status is TenantStatus.SUSPENDED:
         raise TenantSuspended()
     if tenant.status is TenantStatus.ARCHIVED:
@@ -52,9 +52,28 @@ async def resolve_tenant(request: TenantRequest, *, tenants: TenantLookup) -> Te
     return tenant
 
 
-async def _find(request: TenantRequest, tenants: TenantLookup) -> Tenant | None:
-    if request.header_allowed and request.tenant_header:
-        return await tenants.by_slug(request.tenant_header.strip().lower())
+def _uses_header(request: TenantRequest) -> bool:
+    return request.header_allowed and bool(request.tenant_header)
+
+
+def _unknown_detail(request: TenantRequest) -> str:
+    if _uses_header(request):
+        return f"no tenant has the slug {request.tenant_header!r} (X-Tenant header)"
+    host = normalise_host(request.host)
+    if host is None:
+        return "the request names no host a tenant answers at"
+    return (
+        f"no tenant answers at {host!r}: use {{slug}}.{request.base_domain} or a hostname "
+        "from a tenant file"
+    )
+
+
+async def find_tenant(request: TenantRequest, tenants: TenantLookup) -> Tenant | None:
+    """The tenant the request names, whatever its status; None when it names none."""
+    if _uses_header(request):
+        # Exactly a slug: "kulturnetz " or "KulturNetz" name no tenant, as on a subdomain.
+        slug = request.tenant_header or ""
+        return await tenants.by_slug(slug) if SLUG_PATTERN.match(slug) else None
     host = normalise_host(request.host)
     if host is None:
         return None

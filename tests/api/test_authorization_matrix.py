@@ -188,7 +188,7 @@ GRAPH = [
         expect(*["data"] * 4, "error:not-a-member", "data", "data"),
     ),
     Graph(
-        '{ mapPins(bbox: "12.2,51.25,12.55,51.45") { name } }',
+        '{ mapPins(bbox: "12.2,51.25,12.55,51.45") { pins { name } } }',
         expect(*["data"] * 4, "error:not-a-member", "data", "data"),
     ),
     Graph(

@@ -82,16 +82,31 @@ async def test_graphql_search_and_map_answer_like_rest(services, client):
             json={
                 "query": (
                     '{ search(q: "Bäcker") { title snippet } '
-                    'mapPins(bbox: "12.2,51.25,12.55,51.45") { name lon lat } }'
+                    'mapPins(bbox: "12.2,51.25,12.55,51.45") { truncated pins { type name lon lat '
+                    "verified openNow categoryIds } } }"
                 )
             },
         )
     ).json()
     assert body["data"]["search"][0]["title"] == "Bäckerei Licht"
-    assert body["data"]["mapPins"] == [{"name": "Bäckerei Licht", "lon": 12.37, "lat": 51.34}]
+    rest = (await client.get("/v1/map?bbox=12.2,51.25,12.55,51.45", headers=owner)).json()
+    assert body["data"]["mapPins"] == {
+        "truncated": rest["truncated"],
+        "pins": [
+            {
+                "type": "business",
+                "name": "Bäckerei Licht",
+                "lon": 12.37,
+                "lat": 51.34,
+                "verified": rest["features"][0]["properties"]["verified"],
+                "openNow": rest["features"][0]["properties"].get("open_now"),
+                "categoryIds": rest["features"][0]["properties"]["category_ids"],
+            }
+        ],
+    }
     bad = (
         await client.post(
-            "/graphql", headers=owner, json={"query": '{ mapPins(bbox: "999,0,0,0") { name } }'}
+            "/graphql", headers=owner, json={"query": '{ mapPins(bbox: "999,0,0,0") { truncated } }'}
         )
     ).json()
     assert bad["errors"][0]["extensions"]["code"] == "invalid-input"

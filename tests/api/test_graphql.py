@@ -159,3 +159,16 @@ async def test_malformed_json_is_a_400_malformed_json_problem(seeded, client):
     )
     assert response.status_code == 400
     assert response.json()["code"] == "malformed-json"
+
+
+async def test_introspection_can_be_turned_off(seeded):
+    query = "{ __schema { queryType { name } } }"
+    for allowed in (True, False):
+        app = create_app(make_settings(seeded.settings.database_url, graphql_introspection=allowed))
+        async for client in client_for(app):
+            body = (await gql(client, query)).json()
+        if allowed:
+            assert body["data"]["__schema"]["queryType"]["name"] == "Query"
+        else:
+            assert body["errors"][0]["extensions"]["code"] == "graphql-invalid-document"
+            assert "introspection" in body["errors"][0]["message"]

@@ -80,6 +80,8 @@ async def test_the_map_filters_by_kind_and_truncates_at_the_limit(city, client):
     assert {f["properties"]["kind"] for f in retail["features"]} == {"retail"}
     few = await pins(client, bbox=LEIPZIG, limit=2)
     assert len(few["features"]) == 2 and few["truncated"] is True
+    most = await pins(client, bbox=LEIPZIG, limit=5000)  # the documented maximum
+    assert most["truncated"] is False and len(most["features"]) > 2
 
 
 @pytest.mark.parametrize(

@@ -84,15 +84,4 @@ async def clean_database_module(migrated_database: str) -> None:
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_contract(case, tenant, live_server):
-    excluded = []
-    if case.path.startswith(RULES_BEYOND_SCHEMA):
-        # These inputs carry rules a JSON schema cannot state (opaque cursors, a bbox's span,
-        # existing category and business ids, validity windows): a schema-valid request may
-        # rightly get a 4xx. Every other check (server errors, problem documents, response
-        # schemas, auth) still runs.
-        excluded.append(schemathesis.checks.positive_data_acceptance)
-    case.call_and_validate(
-        base_url=live_server,
-        headers={"Host": f"{tenant}.stadtkern.test"},
-        excluded_checks=excluded,
-    )
+    case.call_and_validate(base_url=live_server, headers={"Host": f"{tenant}.stadtkern.test"})

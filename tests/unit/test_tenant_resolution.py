@@ -68,11 +68,19 @@ async def test_header_is_ignored_when_not_allowed():
     assert tenant == DRESDEN
 
 
-async def test_unknown_host_is_an_unknown_tenant():
-    with pytest.raises(UnknownTenant):
+async def test_unknown_host_is_an_unknown_tenant_that_says_what_was_asked():
+    with pytest.raises(UnknownTenant) as by_host:
         await resolve_tenant(request("nowhere.example"), tenants=LOOKUP)
-    with pytest.raises(UnknownTenant):
+    assert "'nowhere.example'" in str(by_host.value.detail)
+    with pytest.raises(UnknownTenant) as by_header:
         await resolve_tenant(request(None, "nobody"), tenants=LOOKUP)
+    assert "'nobody'" in str(by_header.value.detail)
+
+
+@pytest.mark.parametrize("header", ["leipzig ", " leipzig", "Leipzig", "leipzig\t"])
+async def test_the_tenant_header_names_a_tenant_only_by_its_exact_slug(header):
+    with pytest.raises(UnknownTenant):
+        await resolve_tenant(request("dresden.stadtkern.example", header), tenants=LOOKUP)
 
 
 async def test_suspended_and_archived_tenants_answer_with_their_own_errors():
