@@ -88,6 +88,21 @@ class _Businesses(_Rows):
         self.rows[business.id] = business
         return True
 
+    async def by_external_ids(self, external_ids) -> dict[str, Business]:  # type: ignore[no-untyped-def]
+        wanted = set(external_ids)
+        return {b.external_id: b for b in self.rows.values() if b.external_id in wanted}
+
+    async def add_many(self, businesses) -> None:  # type: ignore[no-untyped-def]
+        for business in businesses:
+            await self.add(business)
+
+    async def update_many(self, edits) -> bool:  # type: ignore[no-untyped-def]
+        if any(self.rows[b.id].version != expected for b, expected in edits):
+            return False
+        for business, _ in edits:
+            self.rows[business.id] = business
+        return True
+
 
 class _Roles:
     def __init__(self, rows: dict) -> None:
@@ -131,6 +146,10 @@ class _Search:
 
     async def put(self, document: SearchDocument) -> None:
         self.rows[(document.kind, document.item_id)] = document
+
+    async def put_many(self, documents) -> None:  # type: ignore[no-untyped-def]
+        for document in documents:
+            await self.put(document)
 
     async def remove(self, kind: str, item_id: uuid.UUID) -> None:
         self.rows.pop((kind, item_id), None)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import IntegrityError
 
+from domain.directory.errors import ExternalIdTaken
 from domain.errors import Conflict, DomainError
 from domain.identity.errors import EmailTaken
 from domain.tenancy.errors import HostnameTaken, SlugTaken
@@ -16,6 +17,10 @@ _CONSTRAINTS: list[tuple[tuple[str, ...], type[DomainError]]] = [
     (("tenant_hostnames_pkey", "tenant_hostnames.hostname"), HostnameTaken),
     (("tenants_slug_key", "tenants.slug"), SlugTaken),
     (("accounts_email_key", "accounts.email"), EmailTaken),
+    (
+        ("businesses_external_id_key", "businesses.tenant_id, businesses.external_id"),
+        ExternalIdTaken,
+    ),
 ]
 
 

@@ -5,12 +5,16 @@ them to `app.tenant_id` on PostgreSQL."""
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    ARRAY,
+    JSON,
     Boolean,
     Column,
     Float,
@@ -22,15 +26,20 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
+    cast,
     delete,
     func,
     insert,
     select,
+    text,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
+from adapters.db.collation import GERMAN
 from adapters.db.constraints import constraint_errors
 from adapters.db.identity import AccountRow, BusinessRoleRow
 from adapters.db.types import JsonDocument, UtcDateTime
@@ -106,6 +115,12 @@ class BusinessRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     version: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+# Lists page by (name in German order, id). The index ix_businesses_name holds `name` in that
+# collation (migration 0005; reflected, it shows as a plain column, so the model lists it so),
+# and a query must name the same collation for the index to give the order and the cursor.
+name_in_german_order = BusinessRow.name.collate(GERMAN)  # type: ignore[attr-defined]
 
 
 class BusinessCategoryRow(SQLModel, table=True):
@@ -186,7 +201,10 @@ class BusinessClaimRow(SQLModel, table=True):
     )
 
 
+@lru_cache(maxsize=20_000)
 def hours_to_data(hours: OpeningHours) -> dict[str, Any]:
+    """Opening hours as stored. Imports write thousands of rows that share a few schedules,
+    so each distinct one is written out once (callers only serialise the answer)."""
     return {
         "weekly": weekly_as_text(hours),
         "exceptions": [
@@ -214,7 +232,9 @@ def hours_from_data(data: dict[str, Any]) -> OpeningHours:
     )
 
 
-def profile_from_row(row: Any, category_ids: tuple[UUID, ...]) -> BusinessProfile:
+def profile_from_row(
+    row: Any, category_ids: tuple[UUID, ...], hours: OpeningHours | None = None
+) -> BusinessProfile:
     return BusinessProfile(
         name=row.name,
         kind=BusinessKind(row.kind),
@@ -231,14 +251,50 @@ def profile_from_row(row: Any, category_ids: tuple[UUID, ...]) -> BusinessProfil
         pickup_notes=row.pickup_notes,
         image_urls=tuple(row.image_urls),
         social_links=tuple(row.social_links),
-        opening_hours=hours_from_data(row.opening_hours),
+        opening_hours=hours_from_data(row.opening_hours) if hours is None else hours,
     )
 
 
+def business_from_row(
+    row: Any, category_ids: tuple[UUID, ...], hours: OpeningHours | None = None
+) -> Business:
+    return Business(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        profile=profile_from_row(row, category_ids, hours),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        verified_at=row.verified_at,
+        hidden_at=row.hidden_at,
+        hidden_reason=row.hidden_reason,
+        external_id=row.external_id,
+        version=row.version,
+    )
+
+
+_EDITED_NAMES = {"updated_at", "version"} | {
+    "name", "kind", "description", "street", "postcode", "city", "lat", "lon", "phone",
+    "email", "website_url", "shop_url", "delivers", "delivery_notes", "offers_pickup",
+    "pickup_notes", "image_urls", "social_links", "opening_hours",
+}  # fmt: skip
+_ROWS_PER_STATEMENT = 1000  # well below the bind parameter limits of both databases
+
+
 def _business_values(b: Business) -> dict[str, Any]:
-    p = b.profile
     return {
         "external_id": b.external_id,
+        **_edited_values(b),
+        "verified_at": b.verified_at,
+        "hidden_at": b.hidden_at,
+        "hidden_reason": b.hidden_reason,
+        "created_at": b.created_at,
+    }
+
+
+def _edited_values(b: Business) -> dict[str, Any]:
+    """The columns an edit of the profile changes."""
+    p = b.profile
+    return {
         "name": p.name,
         "kind": p.kind.value,
         "description": p.description,
@@ -258,13 +314,60 @@ def _business_values(b: Business) -> dict[str, Any]:
         "image_urls": list(p.image_urls),
         "social_links": list(p.social_links),
         "opening_hours": hours_to_data(p.opening_hours),
-        "verified_at": b.verified_at,
-        "hidden_at": b.hidden_at,
-        "hidden_reason": b.hidden_reason,
-        "created_at": b.created_at,
         "updated_at": b.updated_at,
         "version": b.version,
     }
+
+
+_EDITED_COLUMNS = tuple(c for c in BusinessRow.__table__.c if c.name in _EDITED_NAMES)
+# As text, so each distinct schedule is parsed once (hours_from_json).
+_HOURS_TEXT = cast(BusinessRow.__table__.c.opening_hours, Text).label("opening_hours_text")
+
+# PostgreSQL takes a batch as one array per column, unnested into rows: one statement text
+# for any batch size, prepared once, where a multi-row VALUES is compiled anew for every batch
+# (half an update's time) and executemany converts every row's parameters in Python.
+_ARRAY_TYPES = {
+    # VARCHAR without its length: a CAST would cut a long value short, a column refuses it.
+    c.name: re.sub(r"\(\d+\)", "", c.type.compile(dialect=postgresql.dialect()))
+    for c in BusinessRow.__table__.c
+    if c.name != "tenant_id"  # a scalar parameter (and typed only by its foreign key)
+} | {"expected": "INTEGER"}
+_JSON_COLUMNS = {c.name for c in BusinessRow.__table__.c if isinstance(c.type, JSON)}
+
+
+def _unnest(names: Sequence[str]) -> str:
+    arrays = ", ".join(f"CAST(:{n} AS {_ARRAY_TYPES[n]}[])" for n in names)
+    return f"unnest({arrays}) AS given({', '.join(names)})"
+
+
+def _as_arrays(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {
+        name: [json.dumps(r[name]) if name in _JSON_COLUMNS else r[name] for r in rows]
+        for name in rows[0]
+    }
+
+
+_INSERTED = [
+    "id", "external_id", *(c.name for c in _EDITED_COLUMNS),
+    "verified_at", "hidden_at", "hidden_reason", "created_at",
+]  # fmt: skip
+_INSERT_FROM_ARRAYS = text(
+    f"INSERT INTO businesses (tenant_id, {', '.join(_INSERTED)}) "
+    f"SELECT :tenant_id, {', '.join(_INSERTED)} FROM {_unnest(_INSERTED)}"
+)
+_EDITED = [c.name for c in _EDITED_COLUMNS]
+_UPDATE_FROM_ARRAYS = text(
+    f"UPDATE businesses AS b SET {', '.join(f'{n} = given.{n}' for n in _EDITED)} "
+    f"FROM {_unnest(['id', 'expected', *_EDITED])} "
+    "WHERE b.tenant_id = :tenant_id AND b.id = given.id AND b.version = given.expected "
+    "RETURNING b.id"
+)
+_LINK_FROM_ARRAYS = text(
+    "INSERT INTO business_categories (tenant_id, business_id, category_id) "
+    "SELECT :tenant_id, business_id, category_id FROM "
+    "unnest(CAST(:business_id AS UUID[]), CAST(:category_id AS UUID[])) "
+    "AS given(business_id, category_id)"
+)
 
 
 class _TenantRepository:
@@ -284,18 +387,163 @@ class SqlBusinessRepository(_TenantRepository):
         return tuple(rows.all())
 
     async def _entity(self, row: BusinessRow) -> Business:
-        return Business(
-            id=row.id,
-            tenant_id=row.tenant_id,
-            profile=profile_from_row(row, await self._categories(row.id)),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            verified_at=row.verified_at,
-            hidden_at=row.hidden_at,
-            hidden_reason=row.hidden_reason,
-            external_id=row.external_id,
-            version=row.version,
+        return business_from_row(row, await self._categories(row.id))
+
+    async def _categories_of(self, business_ids: list[UUID]) -> dict[UUID, list[UUID]]:
+        rows = await self._session.execute(
+            select(BusinessCategoryRow.business_id, BusinessCategoryRow.category_id).where(
+                BusinessCategoryRow.tenant_id == self._tenant_id,
+                BusinessCategoryRow.business_id.in_(business_ids),  # type: ignore[attr-defined]
+            )
         )
+        found: dict[UUID, list[UUID]] = {}
+        for business_id, category_id in rows.all():
+            found.setdefault(business_id, []).append(category_id)
+        return found
+
+    async def by_external_ids(self, external_ids: Collection[str]) -> dict[str, Business]:
+        """Category ids come sorted, so a profile compares equal whatever order they were
+        stored in."""
+        if not external_ids:
+            return {}
+        table = BusinessRow.__table__
+        if self._session.bind.dialect.name == "postgresql":
+            await self._plan_afresh()
+            rows = (await self._session.execute(self._joined_with(list(external_ids)))).all()
+        else:
+            rows = (
+                await self._session.execute(
+                    select(table, _HOURS_TEXT).where(
+                        table.c.tenant_id == self._tenant_id,
+                        table.c.external_id.in_(list(external_ids)),
+                    )
+                )
+            ).all()
+        categories = await self._categories_of([r.id for r in rows]) if rows else {}
+        return {
+            r.external_id: business_from_row(
+                r, tuple(sorted(categories.get(r.id, ()))), hours_from_json(r.opening_hours_text)
+            )
+            for r in rows
+        }
+
+    def _joined_with(self, external_ids: list[str]) -> Any:
+        """The ids as a table joined to the tenant's businesses. A table the statistics have
+        not seen yet (a fresh database, a new tenant's first import) looks tiny to the planner,
+        and for `external_id IN (...)` or a probe per id it may then pick any index that leads
+        with the tenant, reading all the tenant's rows once per id. As a join its worst plan
+        reads them once per batch (hashing the ids); its best probes the unique index."""
+        table = BusinessRow.__table__
+        given = (
+            func.unnest(bindparam("external_ids", external_ids, type_=ARRAY(String())))
+            .table_valued("external_id")
+            .render_derived(name="given")
+        )
+        return (
+            select(table, _HOURS_TEXT)
+            .select_from(given)
+            .join(
+                table,
+                (table.c.tenant_id == self._tenant_id)
+                & (table.c.external_id == given.c.external_id),
+            )
+        )
+
+    async def _plan_afresh(self) -> None:
+        """PostgreSQL keeps a statement's generic plan, and a foreign-key check's, for the
+        connection's life: made while a table was tiny (a fresh database), it is a scan of the
+        whole table, and each later batch then reads all of it again (per row, for the
+        checks), so an import slows down as it goes. Bulk reads and writes have their
+        statements planned anew, for this transaction only."""
+        if self._session.bind.dialect.name == "postgresql":
+            await self._session.execute(
+                text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
+            )
+
+    async def add_many(self, businesses: Sequence[Business]) -> None:
+        if not businesses:
+            return
+        await self._plan_afresh()
+        rows = [{"id": b.id, **_business_values(b)} for b in businesses]
+        with constraint_errors():
+            if self._session.bind.dialect.name == "postgresql":
+                await self._session.execute(
+                    _INSERT_FROM_ARRAYS, {"tenant_id": self._tenant_id} | _as_arrays(rows)
+                )
+            else:
+                await self._session.execute(
+                    insert(BusinessRow.__table__),
+                    [{"tenant_id": self._tenant_id} | row for row in rows],
+                )
+            await self._insert_categories(businesses)
+
+    async def update_many(self, edits: Sequence[tuple[Business, int]]) -> bool:
+        if not edits:
+            return True
+        await self._plan_afresh()
+        with constraint_errors():
+            for start in range(0, len(edits), _ROWS_PER_STATEMENT):
+                chunk = edits[start : start + _ROWS_PER_STATEMENT]
+                if self._session.bind.dialect.name == "postgresql":
+                    written = await self._update_from_arrays(chunk)
+                else:
+                    written = await self._update_each(chunk)
+                if written != len(chunk):
+                    return False
+            businesses = [b for b, _ in edits]
+            await self._session.execute(
+                delete(BusinessCategoryRow).where(
+                    BusinessCategoryRow.tenant_id == self._tenant_id,
+                    BusinessCategoryRow.business_id.in_([b.id for b in businesses]),  # type: ignore[attr-defined]
+                )
+            )
+            await self._insert_categories(businesses)
+        return True
+
+    async def _update_from_arrays(self, edits: Sequence[tuple[Business, int]]) -> int:
+        """RETURNING says which rows matched their version (asyncpg reports no row counts
+        for executemany)."""
+        rows = [{"id": b.id, "expected": v} | _edited_values(b) for b, v in edits]
+        written = await self._session.execute(
+            _UPDATE_FROM_ARRAYS, {"tenant_id": self._tenant_id} | _as_arrays(rows)
+        )
+        return len(written.all())
+
+    async def _update_each(self, edits: Sequence[tuple[Business, int]]) -> int:
+        table = BusinessRow.__table__
+        written = await self._session.execute(
+            update(table).where(
+                table.c.tenant_id == bindparam("b_tenant"),
+                table.c.id == bindparam("b_id"),
+                table.c.version == bindparam("b_expected"),
+            ),
+            [
+                {"b_tenant": self._tenant_id, "b_id": b.id, "b_expected": expected}
+                | _edited_values(b)
+                for b, expected in edits
+            ],
+        )
+        return int(written.rowcount)  # type: ignore[attr-defined]
+
+    async def _insert_categories(self, businesses: Sequence[Business]) -> None:
+        links = [
+            {"tenant_id": self._tenant_id, "business_id": b.id, "category_id": c}
+            for b in businesses
+            for c in b.profile.category_ids
+        ]
+        if not links:
+            return
+        if self._session.bind.dialect.name == "postgresql":
+            await self._session.execute(
+                _LINK_FROM_ARRAYS,
+                {
+                    "tenant_id": self._tenant_id,
+                    "business_id": [link["business_id"] for link in links],
+                    "category_id": [link["category_id"] for link in links],
+                },
+            )
+            return
+        await self._session.execute(insert(BusinessCategoryRow.__table__), links)
 
     async def _one(self, *where: Any) -> Business | None:
         row = await self._session.scalar(
@@ -316,14 +564,7 @@ class SqlBusinessRepository(_TenantRepository):
                 BusinessCategoryRow.business_id == business.id,
             )
         )
-        if business.profile.category_ids:
-            await self._session.execute(
-                insert(BusinessCategoryRow),
-                [
-                    {"tenant_id": self._tenant_id, "business_id": business.id, "category_id": c}
-                    for c in business.profile.category_ids
-                ],
-            )
+        await self._insert_categories([business])
 
     async def add(self, business: Business) -> None:
         with constraint_errors():

@@ -8,10 +8,11 @@ over Snowball stems computed here, and finds typos by trigram similarity in Pyth
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Boolean, Column, PrimaryKeyConstraint, String, Text, text
+from sqlalchemy import Boolean, Column, PrimaryKeyConstraint, String, Text, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
@@ -72,14 +73,23 @@ class SqlSearchIndex:
     def _key(self, kind: str, item_id: UUID) -> dict[str, Any]:
         return {"tenant_id": self._tenant_id, "kind": kind, "item_id": item_id}
 
-    async def put(self, document: SearchDocument) -> None:
-        values = self._key(document.kind, document.item_id) | {
+    def _values(self, document: SearchDocument) -> dict[str, Any]:
+        return self._key(document.kind, document.item_id) | {
             "title": document.title[:200],
             "body": document.body,
             "category_ids": json.dumps([str(c) for c in document.category_ids]),
             "visible": document.visible,
             "language": self._language,
         }
+
+    async def put(self, document: SearchDocument) -> None:
+        await self.put_many([document])
+
+    async def put_many(self, documents: Sequence[SearchDocument]) -> None:
+        """One executemany per table (PostgreSQL computes the tsvectors itself)."""
+        if not documents:
+            return
+        rows = [self._values(d) for d in documents]
         if _is_postgres(self._session):
             sql = _UPSERT.format(
                 doc_col=", document",
@@ -87,32 +97,50 @@ class SqlSearchIndex:
                 doc_val=", " + _PG_DOCUMENT,
                 doc_set=", document = excluded.document",
             )
-            document = {
-                "doc_language": self._language,
-                "doc_title": values["title"],
-                "doc_body": values["body"],
-            }
-            await self._session.execute(text(sql), values | document)
+            for row in rows:
+                row |= {"doc_language": self._language, "doc_title": row["title"]}
+                row["doc_body"] = row["body"]
+            await self._session.execute(text(sql), rows)
             return
-        values["item_id"] = document.item_id.hex
-        values["tenant_id"] = self._tenant_id.hex
+        for row in rows:
+            row["item_id"] = row["item_id"].hex
+            row["tenant_id"] = self._tenant_id.hex
         sql = _UPSERT.format(doc_col="", cats=":category_ids", doc_val="", doc_set="")
-        await self._session.execute(text(sql), values)
-        rowid = await self._session.scalar(
-            text(
-                "SELECT rowid FROM search_entries "
-                "WHERE tenant_id = :tenant_id AND kind = :kind AND item_id = :item_id"
+        await self._session.execute(text(sql), rows)
+        await self._write_fts(documents)
+
+    async def _write_fts(self, documents: Sequence[SearchDocument]) -> None:
+        """SQLite: the FTS5 rows (stems) of entries just written, keyed by their rowid."""
+        rowids: dict[tuple[str, str], int] = {}
+        for kind in {d.kind for d in documents}:
+            found = await self._session.execute(
+                text(
+                    "SELECT rowid, item_id FROM search_entries "
+                    "WHERE tenant_id = :t AND kind = :kind AND item_id IN :items"
+                ).bindparams(bindparam("items", expanding=True)),
+                {
+                    "t": self._tenant_id.hex,
+                    "kind": kind,
+                    "items": [d.item_id.hex for d in documents if d.kind == kind],
+                },
+            )
+            rowids |= {(kind, item_id): rowid for rowid, item_id in found.all()}
+        await self._session.execute(
+            text("DELETE FROM search_fts WHERE rowid IN :rowids").bindparams(
+                bindparam("rowids", expanding=True)
             ),
-            values,
+            {"rowids": list(rowids.values())},
         )
-        await self._session.execute(text("DELETE FROM search_fts WHERE rowid = :r"), {"r": rowid})
         await self._session.execute(
             text("INSERT INTO search_fts (rowid, title, body) VALUES (:r, :title, :body)"),
-            {
-                "r": rowid,
-                "title": " ".join(stems(document.title, self._language)),
-                "body": " ".join(stems(document.body, self._language)),
-            },
+            [
+                {
+                    "r": rowids[(d.kind, d.item_id.hex)],
+                    "title": " ".join(stems(d.title, self._language)),
+                    "body": " ".join(stems(d.body, self._language)),
+                }
+                for d in documents
+            ],
         )
 
     async def remove(self, kind: str, item_id: UUID) -> None:

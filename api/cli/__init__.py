@@ -45,8 +45,12 @@ async def seed_demo(services: Services) -> str:
         slug = path.name.removesuffix(".businesses.csv")
         if await services.tenant_directory.by_slug(slug) is None:
             continue
-        created, _, problems = await businesses.run_import(services, slug, path, progress=False)
-        loaded.append(f"{created} demo business(es) for {slug}, {len(problems)} bad row(s)")
+        summary = await businesses.run_import(
+            services, slug, businesses.read_import_file(path), progress=False
+        )
+        loaded.append(
+            f"{summary.created} demo business(es) for {slug}, {summary.bad_rows} bad row(s)"
+        )
     return "; ".join(loaded)
 
 

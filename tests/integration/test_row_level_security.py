@@ -163,3 +163,35 @@ async def test_the_directory_and_its_search_index_stay_within_the_tenant(app_ses
         "Bäckerei", kinds=("business",), category_ids=(), language="german", limit=10
     )
     assert [h.title for h in hits] == ["Bäckerei aa"]
+
+
+async def test_bulk_imports_of_the_same_external_ids_stay_within_each_tenant(app_sessions):
+    ids, clock = SequentialIds(), FixedClock()
+    tenants = await two_tenants(app_sessions, ids, clock)
+
+    async def load(slug: str, name: str) -> businesses.ImportReport:
+        uow = SqlUnitOfWork(app_sessions, tenant_id=tenants[slug], search_language="german")
+        await categories.seed_categories((CategorySeed("food", "Essen"),), uow=uow, ids=ids)
+        rows = [
+            businesses.ImportedBusiness(
+                f"ext-{i}", BusinessProfile(f"{name} {slug} {i}", BusinessKind.RETAIL), ("food",)
+            )
+            for i in range(3)
+        ]
+        return await businesses.import_businesses(
+            rows,
+            uow=SqlUnitOfWork(app_sessions, tenant_id=tenants[slug], search_language="german"),
+            clock=clock,
+            ids=ids,
+        )
+
+    for slug in ("aa", "bb"):
+        assert (await load(slug, "Laden")).created == 3
+    assert (await load("aa", "Geschäft")).updated == 3
+    async with SqlUnitOfWork(app_sessions, tenant_id=tenants["aa"]) as uow:
+        names = (await uow.session.execute(text("SELECT name FROM businesses"))).scalars().all()
+        assert sorted(names) == [f"Geschäft aa {i}" for i in range(3)]
+    hits = await SqlDirectoryReads(app_sessions, tenants["bb"]).search(
+        "Laden", kinds=("business",), category_ids=(), language="german", limit=10
+    )
+    assert sorted(h.title for h in hits) == [f"Laden bb {i}" for i in range(3)]
