@@ -15,6 +15,7 @@ from domain.errors import FieldProblem, InvalidInput
 MAX_CATEGORIES_PER_BUSINESS = 5
 MAX_IMAGES = 10
 MAX_SOCIAL_LINKS = 8
+MAX_PHONE = 30  # the pattern alone lets a leading '+' make 31
 _KEY = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
 _PHONE = re.compile(r"^\+?[0-9 ()/-]{3,30}$")
 _NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -55,10 +56,13 @@ class GeoPoint:
     lon: float
 
     def __post_init__(self) -> None:
+        problems = []
         if not (math.isfinite(self.lat) and -90 <= self.lat <= 90):
-            raise InvalidInput([FieldProblem("location.lat", "must be between -90 and 90")])
+            problems.append(FieldProblem("location.lat", "must be between -90 and 90"))
         if not (math.isfinite(self.lon) and -180 <= self.lon <= 180):
-            raise InvalidInput([FieldProblem("location.lon", "must be between -180 and 180")])
+            problems.append(FieldProblem("location.lon", "must be between -180 and 180"))
+        if problems:
+            raise InvalidInput(problems)
 
     def distance_to(self, other: GeoPoint) -> float:
         """Great-circle distance in metres (haversine)."""
@@ -91,7 +95,7 @@ class Contact:
 
     def problems(self) -> list[FieldProblem]:
         found = []
-        if self.phone and not _PHONE.match(self.phone):
+        if self.phone and (len(self.phone) > MAX_PHONE or not _PHONE.match(self.phone)):
             found.append(FieldProblem("contact.phone", "is not a phone number"))
         if self.email and (
             len(self.email) > 254 or not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", self.email)
@@ -133,10 +137,7 @@ def profile_problems(p: BusinessProfile) -> list[FieldProblem]:
     for name in ("delivery_notes", "pickup_notes"):
         problems += text_problems(getattr(p, name), name, min_len=0, max_len=500)
     problems += p.address.problems() + p.contact.problems()
-    if len(p.category_ids) > MAX_CATEGORIES_PER_BUSINESS:
-        problems.append(FieldProblem("category_ids", "at most 5 categories"))
-    if len(set(p.category_ids)) != len(p.category_ids):
-        problems.append(FieldProblem("category_ids", "lists a category twice"))
+    problems += category_id_problems(p.category_ids)
     for name in ("website_url", "shop_url"):
         value = getattr(p, name)
         if value is not None and not is_web_url(value):
@@ -150,6 +151,15 @@ def profile_problems(p: BusinessProfile) -> list[FieldProblem]:
             for i, v in enumerate(values)
             if not is_web_url(v)
         ]
+    return problems
+
+
+def category_id_problems(category_ids: tuple[UUID, ...]) -> list[FieldProblem]:
+    problems = []
+    if len(category_ids) > MAX_CATEGORIES_PER_BUSINESS:
+        problems.append(FieldProblem("category_ids", "at most 5 categories"))
+    if len(set(category_ids)) != len(category_ids):
+        problems.append(FieldProblem("category_ids", "lists a category twice"))
     return problems
 
 
@@ -268,16 +278,22 @@ class Offer:
         return self.valid_from <= now < self.valid_until
 
 
+_LON = r"-?(?:180(?:\.0+)?|(?:1[0-7][0-9]|[0-9]{1,2})(?:\.[0-9]+)?)"
+_LAT = r"-?(?:90(?:\.0+)?|[0-8]?[0-9](?:\.[0-9]+)?)"
+# The text forms of a box and a point, for callers to check before they send one.
+BBOX_PATTERN = rf"^{_LON},{_LAT},{_LON},{_LAT}$"
+POINT_PATTERN = rf"^{_LON},{_LAT}$"
+
+
 @dataclass(frozen=True)
 class BoundingBox:
-    """A map viewport, RFC 7946 order: west, south, east, north. Never across the antimeridian."""
+    """A map viewport, RFC 7946 order: west, south, east, north. Never across the antimeridian.
+    Any size: a list of pins in a large box is cut at the caller's limit (and says so)."""
 
     min_lon: float
     min_lat: float
     max_lon: float
     max_lat: float
-
-    MAX_SPAN = 2.0  # degrees each way: a region, not a continent
 
     def __post_init__(self) -> None:
         values = (self.min_lon, self.min_lat, self.max_lon, self.max_lat)
@@ -290,16 +306,13 @@ class BoundingBox:
             problems.append(FieldProblem("bbox", "latitudes must be between -90 and 90"))
         elif self.min_lon > self.max_lon or self.min_lat > self.max_lat:
             problems.append(FieldProblem("bbox", "must be minLon,minLat,maxLon,maxLat"))
-        elif (
-            self.max_lon - self.min_lon > self.MAX_SPAN
-            or self.max_lat - self.min_lat > self.MAX_SPAN
-        ):
-            problems.append(FieldProblem("bbox", "spans more than 2 degrees; zoom in"))
         if problems:
             raise InvalidInput(problems)
 
     @classmethod
     def parse(cls, text: str) -> BoundingBox:
+        """`lon,lat,lon,lat` of two opposite corners; west-south-east-north is the usual order,
+        but any two opposite corners name the same box."""
         parts = text.split(",")
         try:
             values = [float(p) for p in parts]
@@ -307,7 +320,10 @@ class BoundingBox:
             values = []
         if len(values) != 4:
             raise InvalidInput([FieldProblem("bbox", "must be minLon,minLat,maxLon,maxLat")])
-        return cls(*values)
+        if not all(math.isfinite(v) for v in values):
+            raise InvalidInput([FieldProblem("bbox", "needs four finite numbers")])
+        lon_a, lat_a, lon_b, lat_b = values
+        return cls(min(lon_a, lon_b), min(lat_a, lat_b), max(lon_a, lon_b), max(lat_a, lat_b))
 
     @classmethod
     def around(cls, centre: GeoPoint, radius_m: float) -> BoundingBox:

@@ -3,6 +3,7 @@ search (read models straight from SQL)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -35,6 +36,17 @@ class BusinessRepository(Protocol):
 
     async def update(self, business: Business, *, expected_version: int) -> bool:
         """False if the stored version is no longer `expected_version` (a concurrent edit)."""
+        ...
+
+    # In bulk, for imports: a statement or two per batch instead of several per business.
+
+    async def by_external_ids(self, external_ids: Collection[str]) -> dict[str, Business]: ...
+
+    async def add_many(self, businesses: Sequence[Business]) -> None: ...
+
+    async def update_many(self, edits: Sequence[tuple[Business, int]]) -> bool:
+        """Each business with the version it was read at; False if any stored version is no
+        longer that (nothing may then be committed)."""
         ...
 
 
@@ -105,6 +117,8 @@ class SearchIndex(Protocol):
 
     async def put(self, document: SearchDocument) -> None: ...
 
+    async def put_many(self, documents: Sequence[SearchDocument]) -> None: ...
+
     async def remove(self, kind: str, item_id: UUID) -> None: ...
 
 
@@ -125,9 +139,9 @@ class DirectoryUnitOfWork(UnitOfWork, Protocol):
 @dataclass(frozen=True)
 class BusinessFilter:
     kinds: tuple[BusinessKind, ...] = ()
-    category_ids: tuple[
-        UUID, ...
-    ] = ()  # a business in any of them (a top level includes its children)
+    # A business in any of them (a top level includes its children), named by id or by key.
+    category_ids: tuple[UUID, ...] = ()
+    category_keys: tuple[str, ...] = ()
     verified_only: bool = False
     include_hidden: bool = False
     delivers: bool | None = None
@@ -184,6 +198,10 @@ class DirectoryReads(Protocol):
         ...
 
     async def categories_of(self, business_ids: list[UUID]) -> dict[UUID, list[Category]]: ...
+
+    async def category_ids_by_key(self, keys: tuple[str, ...]) -> list[UUID]:
+        """The ids of the categories with these keys (unknown keys are left out)."""
+        ...
 
     async def current_offers(
         self, now: datetime, *, business_ids: list[UUID] | None, limit: int, cursor: str | None

@@ -32,6 +32,40 @@ def _visible(where: BusinessFilter, principal: Principal) -> BusinessFilter:
     )
 
 
+# Stands for "keys that name no category": matches no business.
+NO_CATEGORY = UUID(int=0)
+
+
+def category_refs(refs: list[str] | tuple[str, ...]) -> tuple[tuple[UUID, ...], tuple[str, ...]]:
+    """A filter's categories, each named by its id or its key: (ids, keys)."""
+    ids, keys = [], []
+    for ref in refs:
+        try:
+            ids.append(UUID(ref))
+        except ValueError:
+            keys.append(ref)
+    return tuple(ids), tuple(keys)
+
+
+async def _with_key_ids(
+    ids: tuple[UUID, ...], keys: tuple[str, ...], reads: DirectoryReads
+) -> tuple[UUID, ...]:
+    """The ids, and those of the categories the keys name (unknown keys match nothing)."""
+    if not keys:
+        return ids
+    return ids + (tuple(await reads.category_ids_by_key(keys)) or (NO_CATEGORY,))
+
+
+async def _prepared(
+    where: BusinessFilter, principal: Principal, reads: DirectoryReads
+) -> BusinessFilter:
+    return dataclasses.replace(
+        _visible(where, principal),
+        category_ids=await _with_key_ids(where.category_ids, where.category_keys, reads),
+        category_keys=(),
+    )
+
+
 def _bounded(limit: int, maximum: int) -> int:
     if not 1 <= limit <= maximum:
         raise InvalidInput([FieldProblem("limit", f"must be 1 to {maximum}")])
@@ -47,7 +81,7 @@ async def list_businesses(
     cursor: str | None,
 ) -> Page:
     return await reads.list_businesses(
-        _visible(where, principal), limit=_bounded(limit, MAX_PAGE), cursor=cursor
+        await _prepared(where, principal, reads), limit=_bounded(limit, MAX_PAGE), cursor=cursor
     )
 
 
@@ -67,7 +101,7 @@ async def businesses_in_box(
 ) -> PinsInBox:
     """Up to `limit` businesses with a location in the box, and whether more matched."""
     found = await reads.businesses_in_box(
-        box, _visible(where, principal), limit=_bounded(limit, MAX_MAP_PINS) + 1
+        box, await _prepared(where, principal, reads), limit=_bounded(limit, MAX_MAP_PINS) + 1
     )
     return PinsInBox(found[:limit], truncated=len(found) > limit)
 
@@ -84,7 +118,10 @@ async def businesses_near(
     if not 1 <= radius_m <= MAX_NEAR_RADIUS_M:
         raise InvalidInput([FieldProblem("radius", f"must be 1 to {MAX_NEAR_RADIUS_M} metres")])
     return await reads.businesses_near(
-        centre, radius_m, _visible(where, principal), limit=_bounded(limit, MAX_NEAR_RESULTS)
+        centre,
+        radius_m,
+        await _prepared(where, principal, reads),
+        limit=_bounded(limit, MAX_NEAR_RESULTS),
     )
 
 
@@ -102,13 +139,10 @@ async def current_offers(
 
 
 def search_words(text: str) -> list[str]:
-    """The words of a query, lower-cased; InvalidInput for an empty or overlong query."""
+    """The words of a query, lower-cased (none in "?!"); InvalidInput for an overlong one."""
     if len(text) > MAX_QUERY_LENGTH:
         raise InvalidInput([FieldProblem("q", f"at most {MAX_QUERY_LENGTH} characters")])
-    words = [w.lower() for w in _WORD.findall(text)][:12]
-    if not words:
-        raise InvalidInput([FieldProblem("q", "needs at least one letter or digit")])
-    return words
+    return [w.lower() for w in _WORD.findall(text)][:12]
 
 
 async def search(
@@ -119,17 +153,19 @@ async def search(
     language: str,
     reads: DirectoryReads,
     limit: int,
+    category_keys: tuple[str, ...] = (),
 ) -> list[SearchHit]:
-    search_words(text)
     unknown = [k for k in kinds if k not in SEARCH_KINDS]
     if unknown:
         raise InvalidInput(
             [FieldProblem("type", f"{unknown[0]!r} is not one of {', '.join(SEARCH_KINDS)}")]
         )
+    if not search_words(text):
+        return []  # nothing to look for: punctuation alone finds nothing
     return await reads.search(
         text,
         kinds=kinds or SEARCH_KINDS,
-        category_ids=category_ids,
+        category_ids=await _with_key_ids(category_ids, category_keys, reads),
         language=language,
         limit=_bounded(limit, 50),
     )

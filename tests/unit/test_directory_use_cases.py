@@ -271,32 +271,108 @@ async def test_offers_are_published_by_the_team_within_a_sane_window(world):
     assert store.offers == {}
 
 
+def imported(
+    external_id: str, name: str | None, *keys: str, **profile: object
+) -> businesses.ImportedBusiness:
+    """A row; no name stands for a row whose own fields were refused."""
+    return businesses.ImportedBusiness(
+        external_id,
+        None if name is None else BusinessProfile(name, BusinessKind.RETAIL, **profile),  # type: ignore[arg-type]
+        keys,
+    )
+
+
+async def import_rows(world, *rows: businesses.ImportedBusiness) -> businesses.ImportReport:  # type: ignore[no-untyped-def]
+    _, uow, clock, ids = world
+    return await businesses.import_businesses(list(rows), uow=uow(), clock=clock, ids=ids)
+
+
 async def test_the_import_creates_then_updates_by_external_id(world):
-    store, uow, clock, ids = world
-    await seed(world, CategorySeed("food", "Essen"))
-
-    def row(name: str, *keys: str) -> businesses.ImportedBusiness:
-        return businesses.ImportedBusiness(
-            "ext-7", BusinessProfile(name, BusinessKind.RETAIL), keys
-        )
-
-    imported = await businesses.import_businesses(
-        [row("Laden", "food")], uow=uow(), clock=clock, ids=ids
-    )
-    assert imported == (1, 0)
-    again = await businesses.import_businesses(
-        [row("Laden", "food")], uow=uow(), clock=clock, ids=ids
-    )
-    assert again == (0, 0)  # unchanged rows are left alone
-    renamed = await businesses.import_businesses(
-        [row("Laden am Markt", "food")], uow=uow(), clock=clock, ids=ids
-    )
-    assert renamed == (0, 1)
+    store, *_ = world
+    keys = await seed(world, CategorySeed("food", "Essen"), CategorySeed("books", "Bücher"))
+    first = await import_rows(world, imported("ext-7", "Laden", "food", "books"))
+    assert (first.created, first.updated, first.unchanged, first.refused) == (1, 0, 0, {})
+    (made,) = store.businesses.values()
+    assert set(made.profile.category_ids) == {keys["food"], keys["books"]}
+    # The same categories in another order are no change.
+    again = await import_rows(world, imported("ext-7", "Laden", "books", "food"))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    renamed = await import_rows(world, imported("ext-7", "Laden am Markt", "food"))
+    assert (renamed.created, renamed.updated) == (0, 1)
     (only,) = store.businesses.values()
     assert only.profile.name == "Laden am Markt" and only.version == 2
-    with pytest.raises(CategoryNotFound):
-        await businesses.import_businesses([row("X", "nope")], uow=uow(), clock=clock, ids=ids)
-    assert len(store.businesses) == 1
+    assert only.profile.category_ids == (keys["food"],)
+    assert store.search[("business", only.id)].title == "Laden am Markt"
+
+
+async def test_the_import_refuses_bad_rows_with_every_problem_and_writes_the_others(world):
+    store, *_ = world
+    await seed(world, CategorySeed("food", "Essen"))
+    report = await import_rows(
+        world,
+        imported("ok-1", "Gut", "food"),
+        imported("x" * 101, "Zu lang", "nope", "food"),
+        imported("bad-fields", None, "nope", "nada"),  # its own fields refused already
+        imported("ok-1", "Doppelt"),
+        imported("many", "Viele", *["food"] * 6),
+    )
+    assert (report.created, report.updated, report.unchanged) == (1, 0, 0)
+    assert {i: sorted(p.field for p in problems) for i, problems in report.refused.items()} == {
+        1: ["category_keys", "external_id"],
+        2: ["category_keys"],
+        3: ["external_id"],
+        4: ["category_ids", "category_ids"],  # more than five, and one twice
+    }
+    assert "'nope', 'nada'" in report.refused[2][0].reason
+    assert [b.external_id for b in store.businesses.values()] == ["ok-1"]
+    assert len(store.search) == 1
+
+
+async def test_the_import_keeps_moderation_and_teams_and_a_hidden_one_stays_out_of_search(world):
+    store, uow, clock, _ = world
+    await import_rows(world, imported("ext-1", "Laden"))
+    (made,) = store.businesses.values()
+    store.roles[(made.id, OWNER)] = BusinessRole.OWNER
+    moderation = businesses.Moderation(verified=True, hidden=True, reason="Doppelt")
+    await businesses.moderate_business(
+        made.id, moderation, person(MODERATOR, Role.MODERATOR), uow=uow(), clock=clock
+    )
+    report = await import_rows(world, imported("ext-1", "Laden neu", description="Neu"))
+    assert report.updated == 1
+    (after,) = store.businesses.values()
+    assert after.profile.name == "Laden neu" and after.verified and after.hidden
+    assert after.hidden_reason == "Doppelt" and after.version == 3
+    assert store.roles == {(made.id, OWNER): BusinessRole.OWNER}
+    assert store.search[("business", made.id)].visible is False
+
+
+class _EditedMeanwhile(FakeDirectoryUnitOfWork):
+    """Hands out businesses at the version before the stored one, as if another writer
+    edited them between the import's read and its write."""
+
+    async def __aenter__(self):  # type: ignore[no-untyped-def]
+        await super().__aenter__()
+        read = self.businesses.by_external_ids
+
+        async def older(external_ids):  # type: ignore[no-untyped-def]
+            found = await read(external_ids)
+            return {k: replace(b, version=b.version - 1) for k, b in found.items()}
+
+        self.businesses.by_external_ids = older  # type: ignore[method-assign]
+        return self
+
+
+async def test_an_import_batch_that_meets_a_newer_version_stores_nothing(world):
+    store, _, clock, ids = world
+    await import_rows(world, imported("ext-1", "Laden"))
+    with pytest.raises(StaleVersion):
+        await businesses.import_businesses(
+            [imported("ext-1", "Laden neu"), imported("ext-2", "Neu")],
+            uow=_EditedMeanwhile(store, TENANT),
+            clock=clock,
+            ids=ids,
+        )
+    assert [b.profile.name for b in store.businesses.values()] == ["Laden"]
 
 
 class RecordingReads:
@@ -319,7 +395,36 @@ class RecordingReads:
 
     async def search(self, text, *, kinds, category_ids, language, limit):  # type: ignore[no-untyped-def]
         self.asked.append(("search", kinds, limit))
+        self.categories_asked = category_ids
         return []
+
+    async def category_ids_by_key(self, keys):  # type: ignore[no-untyped-def]
+        known = {"food": uuid.UUID(int=71), "books": uuid.UUID(int=72)}
+        return [known[k] for k in keys if k in known]
+
+
+async def test_category_filters_name_categories_by_id_or_key_and_unknown_keys_match_nothing():
+    reads = RecordingReads()
+    ids, keys = queries.category_refs(["food", str(uuid.UUID(int=9)), "books"])
+    where = BusinessFilter(category_ids=ids, category_keys=keys)
+    await queries.list_businesses(where, person(OWNER), reads=reads, limit=10, cursor=None)
+    asked = reads.asked[-1][1]
+    assert asked.category_ids == (uuid.UUID(int=9), uuid.UUID(int=71), uuid.UUID(int=72))
+    unknown = BusinessFilter(category_keys=("nowhere",))
+    await queries.businesses_in_box(
+        BoundingBox(12.3, 51.3, 12.4, 51.4), unknown, person(OWNER), reads=reads, limit=5
+    )
+    assert reads.asked[-1][1].category_ids == (queries.NO_CATEGORY,)
+    await queries.search(
+        "Brot",
+        kinds=(),
+        category_ids=(),
+        category_keys=("food",),
+        language="german",
+        reads=reads,
+        limit=5,
+    )
+    assert reads.categories_asked == (uuid.UUID(int=71),)
 
 
 async def test_reads_keep_hidden_listings_for_moderators_and_bound_their_size():
@@ -348,9 +453,10 @@ async def test_reads_keep_hidden_listings_for_moderators_and_bound_their_size():
         await queries.search(
             "Brot", kinds=("spaceship",), category_ids=(), language="german", reads=reads, limit=5
         )
-    with pytest.raises(InvalidInput):
-        await queries.search(
-            "!!", kinds=(), category_ids=(), language="german", reads=reads, limit=5
-        )
+    asked = len(reads.asked)
+    nothing = await queries.search(
+        "!!", kinds=(), category_ids=(), language="german", reads=reads, limit=5
+    )
+    assert nothing == [] and len(reads.asked) == asked  # no words: nothing to ask the index
     await queries.search("Brot", kinds=(), category_ids=(), language="german", reads=reads, limit=5)
     assert reads.asked[-1] == ("search", queries.SEARCH_KINDS, 5)
