@@ -4,10 +4,16 @@ Every route: tenants held in memory, refreshed when the registry generation move
 most once a second, the same SQL as the product), the Host resolved, the request counted
 against the tenant's rate limit in Redis (the product's limiter, same script and key).
 GET /v1/tenant: the public profile serialised, an ETag computed.
-GET /v1/map?bbox=: the product's two queries (pins in the box, their categories) in one
-transaction that names the tenant, `open_now` by the same opening-hours code, GeoJSON out.
+GET /v1/map?bbox=: the product's statement (the pins in the box with their category ids) in
+a transaction that names the tenant, `open_now` by the same opening-hours code, GeoJSON out.
 GET /v1/search?q=: the product's ranked text search (and its typo fallback when nothing
 matched), snippets by the same highlighting code.
+GET /v1/businesses: the product's list page: its statements (the page in German name order,
+for a category first within the index window, else everywhere) in a transaction that names
+the tenant, the open status once per schedule, the cursor encoded alike.
+The map's and the list's SQL is the product's own, compiled from its statements
+(adapters/db/business_summaries.py) once, so the two cannot drift apart; their transaction
+opens as the product's does (BEGIN READ ONLY and the tenant in one message).
 Pure functions are shared on purpose (opening hours parsed once per distinct schedule and
 evaluated once per request, stemming, snippets): the ratio measures the layers around the work
 (framework, validation, ORM, use cases), not two implementations of it. Run by bench/run.py
@@ -20,20 +26,27 @@ import hashlib
 import json
 import os
 import time
+import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import redis.asyncio as redis
+from sqlalchemy import Select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from adapters.db import business_summaries as statements
 from adapters.db.directory import hours_from_json
 from adapters.rate_limits import RedisRateLimiter
 from adapters.search_text import highlight, language_for, stems, words
+from domain.cursors import read_text_id_cursor, text_id_cursor
+from domain.directory.ports import BusinessFilter
+from domain.errors import InvalidInput
 
 DSN = os.environ.get("BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/stadtkern_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -94,16 +107,6 @@ async def tenant(request: Request) -> Response:
     return Response(body, media_type="application/json", headers=headers)
 
 
-PINS_SQL = """
-SELECT id, name, kind, lat, lon, verified_at, opening_hours::text AS hours FROM businesses
-WHERE tenant_id = $1 AND hidden_at IS NULL
-  AND lat BETWEEN $2 AND $3 AND lon BETWEEN $4 AND $5
-LIMIT $6
-"""
-CATEGORIES_SQL = """
-SELECT business_id, category_id FROM business_categories
-WHERE tenant_id = $1 AND business_id = ANY($2::uuid[])
-"""
 RANKED_SQL = """
 SELECT e.kind, e.item_id, e.title, e.body, ts_rank_cd(e.document, q) AS rank
 FROM search_entries e, to_tsquery($2::regconfig, $3) q
@@ -119,6 +122,33 @@ ORDER BY rank DESC, e.title LIMIT $3
 MAP_LIMIT = 1000
 
 
+PLAIN = statements.Shape.of(BusinessFilter(), "postgresql")
+IN_CATEGORY = statements.Shape.of(BusinessFilter(category_ids=(uuid.uuid4(),)), "postgresql")
+PINS = statements.in_box(PLAIN)
+PAGES = {
+    (shape is IN_CATEGORY, after, window): statements.page(shape, after=after, window=window)
+    for shape in (PLAIN, IN_CATEGORY)
+    for after in (False, True)
+    for window in ((False, True) if shape is IN_CATEGORY else (False,))
+}
+
+
+async def fetch(conn: asyncpg.Connection, statement: Select, values: dict) -> list:
+    sql, names, own = statements.for_asyncpg(statement)
+    return await conn.fetch(sql, *(values.get(n, own.get(n)) for n in names))
+
+
+@asynccontextmanager
+async def reading(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> AsyncIterator[asyncpg.Connection]:
+    """The product's read transaction: opened with its tenant in one message, rolled back."""
+    async with pool.acquire() as conn:
+        await conn.execute(
+            f"BEGIN READ ONLY; SELECT set_config('app.tenant_id', '{tenant_id}', true)"
+        )
+        yield conn
+        await conn.execute("ROLLBACK")
+
+
 async def map_pins(request: Request) -> Response:
     config = await resolve(request)
     if config is None:
@@ -131,18 +161,20 @@ async def map_pins(request: Request) -> Response:
         return problem(422, "invalid-input")
     if max_lon - min_lon > 2 or max_lat - min_lat > 2 or min_lon > max_lon or min_lat > max_lat:
         return problem(422, "invalid-input")
-    async with request.app.state.pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(config["id"]))
-        rows = await conn.fetch(
-            PINS_SQL, config["id"], min_lat, max_lat, min_lon, max_lon, MAP_LIMIT + 1
-        )
-        categories: dict = {r["id"]: [] for r in rows}
-        for link in await conn.fetch(CATEGORIES_SQL, config["id"], list(categories)):
-            categories[link["business_id"]].append(str(link["category_id"]))
+    values = {
+        "tenant_id": config["id"],
+        "min_lat": min_lat,
+        "max_lat": max_lat,
+        "min_lon": min_lon,
+        "max_lon": max_lon,
+        "size": MAP_LIMIT + 1,
+    }
+    async with reading(request.app.state.pool, config["id"]) as conn:
+        rows = await fetch(conn, PINS, values)
     zone, now = ZoneInfo(config["timezone"]), datetime.now(UTC)
     features, open_now = [], {}
     for r in rows[:MAP_LIMIT]:
-        hours = hours_from_json(r["hours"])
+        hours = hours_from_json(r["opening_hours"])
         if id(hours) not in open_now:
             open_now[id(hours)] = None if hours.is_empty else hours.status_at(now, zone).open_now
         features.append(
@@ -154,7 +186,7 @@ async def map_pins(request: Request) -> Response:
                     "type": "business",
                     "name": r["name"],
                     "kind": r["kind"],
-                    "category_ids": sorted(categories[r["id"]]),
+                    "category_ids": sorted(str(c) for c in r["category_ids"]),
                     "verified": r["verified_at"] is not None,
                     "open_now": open_now[id(hours)],
                 },
@@ -167,6 +199,65 @@ async def map_pins(request: Request) -> Response:
             "features": features,
             "truncated": len(rows) > MAP_LIMIT,
         }
+    )
+
+
+async def list_businesses(request: Request) -> Response:
+    config = await resolve(request)
+    if config is None:
+        return problem(404, "unknown-tenant")
+    if "businesses" not in config.get("features", []):
+        return problem(404, "feature-off")
+    params = request.query_params
+    try:
+        asked = [uuid.UUID(c) for c in params.getlist("category")]
+        limit = int(params.get("limit", 20))
+        cursor = read_text_id_cursor(params["cursor"]) if "cursor" in params else (None, None)
+    except (ValueError, InvalidInput):
+        return problem(422, "validation-failed")
+    if not 1 <= limit <= 100:
+        return problem(422, "validation-failed")
+    tenant_id, after = config["id"], cursor[1] is not None
+    values = {
+        "tenant_id": tenant_id,
+        "asked": asked,
+        "after_name": cursor[0],
+        "after_id": cursor[1],
+        "size": limit + 1,
+        "window": statements.WINDOW_PAGES * (limit + 1),
+    }
+    async with reading(request.app.state.pool, tenant_id) as conn:
+        rows = await fetch(conn, PAGES[(bool(asked), after, bool(asked))], values)
+        if asked and len(rows) <= limit:
+            rows = await fetch(conn, PAGES[(True, after, False)], values)
+    zone, now = ZoneInfo(config["timezone"]), datetime.now(UTC)
+    statuses: dict = {}
+    items = []
+    for r in rows[:limit]:
+        hours = hours_from_json(r["opening_hours"])
+        if id(hours) not in statuses:
+            statuses[id(hours)] = hours.status_at(now, zone)
+        status = statuses[id(hours)]
+        items.append(
+            {
+                "id": str(r["id"]),
+                "name": r["name"],
+                "kind": r["kind"],
+                "category_ids": sorted(str(c) for c in r["category_ids"]),
+                "city": r["city"],
+                "location": {"lat": r["lat"], "lon": r["lon"]} if r["lat"] is not None else None,
+                "verified": r["verified_at"] is not None,
+                "open_now": status.open_now,
+                "next_opening": status.next_opening.isoformat().replace("+00:00", "Z")
+                if status.next_opening
+                else None,
+                "delivers": r["delivers"],
+                "offers_pickup": r["offers_pickup"],
+            }
+        )
+    last = rows[limit - 1] if len(rows) > limit else None
+    return as_json(
+        {"items": items, "next_cursor": text_id_cursor(last["name"], last["id"]) if last else None}
     )
 
 
@@ -221,6 +312,7 @@ app = Starlette(
         Route("/v1/tenant", tenant),
         Route("/v1/map", map_pins),
         Route("/v1/search", search),
+        Route("/v1/businesses", list_businesses),
         Route("/healthz", healthz),
     ],
     lifespan=lifespan,

@@ -45,7 +45,19 @@ HOURS = [
 ]
 
 
-def tenant_file(slug: str, host: str) -> str:
+# The list scenarios' tenants: 12 categories (3 top-level with 3 children each), every
+# business in one child, so a top-level category matches a third of a tenant's businesses.
+LIST_CATEGORIES = {
+    "food": ("Essen & Trinken", ("food-bakery", "food-cafe", "food-restaurant")),
+    "shopping": ("Einkaufen", ("shopping-books", "shopping-flowers", "shopping-bikes")),
+    "services": ("Dienstleistungen", ("services-hair", "services-repair", "services-culture")),
+}
+LIST_CATEGORY_KEYS = [child for _, children in LIST_CATEGORIES.values() for child in children]
+
+
+def tenant_file(
+    slug: str, host: str, categories: dict[str, tuple[str, tuple[str, ...]]] = CATEGORIES
+) -> str:
     lines = [
         f'slug = "{slug}"',
         'name = "Bench Directory City"',
@@ -63,7 +75,7 @@ def tenant_file(slug: str, host: str) -> str:
         "[branding.legal]",
         'imprint_url = "https://b.example/i"\nprivacy_url = "https://b.example/p"',
     ]
-    for key, (name, children) in CATEGORIES.items():
+    for key, (name, children) in categories.items():
         lines += ["[[categories]]", f'key = "{key}"', f'name = "{name}"']
         for child in children:
             lines += ["[[categories]]", f'key = "{child}"', f'name = "{child}"']
@@ -71,7 +83,11 @@ def tenant_file(slug: str, host: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_businesses(path: Path, count: int, seed: int = 7) -> None:
+def write_businesses(
+    path: Path, count: int, seed: int = 7, categories: list[str] | None = None
+) -> None:
+    """`count` businesses; with `categories`, each gets one of those keys instead of its
+    trade's (the list scenarios' taxonomy)."""
     rng = random.Random(seed)
     with path.open("w", newline="") as out:
         writer = csv.writer(out)
@@ -87,7 +103,7 @@ def write_businesses(path: Path, count: int, seed: int = 7) -> None:
                     f"bench-{i}",
                     f"{prefix} {surname} {i}",
                     kind,
-                    category,
+                    rng.choice(categories) if categories else category,
                     f"{prefix} {surname}: {words}.",
                     f"{rng.choice(STREETS)} {rng.randint(1, 200)}",
                     f"04{rng.randint(100, 357)}",

@@ -23,11 +23,14 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import directory_data
+import import_speed
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -35,14 +38,44 @@ BASE_DOMAIN = "bench.example"
 DATABASE = "stadtkern_bench"
 SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+# Both servers connect as this role, which owns no table: row-level security binds it as in
+# production (the tables' owner, or a superuser, would bypass the policies).
+APP_ROLE = "stadtkern_bench_app"
+LIST_TENANTS, LIST_BUSINESSES = 20, 2_500
+
+
+# Paths known only once the servers run (ids, cursors): asked of the product (port, host).
+PathsOf = Callable[[int, str], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    paths: tuple[str, ...]  # requests rotate through these (and through the setup's hosts)
-    setup: str  # "tenants": 200 generated tenants; "directory": one tenant with businesses
+    paths: tuple[str, ...] | PathsOf  # requests rotate through these (and the setup's hosts)
+    setup: str  # "tenants": 200 tenants; "directory": one tenant with businesses; "list"
     description: str
+
+
+def list_paths(*, category: bool, deep: bool = False) -> PathsOf:
+    """The list scenarios' one path: the first page of 20 (of the top-level category `food`,
+    with its children a third of the tenant), or with `deep` the 31st page, reached by
+    following the product's own cursors."""
+
+    def paths(port: int, host: str) -> tuple[str, ...]:
+        path = "/v1/businesses?limit=20"
+        if category:
+            tree = fetch_json(port, "/v1/categories", host)
+            food = next(c["id"] for c in tree if c["key"] == "food")
+            path += f"&category={food}"
+        if deep:
+            cursor = None
+            for _ in range(30):
+                page = fetch_json(port, path + (f"&cursor={cursor}" if cursor else ""), host)
+                cursor = page["next_cursor"]
+            path += f"&cursor={cursor}"
+        return (path,)
+
+    return paths
 
 
 SCENARIOS = [
@@ -63,6 +96,26 @@ SCENARIOS = [
         tuple(directory_data.search_paths()),
         "directory",
         "GET /v1/search?q= over 10 queries (words, prefixes, two-word queries)",
+    ),
+    Scenario(
+        "list",
+        list_paths(category=True),
+        "list",
+        "GET /v1/businesses?category=&limit=20: the first page of one top-level category "
+        "(833 of 2,500 businesses) in one of 20 tenants",
+    ),
+    Scenario(
+        "list-all",
+        list_paths(category=False),
+        "list",
+        "GET /v1/businesses?limit=20: the first page without a filter, same data",
+    ),
+    Scenario(
+        "list-deep",
+        list_paths(category=True, deep=True),
+        "list",
+        "GET /v1/businesses?category=&cursor=: the 31st page of that category, by the "
+        "product's own cursor",
     ),
 ]
 
@@ -96,8 +149,11 @@ def psql(sql: str, url: str = SERVER_URL) -> None:
     subprocess.run(["psql", url, "-q", "-c", sql], check=True, capture_output=True)
 
 
-def database_url(driver: str) -> str:
+def database_url(driver: str, role: str | None = None) -> str:
     base = SERVER_URL.rsplit("/", 1)[0]
+    if role:  # the same server, another user (trust or the same password setup)
+        scheme, _, rest = base.partition("://")
+        base = f"{scheme}://{role}@{rest.rpartition('@')[2]}"
     return f"{base}/{DATABASE}".replace("postgresql://", f"{driver}://", 1)
 
 
@@ -140,24 +196,43 @@ def product_env() -> dict[str, str]:
     }
 
 
+def serving_env() -> dict[str, str]:
+    """The product as it serves: connected as the app role."""
+    return {**product_env(), "STADTKERN_DATABASE_URL": database_url("postgresql+asyncpg", APP_ROLE)}
+
+
+def upgrade_schema(env: dict[str, str]) -> None:
+    """Migrate as the owner and let the app role read and write."""
+    psql(
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') "
+        f"THEN CREATE ROLE {APP_ROLE} LOGIN; END IF; END $$"
+    )
+    subprocess.run(
+        [str(VENV_BIN / "stadtkern"), "db", "upgrade", "--grant-to", APP_ROLE],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+
+
 def fresh_database() -> dict[str, str]:
     """An empty, migrated bench database; returns the product's environment for it."""
     psql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     psql(f'CREATE DATABASE "{DATABASE}"')
     env = product_env()
-    subprocess.run(
-        [str(VENV_BIN / "stadtkern"), "db", "upgrade"], check=True, env=env, capture_output=True
-    )
+    upgrade_schema(env)
     return env
 
 
 def apply_tenants(directory: str, env: dict[str, str]) -> None:
-    subprocess.run(
+    applied = subprocess.run(
         [str(VENV_BIN / "stadtkern"), "tenants", "apply", directory],
-        check=True,
         env=env,
         capture_output=True,
+        text=True,
     )
+    if applied.returncode:
+        sys.exit(f"bench: tenants apply failed:\n{applied.stdout[-1000:]}{applied.stderr[-1000:]}")
 
 
 def prepare_tenants(count: int) -> list[str]:
@@ -183,13 +258,11 @@ def prepare_directory(businesses: int, reuse: bool) -> list[str]:
     """One tenant whose directory holds `businesses` rows, loaded by the product's importer
     (`stadtkern businesses import`); prints how long the import took. With `reuse`, a bench
     database that already holds them is kept (after a schema upgrade)."""
-    slug, host = "bench-directory", "directory.bench.example"
+    slug, host = "bench-directory", "bench-directory.example"
     reusing = reuse and businesses_already_loaded(slug) == businesses
     env = product_env() if reusing else fresh_database()
     if reusing:
-        subprocess.run(
-            [str(VENV_BIN / "stadtkern"), "db", "upgrade"], check=True, env=env, capture_output=True
-        )
+        upgrade_schema(env)
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / f"{slug}.toml").write_text(directory_data.tenant_file(slug, host))
         apply_tenants(tmp, env)
@@ -212,6 +285,56 @@ def prepare_directory(businesses: int, reuse: bool) -> list[str]:
         f"{took:.0f} s ({businesses / took:,.0f} rows/s)"
     )
     return [host]
+
+
+def list_tenants_loaded() -> int:
+    found = subprocess.run(
+        ["psql", database_url("postgresql"), "-tAc",
+         "SELECT count(*) FROM businesses b JOIN tenants t ON t.id = b.tenant_id "
+         "WHERE t.slug LIKE 'list-%'"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    return int(found.stdout.strip()) if found.returncode == 0 else 0
+
+
+def prepare_list(reuse: bool) -> list[str]:
+    """20 tenants, each with 12 categories and 2,500 businesses, loaded by the product's
+    importer; the list scenarios ask the first tenant."""
+    slugs = [f"list-{i:02d}" for i in range(LIST_TENANTS)]
+    hosts = [f"{slug}.example" for slug in slugs]
+    total = LIST_TENANTS * LIST_BUSINESSES
+    reusing = reuse and list_tenants_loaded() == total
+    env = product_env() if reusing else fresh_database()
+    if reusing:
+        upgrade_schema(env)
+    with tempfile.TemporaryDirectory() as tmp:
+        for slug, host in zip(slugs, hosts, strict=True):
+            (Path(tmp) / f"{slug}.toml").write_text(
+                directory_data.tenant_file(slug, host, directory_data.LIST_CATEGORIES)
+            )
+        apply_tenants(tmp, env)
+        if reusing:
+            print(f"\nsetup: reusing the {total:,} businesses already in {DATABASE}")
+            return hosts[:1]
+        started = time.monotonic()
+        for seed, slug in enumerate(slugs):
+            data = Path(tmp) / f"{slug}.csv"
+            directory_data.write_businesses(
+                data, LIST_BUSINESSES, seed, categories=directory_data.LIST_CATEGORY_KEYS
+            )
+            subprocess.run(
+                [str(VENV_BIN / "stadtkern"), "businesses", "import", slug, str(data)],
+                check=True,
+                env=env,
+                capture_output=True,
+            )
+        took = time.monotonic() - started
+    psql("ANALYZE", database_url("postgresql"))
+    print(
+        f"\nsetup: {LIST_TENANTS} tenants x {LIST_BUSINESSES:,} businesses imported with "
+        f"`stadtkern businesses import` in {took:.0f} s ({total / took:,.0f} rows/s)"
+    )
+    return hosts[:1]
 
 
 def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -300,11 +423,18 @@ def median(results: list[Result]) -> Result:
     )
 
 
-def answer(port: int, path: str, host: str) -> object:
-    """What identifies a response's content: the pins' ids, the hits' ids, the tenant's slug."""
+def fetch_json(port: int, path: str, host: str) -> Any:
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host})
     with urllib.request.urlopen(request, timeout=10) as response:
-        body = json.load(response)
+        return json.load(response)
+
+
+def answer(port: int, path: str, host: str) -> object:
+    """What identifies a response's content: the pins' ids, the hits' ids, the tenant's slug;
+    a list page whole (the same JSON, cursor included)."""
+    body = fetch_json(port, path, host)
+    if "next_cursor" in body:
+        return body
     if body.get("type") == "FeatureCollection":
         return sorted(f["id"] for f in body["features"])
     if "query" in body:
@@ -312,9 +442,9 @@ def answer(port: int, path: str, host: str) -> object:
     return body["slug"]
 
 
-def same_answers(scenario: Scenario, host: str, baseline_port: int, product_port: int) -> None:
+def same_answers(paths: tuple[str, ...], host: str, baseline_port: int, product_port: int) -> None:
     """Both servers must answer alike, or the comparison compares different work."""
-    for path in scenario.paths:
+    for path in paths:
         base, prod = answer(baseline_port, path, host), answer(product_port, path, host)
         if base != prod:
             sys.exit(f"bench: {path} answers differently:\nbaseline {base}\nproduct  {prod}")
@@ -331,7 +461,7 @@ def run_scenario(scenario: Scenario, hosts: list[str], wrk: str, args: argparse.
             "--workers",
             str(args.workers),
         ],
-        product_env(),
+        serving_env(),
         product_port,
     )
     baseline = start(
@@ -350,7 +480,7 @@ def run_scenario(scenario: Scenario, hosts: list[str], wrk: str, args: argparse.
         ],
         {
             **os.environ,
-            "BENCH_DSN": database_url("postgresql"),
+            "BENCH_DSN": database_url("postgresql", APP_ROLE),
             "BENCH_BASE_DOMAIN": BASE_DOMAIN,
             "BENCH_REDIS_URL": REDIS_URL,
         },
@@ -358,9 +488,13 @@ def run_scenario(scenario: Scenario, hosts: list[str], wrk: str, args: argparse.
     )
     runs: dict[str, list[Result]] = {"baseline": [], "product": []}
     try:
-        same_answers(scenario, hosts[0], baseline_port, product_port)
+        paths = (
+            scenario.paths if isinstance(scenario.paths, tuple)
+            else scenario.paths(product_port, hosts[0])
+        )  # fmt: skip
+        same_answers(paths, hosts[0], baseline_port, product_port)
         with tempfile.TemporaryDirectory() as tmp:
-            script = rotation_script(hosts, scenario.paths, Path(tmp))
+            script = rotation_script(hosts, paths, Path(tmp))
             for port in (baseline_port, product_port):  # warm-up, not counted
                 drive(
                     wrk,
@@ -390,11 +524,18 @@ def run_scenario(scenario: Scenario, hosts: list[str], wrk: str, args: argparse.
         )
     ratio = prod.requests_per_second / base.requests_per_second if base.requests_per_second else 0
     print(f"\nratio stadtkern/baseline: {ratio:.2f}x req/s")
+    for name, results in runs.items():
+        print(f"{name} runs: " + ", ".join(f"{r.requests_per_second:,.0f}" for r in results))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenario", choices=[s.name for s in SCENARIOS])
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=[s.name for s in SCENARIOS] + [import_speed.SCENARIO],
+        help="repeatable; `import` times the importer alone (bench/import_speed.py)",
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
@@ -409,17 +550,23 @@ def main() -> None:
         help="keep a bench database that already holds the directory (skips the import)",
     )
     args = parser.parse_args()
+    if args.scenario and import_speed.SCENARIO in args.scenario:
+        import_speed.measure(SERVER_URL, APP_ROLE, args.businesses, VENV_BIN / "stadtkern")
+        args.scenario = [s for s in args.scenario if s != import_speed.SCENARIO]
+        if not args.scenario:
+            return
     wrk = ensure_wrk()
     prepared: tuple[str, list[str]] | None = None  # the scenarios of one setup share it
     for scenario in SCENARIOS:
-        if args.scenario not in (None, scenario.name):
+        if args.scenario and scenario.name not in args.scenario:
             continue
         if prepared is None or prepared[0] != scenario.setup:
-            hosts = (
-                prepare_tenants(200)
-                if scenario.setup == "tenants"
-                else prepare_directory(args.businesses, args.reuse)
-            )
+            if scenario.setup == "tenants":
+                hosts = prepare_tenants(200)
+            elif scenario.setup == "list":
+                hosts = prepare_list(args.reuse)
+            else:
+                hosts = prepare_directory(args.businesses, args.reuse)
             prepared = (scenario.setup, hosts)
         run_scenario(scenario, prepared[1], wrk, args)
 

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from adapters.db.collation import GERMAN, compare_german
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -34,6 +36,11 @@ def _tune_sqlite(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # Business names carry PostgreSQL's collation name; SQLite gets the same order from Python.
+    # aiosqlite has no create_collation, so it runs on the connection's own thread.
+    dbapi_connection.run_async(  # type: ignore[attr-defined]
+        lambda driver: driver._execute(driver._conn.create_collation, GERMAN, compare_german)
+    )
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

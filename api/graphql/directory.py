@@ -6,6 +6,7 @@ claims, teams, categories and offers. Same use cases and policies as REST."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,10 @@ from domain.identity.model import BusinessRole
 from domain.tenancy.model import Feature
 
 Info = strawberry.Info[GraphQLContext, None]
+CategoryRefs = Annotated[
+    list[str] | None,
+    strawberry.argument(description="Category ids or keys; a top level includes its children"),
+]
 BusinessRoleEnum = strawberry.enum(BusinessRole, name="BusinessRole")
 ClaimStatusEnum = strawberry.enum(ClaimStatus, name="ClaimStatus")
 
@@ -338,9 +343,9 @@ def _require_directory(info: Info) -> None:
 
 
 def _filter(kind, category) -> BusinessFilter:  # type: ignore[no-untyped-def]
+    ids, keys = queries.category_refs(category or [])
     return BusinessFilter(
-        kinds=tuple(BusinessKind(k.value) for k in kind or ()),
-        category_ids=tuple(category or ()),
+        kinds=tuple(BusinessKind(k.value) for k in kind or ()), category_ids=ids, category_keys=keys
     )
 
 
@@ -371,7 +376,7 @@ class DirectoryQuery:
         first: int = 20,
         after: str | None = None,
         kind: list[BusinessKindEnum] | None = None,  # type: ignore[valid-type]
-        category: list[UUID] | None = None,
+        category: CategoryRefs = None,
     ) -> BusinessConnection:
         return await or_graphql_error(_businesses(info, first, after, kind, category))
 
@@ -411,7 +416,7 @@ class DirectoryQuery:
         bbox: str,
         limit: int = 1000,
         kind: list[BusinessKindEnum] | None = None,  # type: ignore[valid-type]
-        category: list[UUID] | None = None,
+        category: CategoryRefs = None,
     ) -> MapPins:
         async def work() -> queries.PinsInBox:
             box = BoundingBox.parse(bbox)
@@ -437,7 +442,7 @@ class DirectoryQuery:
         radius: float = 1000,
         limit: int = 50,
         kind: list[BusinessKindEnum] | None = None,  # type: ignore[valid-type]
-        category: list[UUID] | None = None,
+        category: CategoryRefs = None,
     ) -> list[MapPin]:
         async def work() -> list[BusinessSummary]:
             centre = GeoPoint(lat, lon)
@@ -460,13 +465,15 @@ class DirectoryQuery:
         q: str,
         limit: int = 20,
         type: list[str] | None = None,
-        category: list[UUID] | None = None,
+        category: CategoryRefs = None,
     ) -> list[SearchHit]:
+        ids, keys = queries.category_refs(category or [])
         hits = await or_graphql_error(
             queries.search(
                 q,
                 kinds=tuple(type or ()),
-                category_ids=tuple(category or ()),
+                category_ids=ids,
+                category_keys=keys,
                 language=language_for(info.context.tenant.config.default_locale),
                 reads=info.context.directory_reads(),
                 limit=limit,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 from starlette.exceptions import HTTPException
 
-from api.auth import CurrentPrincipal
+from api.auth import SignedInPrincipal
 from api.deps import CurrentTenant, ServicesDep
 from api.problem_catalog import problems
 from api.rest.caching import etag_of, matches_if_none_match
@@ -52,7 +52,7 @@ def _private(body: bytes, status: int = 200) -> Response:
     summary="The signed-in account",
 )
 async def get_me(
-    principal: CurrentPrincipal,
+    principal: SignedInPrincipal,
     tenant: CurrentTenant,
     services: ServicesDep,
     if_none_match: Annotated[str | None, Header(alias="If-None-Match", max_length=1000)] = None,
@@ -73,7 +73,7 @@ async def get_me(
 )
 async def update_me(
     body: MeUpdateIn,
-    principal: CurrentPrincipal,
+    principal: SignedInPrincipal,
     tenant: CurrentTenant,
     services: ServicesDep,
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=1000)] = None,

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from api.auth import CurrentPrincipal
+from api.auth import SignedInPrincipal
 from api.deps import CurrentTenant, ServicesDep
 from api.problem_catalog import problems
 from api.rest.schemas.identity import ApiKeyCreatedOut, ApiKeyCreateIn, ApiKeyOut
@@ -27,7 +27,7 @@ ADMIN_ERRORS = (AccountRequired, RoleRequired)
     "", response_model=list[ApiKeyOut], responses=problems(*ADMIN_ERRORS), summary="List keys"
 )
 async def list_api_keys(
-    principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
+    principal: SignedInPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> list[ApiKeyOut]:
     keys = await api_keys.list_api_keys(principal, uow=services.unit_of_work(tenant.id))
     return [ApiKeyOut.model_validate(k) for k in keys]
@@ -42,7 +42,7 @@ async def list_api_keys(
 )
 async def create_api_key(
     body: ApiKeyCreateIn,
-    principal: CurrentPrincipal,
+    principal: SignedInPrincipal,
     tenant: CurrentTenant,
     services: ServicesDep,
 ) -> ApiKeyCreatedOut:
@@ -66,7 +66,7 @@ async def create_api_key(
     summary="Revoke a key",
 )
 async def revoke_api_key(
-    key_id: UUID, principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
+    key_id: UUID, principal: SignedInPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> Response:
     await api_keys.revoke_api_key(
         key_id, principal, uow=services.unit_of_work(tenant.id), clock=services.clock
@@ -81,7 +81,7 @@ async def revoke_api_key(
     summary="The partner key this request authenticated with, and its scopes",
 )
 async def get_calling_api_key(
-    principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
+    principal: SignedInPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> ApiKeyOut:
     key = await api_keys.view_calling_key(principal, uow=services.unit_of_work(tenant.id))
     return ApiKeyOut.model_validate(key)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from adapters.mail import MailNotSent
-from api.auth import AuthAttemptLimit, CurrentPrincipal
+from api.auth import AuthAttemptLimit, SignedInPrincipal
 from api.deps import CurrentTenant, ServicesDep
 from api.problem_catalog import problems
 from api.rest.schemas.identity import (
@@ -116,7 +116,7 @@ async def log_out(body: RefreshIn, tenant: CurrentTenant, services: ServicesDep)
 )
 async def change_password(
     body: PasswordChangeIn,
-    principal: CurrentPrincipal,
+    principal: SignedInPrincipal,
     tenant: CurrentTenant,
     services: ServicesDep,
 ) -> Response:
@@ -191,7 +191,7 @@ async def verify_email(
     summary="Mail a new verification link to the signed-in account",
 )
 async def resend_verification(
-    principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
+    principal: SignedInPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> AcceptedOut:
     person = require_person(principal)
     await sessions.resend_verification(

@@ -16,12 +16,15 @@ from api.rest.directory_mapping import (
     DirectoryTenant,
     business_out,
     etag_for,
+    page_document,
     patched,
     profile_from,
-    summary_out,
     version_from_if_match,
 )
+from api.rest.responses import json_document
 from api.rest.schemas import directory as schemas
+from api.rest.schemas.paging import CURSOR_TEXT
+from domain.cursors import MAX_CURSOR_LENGTH, TEXT_ID_PATTERN
 from domain.directory import businesses, queries
 from domain.directory.errors import (
     AlreadyOnTeam,
@@ -48,14 +51,16 @@ MEMBER_REFUSALS = (AccountRequired, RoleRequired, ScopeRequired)
 
 def _filter(
     kind: list[BusinessKind] | None,
-    category: list[UUID] | None,
+    category: list[str] | None,
     verified: bool,
     delivers: bool | None,
     include_hidden: bool = False,
 ) -> BusinessFilter:
+    ids, keys = queries.category_refs(category or [])
     return BusinessFilter(
         kinds=tuple(kind or ()),
-        category_ids=tuple(category or ()),
+        category_ids=ids,
+        category_keys=keys,
         verified_only=verified,
         delivers=delivers,
         include_hidden=include_hidden,
@@ -74,16 +79,16 @@ async def list_businesses(
     tenant: DirectoryTenant,
     services: ServicesDep,
     kind: Annotated[list[BusinessKind] | None, Query(max_length=10)] = None,
-    category: Annotated[
-        list[UUID] | None,
-        Query(max_length=10, description="Category ids; a top-level one includes its children"),
-    ] = None,
+    category: schemas.CategoryFilter = None,
     verified: Annotated[bool, Query(description="Only businesses a moderator verified")] = False,
     delivers: bool | None = None,
     include_hidden: Annotated[bool, Query(description="Moderators: hidden ones too")] = False,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> schemas.BusinessPage:
+    cursor: Annotated[
+        str | None,
+        Query(max_length=MAX_CURSOR_LENGTH, pattern=TEXT_ID_PATTERN, description=CURSOR_TEXT),
+    ] = None,
+) -> Response:
     page = await queries.list_businesses(
         _filter(kind, category, verified, delivers, include_hidden),
         principal,
@@ -92,9 +97,7 @@ async def list_businesses(
         cursor=cursor,
     )
     zone, now = ZoneInfo(tenant.config.timezone), services.clock.now()
-    return schemas.BusinessPage(
-        items=[summary_out(s, zone, now) for s in page.items], next_cursor=page.next_cursor
-    )
+    return json_document(page_document(page, zone, now))
 
 
 @router.post(
@@ -241,7 +244,7 @@ async def claim_business(
     summary="Owners and staff of a business (its team and moderators)",
 )
 async def get_business_team(
-    business_id: UUID, principal: CurrentPrincipal, tenant: DirectoryTenant, services: ServicesDep
+    business_id: UUID, principal: SignedInPrincipal, tenant: DirectoryTenant, services: ServicesDep
 ) -> list[schemas.TeamMemberOut]:
     found = await businesses.view_team(business_id, principal, uow=services.directory_uow(tenant))
     return [schemas.TeamMemberOut(account_id=a, display_name=n, role=r) for a, n, r in found]
@@ -309,7 +312,7 @@ async def remove_from_business_team(
     summary="Claims (moderators)",
 )
 async def list_business_claims(
-    principal: CurrentPrincipal,
+    principal: SignedInPrincipal,
     tenant: DirectoryTenant,
     services: ServicesDep,
     status: ClaimStatus | None = ClaimStatus.PENDING,

@@ -27,10 +27,12 @@ def cacheable_response(
     media_type: str,
     if_none_match: str | None,
     max_age: int,
+    etag: str | None = None,
 ) -> Response:
     """200 with the body, or 304 when the client's copy is current. Tenant-specific: the
-    response varies with the Host and X-Tenant headers, which shared caches must respect."""
-    etag = etag_of(body)
+    response varies with the Host and X-Tenant headers, which shared caches must respect.
+    `etag`: the body's, when the caller holds it already."""
+    etag = etag or etag_of(body)
     headers = {
         "ETag": etag,
         "Cache-Control": f"public, max-age={max_age}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends
@@ -11,9 +11,9 @@ from fastapi import Depends
 from api.deps import CurrentTenant
 from api.rest.schemas import directory as schemas
 from domain.directory.errors import FeatureOff
-from domain.directory.hours import hours_from_text, weekly_as_text
+from domain.directory.hours import OpenStatus, hours_from_text, weekly_as_text
 from domain.directory.model import Address, Business, BusinessProfile, Contact, GeoPoint
-from domain.directory.ports import BusinessSummary
+from domain.directory.ports import BusinessSummary, Page
 from domain.identity.model import BusinessRole
 from domain.tenancy.model import Feature, Tenant
 
@@ -121,25 +121,46 @@ def business_out(
     )
 
 
-def summary_out(
-    summary: BusinessSummary, zone: ZoneInfo, now: datetime
-) -> schemas.BusinessSummaryOut:
-    status = summary.opening_hours.status_at(now, zone)
-    return schemas.BusinessSummaryOut(
-        id=summary.id,
-        name=summary.name,
-        kind=summary.kind,
-        category_ids=list(summary.category_ids),
-        city=summary.city,
-        location=schemas.Location(lat=summary.location.lat, lon=summary.location.lon)
-        if summary.location
-        else None,
-        verified=summary.verified,
-        open_now=status.open_now,
-        next_opening=status.next_opening,
-        delivers=summary.delivers,
-        offers_pickup=summary.offers_pickup,
-    )
+def statuses_at(
+    summaries: list[BusinessSummary], zone: ZoneInfo, now: datetime
+) -> list[OpenStatus]:
+    """Each one's open status. Businesses with the same hours share one parsed OpeningHours
+    (see hours_from_json), so keying by identity evaluates each distinct schedule once; the
+    summaries hold the objects, so no identity is reused meanwhile."""
+    known: dict[int, OpenStatus] = {}
+    for s in summaries:
+        if id(s.opening_hours) not in known:
+            known[id(s.opening_hours)] = s.opening_hours.status_at(now, zone)
+    return [known[id(s.opening_hours)] for s in summaries]
+
+
+def page_document(page: Page, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
+    """A schemas.BusinessPage as plain data (see api/rest/responses.py)."""
+    statuses = statuses_at(page.items, zone, now)
+    return {
+        "items": [
+            summary_document(s, status) for s, status in zip(page.items, statuses, strict=True)
+        ],
+        "next_cursor": page.next_cursor,
+    }
+
+
+def summary_document(summary: BusinessSummary, status: OpenStatus) -> dict[str, Any]:
+    """A schemas.BusinessSummaryOut as plain data."""
+    location = summary.location
+    return {
+        "id": summary.id,
+        "name": summary.name,
+        "kind": summary.kind.value,
+        "category_ids": summary.category_ids,
+        "city": summary.city,
+        "location": {"lat": location.lat, "lon": location.lon} if location else None,
+        "verified": summary.verified,
+        "open_now": status.open_now,
+        "next_opening": status.next_opening,
+        "delivers": summary.delivers,
+        "offers_pickup": summary.offers_pickup,
+    }
 
 
 def etag_for(business: Business) -> str:

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from api.auth import CurrentPrincipal
+from api.auth import SignedInPrincipal
 from api.deps import CurrentTenant, ServicesDep
 from api.problem_catalog import problems
 from api.rest.schemas.identity import MemberOut, MemberRoleIn
@@ -21,7 +21,7 @@ ADMIN_REFUSALS = (AccountRequired, RoleRequired)
     "", response_model=list[MemberOut], responses=problems(*ADMIN_REFUSALS), summary="List members"
 )
 async def list_members(
-    principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
+    principal: SignedInPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> list[MemberOut]:
     found = await members.list_members(principal, uow=services.unit_of_work(tenant.id))
     return [MemberOut.model_validate(m) for m in found]
@@ -36,7 +36,7 @@ async def list_members(
 async def set_member_role(
     account_id: UUID,
     body: MemberRoleIn,
-    principal: CurrentPrincipal,
+    principal: SignedInPrincipal,
     tenant: CurrentTenant,
     services: ServicesDep,
 ) -> MemberOut:
@@ -54,7 +54,7 @@ async def set_member_role(
     summary="Remove a member (admins), or leave the tenant (yourself)",
 )
 async def remove_member(
-    account_id: UUID, principal: CurrentPrincipal, tenant: CurrentTenant, services: ServicesDep
+    account_id: UUID, principal: SignedInPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> Response:
     await members.remove_member(account_id, principal, uow=services.unit_of_work(tenant.id))
     return Response(status_code=204)

@@ -12,6 +12,8 @@ from api.deps import ServicesDep
 from api.problem_catalog import problems
 from api.rest.directory_mapping import DirectoryTenant
 from api.rest.schemas import directory as schemas
+from api.rest.schemas.paging import CURSOR_TEXT
+from domain.cursors import INSTANT_ID_PATTERN, MAX_CURSOR_LENGTH
 from domain.directory import offers, queries
 from domain.directory.errors import (
     BusinessNotFound,
@@ -42,7 +44,10 @@ async def list_offers(
     services: ServicesDep,
     business_id: Annotated[list[UUID] | None, Query(max_length=50)] = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 20,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=MAX_CURSOR_LENGTH, pattern=INSTANT_ID_PATTERN, description=CURSOR_TEXT),
+    ] = None,
 ) -> schemas.OfferPage:
     page = await queries.current_offers(
         services.clock.now(),

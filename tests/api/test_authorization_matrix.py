@@ -103,6 +103,7 @@ REST = [
     ),
     Rest("GET", "/v1/offers", expect(*[200] * 7)),
     Rest("GET", "/v1/map?bbox=12.2,51.25,12.55,51.45", expect(200, 200, 200, 200, 403, 200, 200)),
+    Rest("GET", "/v1/map/near?point=12.37,51.34", expect(200, 200, 200, 200, 403, 200, 200)),
     Rest("GET", "/v1/search?q=Matrix", expect(*[200] * 7)),
 ]
 

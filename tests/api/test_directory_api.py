@@ -329,6 +329,39 @@ async def test_search_and_map_filter_by_category_a_top_level_including_its_child
     assert await found("/v1/search", q="Laden", category=unknown) == []
 
 
+async def test_category_filters_take_keys_as_well_as_ids(city, client):
+    people, ids = city
+    await register(client, people["owner"], name="Laden Brot", category_ids=[ids["food-bakery"]])
+    await register(
+        client, people["owner"], name="Laden Buch", kind="retail", category_ids=[ids["books"]]
+    )
+
+    async def names(path, **params):  # type: ignore[no-untyped-def]
+        answer = await client.get(path, params=params, headers=people["anonymous"])
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        if "features" in body:
+            return [f["properties"]["name"] for f in body["features"]]
+        return [item.get("name") or item.get("title") for item in body["items"]]
+
+    box = "12.2,51.25,12.55,51.45"
+    for path, extra in (
+        ("/v1/businesses", {}),
+        ("/v1/search", {"q": "Laden"}),
+        ("/v1/map", {"bbox": box}),
+    ):
+        assert await names(path, category="food", **extra) == ["Laden Brot"], path
+        assert await names(path, category="no-such-key", **extra) == [], path
+    both = await names("/v1/businesses", category=["books", ids["food-bakery"]])
+    assert sorted(both) == ["Laden Brot", "Laden Buch"]
+    graph = await client.post(
+        "/graphql",
+        headers=people["anonymous"],
+        json={"query": '{ businesses(category: ["food"]) { edges { node { name } } } }'},
+    )
+    assert graph.json()["data"]["businesses"]["edges"] == [{"node": {"name": "Laden Brot"}}]
+
+
 async def test_tenants_never_see_each_others_businesses(city, client):
     people, _ = city
     made = await register(client, people["owner"])
@@ -445,3 +478,35 @@ async def test_open_data_is_off_unless_the_tenant_enables_it(services, client):
     ):
         response = await client.get(path, headers={"X-Tenant": "closed"})
         assert response.status_code == 404 and response.json()["code"] == "feature-off"
+
+
+async def test_operations_for_signed_in_callers_answer_401_before_feature_off(services, client):
+    """Without a credential the first thing to fix is the credential, whatever the tenant
+    offers: every operation that needs a caller says 401 on a tenant without the feature."""
+    import json
+
+    from api.contracts import openapi_document
+    from api.settings import Settings
+
+    await seed_tenants(services, tenant_config("plain"))
+    document = json.loads(openapi_document(Settings()))
+    checked = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            needs_caller = operation.get("security") and {} not in operation["security"]
+            if not path.startswith("/v1/") or not needs_caller:
+                continue
+            url = path
+            for name in (
+                "business_id",
+                "account_id",
+                "claim_id",
+                "category_id",
+                "offer_id",
+                "key_id",
+            ):
+                url = url.replace("{" + name + "}", "00000000-0000-0000-0000-000000000001")
+            answer = await client.request(method.upper(), url, headers={"X-Tenant": "plain"})
+            assert answer.status_code == 401, (method, path, answer.json().get("code"))
+            checked.append(path)
+    assert "/v1/business-claims" in checked and "/v1/businesses/{business_id}/team" in checked

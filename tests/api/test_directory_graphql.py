@@ -106,7 +106,9 @@ async def test_graphql_search_and_map_answer_like_rest(services, client):
     }
     bad = (
         await client.post(
-            "/graphql", headers=owner, json={"query": '{ mapPins(bbox: "999,0,0,0") { truncated } }'}
+            "/graphql",
+            headers=owner,
+            json={"query": '{ mapPins(bbox: "999,0,0,0") { truncated } }'},
         )
     ).json()
     assert bad["errors"][0]["extensions"]["code"] == "invalid-input"

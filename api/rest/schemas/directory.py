@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.rest.schemas.instants import Instant
@@ -22,7 +23,13 @@ def _text(max_length: int, min_length: int = 0) -> Any:
     ]
 
 
-Url = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://[^\s\x00]+$")]
+# The domain's rule for web addresses (is_web_url), as a pattern: http(s), a host with a dot.
+Url = Annotated[
+    str,
+    StringConstraints(
+        max_length=2000, pattern=r"^https?://[^\s/\x00]*\.[^\s/\x00]*(?:/[^\s\x00]*)?$"
+    ),
+]
 Range = Annotated[
     str,
     StringConstraints(
@@ -323,3 +330,18 @@ class SearchHitOut(BaseModel):
 class SearchResults(BaseModel):
     query: str
     items: list[SearchHitOut]
+
+
+CategoryRef = Annotated[
+    str,
+    StringConstraints(
+        max_length=48, pattern=r"^(?:[0-9a-fA-F-]{36}|[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?)$"
+    ),
+]
+CategoryFilter = Annotated[
+    list[CategoryRef] | None,
+    Query(
+        max_length=10,
+        description="Category ids or keys (`food`); a top-level category includes its children",
+    ),
+]
