@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from api.cors import CorsMiddleware
+from api.deps import document_tenant_header
 from api.docs import install_docs
 from api.graphql.schema import build_graphql_router
 from api.health import router as health_router
@@ -65,20 +66,21 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.services = services
     install_problem_handlers(app)
     install_docs(app)
-    app.include_router(health_router)
+    # Routes are matched one by one in this order: the reads apps make most come first.
     app.include_router(tenancy_router)
+    app.include_router(map.router)
+    app.include_router(businesses.router)
+    app.include_router(categories.router)
+    app.include_router(offers.router)
+    app.include_router(businesses.claims_router)
+    app.include_router(open_data.router)
     app.include_router(auth.router)
     app.include_router(accounts.router)
     app.include_router(api_keys.router)
     app.include_router(api_keys.calling_key_router)
     app.include_router(members.router)
-    app.include_router(businesses.router)
-    app.include_router(businesses.claims_router)
-    app.include_router(categories.router)
-    app.include_router(offers.router)
-    app.include_router(map.router)
-    app.include_router(open_data.router)
     app.include_router(auth.jwks_router)
+    app.include_router(health_router)
     app.include_router(
         build_graphql_router(
             mask_errors=settings.is_production, introspection=settings.graphql_introspection
@@ -94,7 +96,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = FastAPI.openapi(app)
+            schema = document_tenant_header(FastAPI.openapi(app))
             app.openapi_schema = document_problems(schema)
         return app.openapi_schema
 

@@ -46,12 +46,16 @@ class CorsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if not any(name == b"origin" for name, _ in scope["headers"]):
+            # Not from a browser page on another origin (most API traffic): only Vary.
+            await self.app(scope, receive, _with_vary_origin(send))
+            return
         headers = Headers(scope=scope)
-        origin = headers.get("origin")
-        if origin is not None and _is_preflight(scope, headers):
+        origin = headers["origin"]
+        if _is_preflight(scope, headers):
             await self._answer_preflight(scope, receive, send, origin, headers)
             return
-        grant = await self._grant(scope, headers, origin) if origin is not None else None
+        grant = await self._grant(scope, headers, origin)
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -141,6 +145,19 @@ def _add_grant(headers: MutableHeaders, grant: CorsGrant) -> None:
     headers["Access-Control-Allow-Origin"] = grant.allow_origin
     if grant.credentials:
         headers["Access-Control-Allow-Credentials"] = "true"
+
+
+def _with_vary_origin(send: Send) -> Send:
+    async def send_with_vary(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            raw = message.setdefault("headers", [])
+            if any(name.lower() == b"vary" for name, _ in raw):
+                _add_vary_origin(MutableHeaders(scope=message))
+            else:
+                raw.append((b"vary", b"Origin"))
+        await send(message)
+
+    return send_with_vary
 
 
 def _add_vary_origin(headers: MutableHeaders) -> None:

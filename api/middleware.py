@@ -89,6 +89,9 @@ class BodySizeLimitMiddleware:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await self._refuse(scope, receive, send)
             return
+        if declared is None and _header(scope, b"transfer-encoding") is None:
+            await self.app(scope, receive, send)  # no body is coming: nothing to count
+            return
         received = 0
         started = False
 

@@ -1,5 +1,9 @@
 """Schemathesis over the committed OpenAPI document, against a live server, as two tenants,
-with its default checks (server errors, status codes, content types, schemas, headers)."""
+with its default checks on every operation (server errors, status codes, content types,
+response schemas including each status's problem codes, headers, and that every request the
+spec allows is accepted and every one it forbids refused). Where a rule could not be said in
+JSON Schema, the behaviour was made to fit the spec: cursors that are positions, a box of any
+two corners, a query without words that finds nothing."""
 
 from __future__ import annotations
 
@@ -20,14 +24,6 @@ from tests.factories import tenant_config
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANTS = ("stadt-a", "stadt-b")
-RULES_BEYOND_SCHEMA = (
-    "/v1/businesses",
-    "/v1/business-claims",
-    "/v1/categories",
-    "/v1/offers",
-    "/v1/map",
-    "/v1/search",
-)
 
 schema = schemathesis.openapi.from_path(ROOT / "openapi" / "openapi.json")
 
@@ -82,6 +78,10 @@ async def clean_database_module(migrated_database: str) -> None:
 
 @pytest.mark.parametrize("tenant", TENANTS)
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized: CI sees the same examples on every run (a landing never hangs on a new random
+# draw); explore further locally with more examples.
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+)
 def test_api_conforms_to_its_contract(case, tenant, live_server):
     case.call_and_validate(base_url=live_server, headers={"Host": f"{tenant}.stadtkern.test"})

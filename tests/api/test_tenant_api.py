@@ -1,5 +1,7 @@
 """GET /v1/tenant and theme.css: resolution by Host and header, caching, closed tenants."""
 
+import re
+
 import httpx
 import pytest
 
@@ -130,3 +132,24 @@ async def test_a_spoofed_forwarded_host_before_the_proxys_own_value_is_ignored(s
             headers={"X-Forwarded-Host": "leipzig.stadtkern.test, dresden.stadtkern.test"},
         )
     assert response.json()["slug"] == "dresden"
+
+
+async def test_every_v1_operation_is_for_the_tenant_its_request_names(seeded, client):
+    """The contract gives every /v1 operation the X-Tenant header: each one resolves the
+    tenant, so a request naming none that exists is 404 unknown-tenant, whatever else it is."""
+    import json
+
+    from api.contracts import openapi_document
+    from api.settings import Settings
+
+    document = json.loads(openapi_document(Settings()))
+    for path, operations in document["paths"].items():
+        if not path.startswith("/v1/"):
+            continue
+        url = re.sub(r"\{[^}]+\}", "00000000-0000-0000-0000-000000000001", path)
+        for method in operations:
+            answer = await client.request(method.upper(), url, headers={"X-Tenant": "nobody"})
+            assert (answer.status_code, answer.json()["code"]) == (404, "unknown-tenant"), (
+                method,
+                path,
+            )

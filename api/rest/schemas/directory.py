@@ -3,12 +3,13 @@ map (GeoJSON, RFC 7946) and search."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.rest.schemas.instants import Instant
 from domain.directory.hours import MAX_RANGES_PER_DAY
@@ -332,11 +333,26 @@ class SearchResults(BaseModel):
     items: list[SearchHitOut]
 
 
+# An id or a key. Not a bare number or true/false/null: those are what a mistyped value looks
+# like once in a query string, and no sensible category key is one.
+CATEGORY_REF_PATTERN = (
+    r"^(?!(?:[0-9]+|true|false|null)$)(?:[0-9a-fA-F-]{36}|[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?)$"
+)
+_CATEGORY_REF = re.compile(CATEGORY_REF_PATTERN)
+
+
+def _category_ref(value: str) -> str:
+    if not _CATEGORY_REF.match(value):
+        raise ValueError("must be a category's id or key")
+    return value
+
+
+# Checked in Python: pydantic's own patterns cannot look ahead.
 CategoryRef = Annotated[
     str,
-    StringConstraints(
-        max_length=48, pattern=r"^(?:[0-9a-fA-F-]{36}|[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?)$"
-    ),
+    StringConstraints(max_length=48),
+    AfterValidator(_category_ref),
+    Field(json_schema_extra={"pattern": CATEGORY_REF_PATTERN}),
 ]
 CategoryFilter = Annotated[
     list[CategoryRef] | None,
