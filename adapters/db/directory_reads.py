@@ -163,16 +163,19 @@ class SqlDirectoryReads:
             return rows
         return await rows_of(statements.page(shape, after=after, window=False), values)
 
-    async def businesses_in_box(
-        self, box: BoundingBox, where: BusinessFilter, *, limit: int
-    ) -> list[BusinessSummary]:
-        values = statements.filter_values(self._tenant_id, where) | {
+    def _box_values(self, where: BusinessFilter, box: BoundingBox, limit: int) -> dict[str, Any]:
+        return statements.filter_values(self._tenant_id, where) | {
             "min_lat": box.min_lat,
             "max_lat": box.max_lat,
             "min_lon": box.min_lon,
             "max_lon": box.max_lon,
             "size": limit,
         }
+
+    async def businesses_in_box(
+        self, box: BoundingBox, where: BusinessFilter, *, limit: int
+    ) -> list[BusinessSummary]:
+        values = self._box_values(where, box, limit)
         async with self._reading() as rows_of:
             rows = await rows_of(
                 statements.in_box(statements.Shape.of(where, self._dialect)), values
@@ -183,12 +186,7 @@ class SqlDirectoryReads:
         self, centre: GeoPoint, radius_m: float, where: BusinessFilter, *, limit: int
     ) -> list[BusinessSummary]:
         box = BoundingBox.around(centre, radius_m)
-        values = statements.filter_values(self._tenant_id, where) | {
-            "min_lat": box.min_lat,
-            "max_lat": box.max_lat,
-            "min_lon": box.min_lon,
-            "max_lon": box.max_lon,
-            "size": limit,
+        values = self._box_values(where, box, limit) | {
             "lat": centre.lat,
             "lon": centre.lon,
             "shrink": math.cos(math.radians(centre.lat)),
