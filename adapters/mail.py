@@ -12,15 +12,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-from domain.errors import Unavailable
+from domain.identity.errors import MailNotSent
 from domain.identity.ports import Mail
 
 log = logging.getLogger("stadtkern.mail")
-
-
-class MailNotSent(Unavailable):
-    code = "mail-not-sent"
-    title = "The mail could not be sent; try again later"
 
 
 def _message(mail: Mail, sender: str) -> EmailMessage:
@@ -28,7 +23,8 @@ def _message(mail: Mail, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = mail.to
     message["Subject"] = mail.subject
-    message["Message-ID"] = f"<{uuid.uuid4().hex}@stadtkern>"
+    # A retried mail keeps its id, so mail systems (and our tests) can tell it is the same.
+    message["Message-ID"] = f"<{mail.key or uuid.uuid4().hex}@stadtkern>"
     message.set_content(mail.text)
     return message
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -51,8 +52,20 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await services.close()
+        # On the embedded default the worker runs here, so `serve` alone does everything.
+        stop = asyncio.Event()
+        worker = (
+            asyncio.create_task(services.worker.run_forever(stop))
+            if settings.runs_worker_in_process
+            else None
+        )
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                await worker
+            await services.close()
 
     app = FastAPI(
         title="Stadtkern API",

@@ -73,7 +73,7 @@ async def resolve_principal(
     principal = await authenticate(
         tenant.id,
         bearer,
-        uow=services.unit_of_work(tenant.id),
+        uow=services.identity_uow(tenant.id),
         tokens=services.tokens,
         clock=services.clock,
     )

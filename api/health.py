@@ -8,8 +8,6 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from adapters.db.engine import database_reachable
-from adapters.redis_client import redis_reachable
 from api.deps import ServicesDep
 
 router = APIRouter(tags=["operations"])
@@ -33,7 +31,7 @@ async def get_health() -> Health:
 )
 async def get_readiness(services: ServicesDep) -> JSONResponse:
     database, cache = await asyncio.gather(
-        database_reachable(services.engine), redis_reachable(services.redis)
+        services.database_reachable(), services.redis_reachable()
     )
     checks = {
         "database": "ok" if database else "unreachable",

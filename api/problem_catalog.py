@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from adapters.mail import MailNotSent
 from api.rate_limits import RateLimited
 from domain.directory import errors as directory
 from domain.errors import (
@@ -135,7 +134,7 @@ DOMAIN_ERRORS: tuple[type[DomainError], ...] = (
     directory.AlreadyOnTeam,
     directory.LastOwner,
     RateLimited,
-    MailNotSent,
+    identity.MailNotSent,
 )
 
 CATALOG: dict[str, ProblemKind] = {

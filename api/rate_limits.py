@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from fastapi import Request
 
-from adapters.rate_limits import Decision
 from api.services import Services
 from domain.identity.errors import TooManyAttempts
 
 MINUTE = 60
+
+
+class Decision(Protocol):
+    """A rate limiter's answer to one request (Services.rate_limiter counts them)."""
+
+    @property
+    def allowed(self) -> bool: ...
+
+    @property
+    def limit(self) -> int: ...
+
+    @property
+    def remaining(self) -> int: ...
+
+    @property
+    def reset_seconds(self) -> int: ...
+
+    @property
+    def window_seconds(self) -> int: ...
 
 
 class RateLimited(TooManyAttempts):

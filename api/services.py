@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from uuid import UUID
@@ -13,9 +14,13 @@ from joserfc.jwk import KeySet
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.db.directory_reads import SqlDirectoryReads
-from adapters.db.engine import create_engine, create_session_factory
+from adapters.db.directory_uow import SqlDirectoryUnitOfWork
+from adapters.db.engine import create_engine, create_session_factory, database_reachable
+from adapters.db.identity_uow import SqlIdentityUnitOfWork
+from adapters.db.jobs import SqlJobQueue
 from adapters.db.tenancy import TenantDirectory
-from adapters.db.unit_of_work import SqlUnitOfWork
+from adapters.db.tenancy_uow import SqlTenancyUnitOfWork
+from adapters.db.unit_of_work import Outbox
 from adapters.jwt_tokens import (
     JwtAccessTokens,
     JwtDeviceTokens,
@@ -26,12 +31,15 @@ from adapters.mail import OutboxMailer, SmtpMailer
 from adapters.oidc import OidcIdTokenVerifier, OidcProviders
 from adapters.passwords import Argon2Hasher
 from adapters.rate_limits import RedisLoginThrottle, RedisRateLimiter
-from adapters.redis_client import connect_redis
+from adapters.redis_client import connect_redis, redis_reachable
 from adapters.search_text import language_for
 from adapters.system import RandomIds, RandomSecrets, SystemClock
+from api.handlers import event_handlers, periodic_jobs
 from api.settings import Settings
+from api.worker import Worker
 from domain.identity.ports import Mailer
 from domain.identity.sessions import IdentityPorts, TenantRef
+from domain.jobs import subscriptions_of
 from domain.tenancy.model import SsoSettings, Tenant
 
 
@@ -49,6 +57,20 @@ class Services:
     http: httpx.AsyncClient
     oidc: OidcProviders
     hasher: Argon2Hasher
+    outbox: Outbox
+    jobs: SqlJobQueue
+
+    # What the API needs of adapters besides ports: only this module imports adapters.
+
+    def search_language(self, tenant: Tenant) -> str:
+        """The stemmer of the tenant's search: its first language's."""
+        return language_for(tenant.config.default_locale)
+
+    async def database_reachable(self) -> bool:
+        return await database_reachable(self.engine)
+
+    async def redis_reachable(self) -> bool:
+        return await redis_reachable(self.redis)
 
     @cached_property
     def _signing_keys(self) -> KeySet:
@@ -78,17 +100,40 @@ class Services:
     def login_throttle(self) -> RedisLoginThrottle:
         return RedisLoginThrottle(self.rate_limiter)
 
-    def unit_of_work(self, tenant_id: UUID | None = None) -> SqlUnitOfWork:
-        """A fresh unit of work; tenant-owned data needs the tenant's id."""
-        return SqlUnitOfWork(self.sessions, tenant_id=tenant_id)
+    # One unit of work per bounded context, each a fresh transaction.
 
-    def directory_uow(self, tenant: Tenant) -> SqlUnitOfWork:
-        """A unit of work whose search index stems in the tenant's first language."""
-        return SqlUnitOfWork(
+    def tenancy_uow(self) -> SqlTenancyUnitOfWork:
+        return SqlTenancyUnitOfWork(self.sessions, outbox=self.outbox)
+
+    def identity_uow(self, tenant_id: UUID | None = None) -> SqlIdentityUnitOfWork:
+        """Memberships and API keys (tenant-owned) need the tenant's id."""
+        return SqlIdentityUnitOfWork(self.sessions, tenant_id=tenant_id, outbox=self.outbox)
+
+    def directory_uow(self, tenant: Tenant) -> SqlDirectoryUnitOfWork:
+        """Its search index stems in the tenant's first language."""
+        return SqlDirectoryUnitOfWork(
             self.sessions,
             tenant_id=tenant.id,
+            outbox=self.outbox,
             search_language=language_for(tenant.config.default_locale),
         )
+
+    @cached_property
+    def worker(self) -> Worker:
+        """This process's worker (in-process on the embedded default, or `stadtkern worker`)."""
+        settings = self.settings
+        worker = Worker(
+            self.jobs,
+            event_handlers(self),
+            periodic_jobs(self),
+            now=self.clock.now,
+            lease=timedelta(seconds=settings.worker_lease_seconds),
+            retry_base=settings.worker_retry_base_seconds,
+            retry_cap=settings.worker_retry_cap_seconds,
+            poll_interval=settings.worker_poll_seconds,
+        )
+        self.outbox.on_jobs(worker.wake)
+        return worker
 
     def directory_reads(self, tenant: Tenant) -> SqlDirectoryReads:
         return SqlDirectoryReads(self.sessions, tenant.id)
@@ -136,7 +181,7 @@ def build_services(settings: Settings, *, redis_client: redis.Redis | None = Non
     client = redis_client or connect_redis(settings.redis_url)
     # No redirects: a provider URL must answer itself, never bounce us elsewhere.
     http = httpx.AsyncClient(timeout=5.0, follow_redirects=False)
-    return Services(
+    services = Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -149,4 +194,9 @@ def build_services(settings: Settings, *, redis_client: redis.Redis | None = Non
         http=http,
         oidc=OidcProviders(http),
         hasher=Argon2Hasher(),
+        outbox=Outbox(now=clock.now),
+        jobs=SqlJobQueue(sessions),
     )
+    # Which handlers each event type reaches: the units of work write their jobs on commit.
+    services.outbox.subscriptions = subscriptions_of(event_handlers(services))
+    return services

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     smtp_url: str = ""
     mail_from: str = "Stadtkern <noreply@localhost>"
     mail_outbox_dir: str = "mail-outbox"
+    # The worker (outbox handlers and scheduled jobs). In process: on by default on the
+    # embedded database, so `serve` alone does everything; elsewhere run `stadtkern worker`.
+    worker_in_process: bool | None = None
+    worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    worker_lease_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    worker_retry_base_seconds: float = Field(default=5.0, gt=0, le=3600)
+    worker_retry_cap_seconds: float = Field(default=3600.0, gt=0, le=86_400)
     graphql_introspection: bool = True  # the schema is public (openapi/schema.graphql) anyway
 
     @model_validator(mode="after")
@@ -104,6 +111,12 @@ class Settings(BaseSettings):
     @property
     def uses_embedded_database(self) -> bool:
         return is_sqlite(self.database_url)
+
+    @property
+    def runs_worker_in_process(self) -> bool:
+        if self.worker_in_process is not None:
+            return self.worker_in_process
+        return self.uses_embedded_database
 
 
 class InvalidSettings(Exception):

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Protocol, Self
 from uuid import UUID
 
+from domain.events import DomainEvent
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -18,7 +20,8 @@ class IdGenerator(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction. Leaving the context without `commit()` rolls back."""
+    """One transaction. Leaving the context without `commit()` rolls back, and with it every
+    event recorded in it."""
 
     async def __aenter__(self) -> Self: ...
 
@@ -27,3 +30,7 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
     async def rollback(self) -> None: ...
+
+    def record(self, event: DomainEvent) -> None:
+        """Write `event` to the outbox with this transaction's commit (and only then)."""
+        ...

@@ -104,6 +104,11 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "base_domain": "stadtkern.test",
         "jwt_private_keys": TEST_JWT_KEYS,
         "mail_outbox_dir": str(OUTBOX),
+        # No worker runs beside apps under test (its polling would show in statement counts):
+        # `settle` runs the jobs a test waits for. test_outbox_and_worker.py runs it in-process.
+        "worker_in_process": False,
+        "worker_poll_seconds": 0.05,
+        "worker_retry_base_seconds": 0.05,
     }
     values.update(overrides)
     return Settings(**values)
@@ -151,7 +156,7 @@ async def seed_tenants(services: Services, *configs: TenantConfig) -> None:
 
     await apply_tenant_configs(
         ApplyTenantConfigs(tuple(SourcedConfig("test", c) for c in configs)),
-        uow=services.unit_of_work(),
+        uow=services.tenancy_uow(),
         ids=services.ids,
         clock=services.clock,
     )
@@ -214,11 +219,11 @@ async def set_role(services: Services, slug: str, email: str, role: str) -> None
     """Give an account a role on a tenant, as an admin would."""
     from domain.identity.model import Membership, Role
 
-    async with services.unit_of_work() as uow:
-        tenant = await uow.tenants.get_by_slug(slug)
+    tenant = await services.tenant_directory.by_slug(slug)
+    async with services.identity_uow() as uow:
         account = await uow.accounts.get_by_email(email)
     assert tenant and account
-    async with services.unit_of_work(tenant.id) as uow:
+    async with services.identity_uow(tenant.id) as uow:
         current = await uow.memberships.get(account.id)
         if current is None:
             await uow.memberships.add(
@@ -229,6 +234,11 @@ async def set_role(services: Services, slug: str, email: str, role: str) -> None
                 Membership(tenant.id, account.id, Role(role), current.created_at)
             )
         await uow.commit()
+
+
+async def settle(services: Services) -> None:
+    """Wait until the worker has run every job that is due (the mails of a sign-up, say)."""
+    await services.worker.run_until_idle(within=20)
 
 
 def mails_to(address: str) -> list:

@@ -12,6 +12,7 @@ from typing import Self
 from domain.identity.errors import EmailTaken, InvalidToken
 from domain.identity.model import Member
 from domain.identity.ports import AccessClaims
+from domain.tenancy.errors import HostnameTaken, SlugTaken
 from domain.tenancy.model import Tenant
 
 
@@ -46,10 +47,20 @@ class FakeTenantRepository:
 
     async def add(self, tenant: Tenant) -> None:
         assert tenant.config.parent is None or tenant.config.parent in self.rows, "parent first"
+        if tenant.slug in self.rows:
+            raise SlugTaken()
+        self._refuse_taken_hostnames(tenant)
         self.rows[tenant.slug] = tenant
 
     async def update(self, tenant: Tenant) -> None:
+        self._refuse_taken_hostnames(tenant)
         self.rows[tenant.slug] = tenant
+
+    def _refuse_taken_hostnames(self, tenant: Tenant) -> None:
+        """As the database's key on hostnames does (a racing apply)."""
+        for other in self.rows.values():
+            if other.id != tenant.id and set(other.config.hostnames) & set(tenant.config.hostnames):
+                raise HostnameTaken()
 
 
 class FakeUnitOfWork:
@@ -193,11 +204,12 @@ class FakeIdentityStore:
         self.one_time_tokens: dict = {}
         self.refresh_tokens: dict = {}
         self.external_identities: dict = {}
+        self.outbox: list = []  # the events of committed units of work, in order
 
     def copy(self) -> FakeIdentityStore:
         clone = FakeIdentityStore()
-        for name in vars(self):
-            setattr(clone, name, dict(getattr(self, name)))
+        for name, rows in vars(self).items():
+            setattr(clone, name, dict(rows) if isinstance(rows, dict) else rows)
         return clone
 
 
@@ -206,9 +218,15 @@ class FakeIdentityUnitOfWork:
         self.store = store
         self.tenant_id = tenant_id
         self.commits = 0
+        self.recorded: list = []
+
+    def record(self, event) -> None:  # type: ignore[no-untyped-def]
+        assert event.tenant_id == self.tenant_id, "an event of another tenant"
+        self.recorded.append(event)
 
     async def __aenter__(self) -> Self:
         self.working = self.store.copy()
+        self.recorded = []
         w, tid = self.working, self.tenant_id
         self.accounts = _Repo(w.accounts, key=lambda a: a.id, email_index=True)
         self.memberships = _Memberships(w.memberships, tid, w.accounts)
@@ -224,10 +242,13 @@ class FakeIdentityUnitOfWork:
     async def commit(self) -> None:
         for name in vars(self.working):
             setattr(self.store, name, getattr(self.working, name))
+        self.store.outbox.extend(self.recorded)
+        self.recorded = []
         self.commits += 1
 
     async def rollback(self) -> None:
         self.working = self.store.copy()
+        self.recorded = []
 
 
 class _Repo:
@@ -246,7 +267,8 @@ class _Repo:
         self.rows[self.key(item)] = item
 
     async def update(self, item) -> None:  # type: ignore[no-untyped-def]
-        self.rows[self.key(item)] = item
+        if self.key(item) in self.rows:  # as SQL's UPDATE: an unknown row stays unknown
+            self.rows[self.key(item)] = item
 
 
 class _Memberships:
@@ -257,10 +279,10 @@ class _Memberships:
         return self.rows.get((self.tenant_id, account_id))
 
     async def list_members(self):  # type: ignore[no-untyped-def]
+        mine = [m for (t, _), m in self.rows.items() if t == self.tenant_id]
         return [
             Member(m.account_id, self.accounts[m.account_id].display_name, m.role, m.created_at)
-            for (t, _), m in self.rows.items()
-            if t == self.tenant_id
+            for m in sorted(mine, key=lambda m: (m.created_at, m.account_id))
         ]
 
     async def count_admins(self) -> int:
@@ -269,11 +291,18 @@ class _Memberships:
         )
 
     async def add(self, membership) -> None:  # type: ignore[no-untyped-def]
-        assert membership.tenant_id == self.tenant_id
+        self._require_mine(membership.tenant_id)
         self.rows[(membership.tenant_id, membership.account_id)] = membership
 
     async def update(self, membership) -> None:  # type: ignore[no-untyped-def]
-        self.rows[(membership.tenant_id, membership.account_id)] = membership
+        self._require_mine(membership.tenant_id)
+        key = (membership.tenant_id, membership.account_id)
+        if key in self.rows:  # SQL changes the role of an existing membership only
+            self.rows[key] = replace(self.rows[key], role=membership.role)
+
+    def _require_mine(self, tenant_id) -> None:  # type: ignore[no-untyped-def]
+        if tenant_id != self.tenant_id:
+            raise ValueError("a membership of another tenant given to this tenant's repository")
 
     async def remove(self, account_id) -> None:  # type: ignore[no-untyped-def]
         self.rows.pop((self.tenant_id, account_id), None)
@@ -293,13 +322,23 @@ class _ApiKeys:
         return next((k for k in self._mine() if k.prefix == prefix), None)
 
     async def list(self):  # type: ignore[no-untyped-def]
-        return self._mine()
+        return sorted(self._mine(), key=lambda k: (k.created_at, k.id))
 
     async def add(self, key) -> None:  # type: ignore[no-untyped-def]
+        if key.tenant_id != self.tenant_id:
+            raise ValueError("an API key of another tenant given to this tenant's repository")
         self.rows[key.id] = key
 
     async def update(self, key) -> None:  # type: ignore[no-untyped-def]
-        self.rows[key.id] = key
+        stored = await self.get(key.id)
+        if stored is not None:  # SQL changes these columns of this tenant's key only
+            self.rows[key.id] = replace(
+                stored,
+                name=key.name,
+                scopes=key.scopes,
+                last_used_at=key.last_used_at,
+                revoked_at=key.revoked_at,
+            )
 
 
 class _Tokens:
@@ -313,8 +352,8 @@ class _Tokens:
         self.rows[token.id] = token
 
     async def mark_used(self, token_id, at) -> bool:  # type: ignore[no-untyped-def]
-        token = self.rows[token_id]
-        if token.used_at is not None:
+        token = self.rows.get(token_id)
+        if token is None or token.used_at is not None:
             return False
         self.rows[token_id] = replace(token, used_at=at)
         return True
@@ -330,3 +369,22 @@ class _RefreshTokens(_Tokens):
         for key, token in list(self.rows.items()):
             if token.account_id == account_id and token.revoked_at is None:
                 self.rows[key] = replace(token, revoked_at=at)
+
+
+async def send_mails(store: FakeIdentityStore, ports, *tenants) -> None:  # type: ignore[no-untyped-def]
+    """What the worker does after commits: every mail event in the outbox sent once, on a unit
+    of work of the event's tenant (`tenants` are TenantRefs)."""
+    from domain.identity.mails import MAIL_EVENTS, send_identity_mail
+
+    by_id = {t.id: t for t in tenants}
+    events = list(store.outbox)
+    del store.outbox[:]
+    for number, event in enumerate(events):
+        if isinstance(event, MAIL_EVENTS):
+            await send_identity_mail(
+                event,
+                by_id[event.tenant_id],
+                key=f"test-{number}",
+                uow=FakeIdentityUnitOfWork(store, event.tenant_id),
+                ports=ports,
+            )

@@ -4,9 +4,10 @@ Like a transaction, a unit of work's writes reach the store only on commit."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Self
 
+from domain.directory.errors import CategoryKeyTaken, ExternalIdTaken
 from domain.directory.model import Business, BusinessClaim, Category, ClaimStatus, Offer
 from domain.directory.ports import SearchDocument
 from domain.identity.model import BusinessRole, Membership
@@ -23,9 +24,15 @@ class FakeDirectoryStore:
     claims: dict[uuid.UUID, BusinessClaim] = field(default_factory=dict)
     search: dict[tuple[str, uuid.UUID], SearchDocument] = field(default_factory=dict)
     memberships: dict[uuid.UUID, Membership] = field(default_factory=dict)
+    outbox: list = field(default_factory=list)  # the events of committed units of work
 
     def copy(self) -> FakeDirectoryStore:
-        return FakeDirectoryStore(**{name: dict(rows) for name, rows in vars(self).items()})
+        return FakeDirectoryStore(
+            **{
+                name: dict(rows) if isinstance(rows, dict) else rows
+                for name, rows in vars(self).items()
+            }
+        )
 
 
 class FakeDirectoryUnitOfWork:
@@ -33,16 +40,22 @@ class FakeDirectoryUnitOfWork:
         self.store = store
         self.tenant_id = tenant_id
         self.commits = 0
+        self.recorded: list = []
+
+    def record(self, event) -> None:  # type: ignore[no-untyped-def]
+        assert event.tenant_id == self.tenant_id, "an event of another tenant"
+        self.recorded.append(event)
 
     async def __aenter__(self) -> Self:
+        self.recorded = []
         self.working = w = self.store.copy()
         self.businesses = _Businesses(w.businesses)
         self.business_roles = _Roles(w.roles)
-        self.categories = _Rows(w.categories)
+        self.categories = _Categories(w.categories)
         self.offers = _Rows(w.offers)
         self.claims = _Claims(w.claims)
         self.search_index = _Search(w.search)
-        self.memberships = _Memberships(w.memberships)
+        self.members = _Memberships(w.memberships)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -51,6 +64,8 @@ class FakeDirectoryUnitOfWork:
     async def commit(self) -> None:
         for name, rows in vars(self.working).items():
             setattr(self.store, name, rows)
+        self.store.outbox.extend(self.recorded)
+        self.recorded = []
         self.commits += 1
 
     async def rollback(self) -> None:
@@ -72,32 +87,66 @@ class _Rows:
         self.rows[item.id] = item
 
     async def update(self, item) -> None:  # type: ignore[no-untyped-def]
-        self.rows[item.id] = item
+        if item.id in self.rows:  # as SQL's UPDATE: an unknown row stays unknown
+            self.rows[item.id] = item
 
     async def remove(self, item_id) -> None:  # type: ignore[no-untyped-def]
         self.rows.pop(item_id, None)
+
+
+class _Categories(_Rows):
+    """A key is unique in the tenant, as the database's unique key keeps it."""
+
+    def _refuse_taken_key(self, category: Category) -> None:
+        if any(c.key == category.key and c.id != category.id for c in self.rows.values()):
+            raise CategoryKeyTaken()
+
+    async def add(self, category: Category) -> None:  # type: ignore[override]
+        self._refuse_taken_key(category)
+        await super().add(category)
+
+    async def update(self, category: Category) -> None:  # type: ignore[override]
+        if category.id in self.rows:
+            self._refuse_taken_key(category)
+        await super().update(category)
 
 
 class _Businesses(_Rows):
     async def get_by_external_id(self, external_id: str) -> Business | None:
         return next((b for b in self.rows.values() if b.external_id == external_id), None)
 
+    async def add(self, business: Business) -> None:  # type: ignore[override]
+        if business.external_id is not None and await self.get_by_external_id(business.external_id):
+            raise ExternalIdTaken()  # as the database's unique key does
+        await super().add(business)
+
+    def _at(self, business_id, version: int) -> bool:  # type: ignore[no-untyped-def]
+        stored = self.rows.get(business_id)
+        return stored is not None and stored.version == version
+
     async def update(self, business: Business, *, expected_version: int) -> bool:  # type: ignore[override]
-        if self.rows[business.id].version != expected_version:
+        if not self._at(business.id, expected_version):
             return False
         self.rows[business.id] = business
         return True
 
     async def by_external_ids(self, external_ids) -> dict[str, Business]:  # type: ignore[no-untyped-def]
+        """With sorted category ids, as the SQL repository hands them back."""
         wanted = set(external_ids)
-        return {b.external_id: b for b in self.rows.values() if b.external_id in wanted}
+        return {
+            b.external_id: replace(
+                b, profile=replace(b.profile, category_ids=tuple(sorted(b.profile.category_ids)))
+            )
+            for b in self.rows.values()
+            if b.external_id in wanted
+        }
 
     async def add_many(self, businesses) -> None:  # type: ignore[no-untyped-def]
         for business in businesses:
             await self.add(business)
 
     async def update_many(self, edits) -> bool:  # type: ignore[no-untyped-def]
-        if any(self.rows[b.id].version != expected for b, expected in edits):
+        if not all(self._at(b.id, expected) for b, expected in edits):
             return False
         for business, _ in edits:
             self.rows[business.id] = business
@@ -137,7 +186,10 @@ class _Claims(_Rows):
         )
 
     async def list(self, status):  # type: ignore[no-untyped-def]
-        return [c for c in self.rows.values() if status is None or c.status is status]
+        return sorted(
+            (c for c in self.rows.values() if status is None or c.status is status),
+            key=lambda c: (c.created_at, c.id),
+        )
 
 
 class _Search:

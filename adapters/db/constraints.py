@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import IntegrityError
 
-from domain.directory.errors import ExternalIdTaken
+from domain.directory.errors import CategoryKeyTaken, ExternalIdTaken
 from domain.errors import Conflict, DomainError
 from domain.identity.errors import EmailTaken
 from domain.tenancy.errors import HostnameTaken, SlugTaken
@@ -21,6 +21,7 @@ _CONSTRAINTS: list[tuple[tuple[str, ...], type[DomainError]]] = [
         ("businesses_external_id_key", "businesses.tenant_id, businesses.external_id"),
         ExternalIdTaken,
     ),
+    (("categories_key_key", "categories.tenant_id, categories.key"), CategoryKeyTaken),
 ]
 
 

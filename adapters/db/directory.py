@@ -668,7 +668,9 @@ class SqlCategoryRepository(_TenantRepository):
 
     async def add(self, category: Category) -> None:
         with constraint_errors():
-            await self._session.execute(insert(CategoryRow).values(**vars(category)))
+            # The repository's tenant, whatever the entity says: no write lands in another.
+            values = vars(category) | {"tenant_id": self._tenant_id}
+            await self._session.execute(insert(CategoryRow).values(**values))
 
     async def update(self, category: Category) -> None:
         with constraint_errors():

@@ -127,6 +127,7 @@ class _Snapshot:
     generation: int = -1
     by_slug: dict[str, Tenant] = field(default_factory=dict)
     by_hostname: dict[str, Tenant] = field(default_factory=dict)
+    by_id: dict[UUID, Tenant] = field(default_factory=dict)
 
 
 class TenantDirectory:
@@ -160,6 +161,9 @@ class TenantDirectory:
     async def by_hostname(self, hostname: str) -> Tenant | None:
         return (await self._current()).by_hostname.get(hostname)
 
+    async def by_id(self, tenant_id: UUID) -> Tenant | None:
+        return (await self._current()).by_id.get(tenant_id)
+
     async def all(self) -> list[Tenant]:
         return list((await self._current()).by_slug.values())
 
@@ -179,6 +183,7 @@ class TenantDirectory:
                         generation=generation if generation is not None else -1,
                         by_slug={t.slug: t for t in tenants},
                         by_hostname={h: t for t in tenants for h in t.config.hostnames},
+                        by_id={t.id: t for t in tenants},
                     )
             self._checked_at = self._monotonic()
         return self._snapshot

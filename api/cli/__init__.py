@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from api.cli import accounts, businesses, db, tenants
+from api.cli import accounts, businesses, db, tenants, worker
 from api.cli.runtime import (
     apply_tenant_paths,
     fail,
@@ -21,6 +21,7 @@ from api.services import Services
 cli = typer.Typer(help="Stadtkern: headless API for white-label city apps.", no_args_is_help=True)
 cli.add_typer(tenants.app, name="tenants")
 cli.add_typer(db.app, name="db")
+cli.add_typer(worker.app, name="worker")
 cli.add_typer(businesses.app, name="businesses")
 cli.add_typer(accounts.operators, name="operators")
 cli.add_typer(accounts.keys, name="keys")
@@ -64,7 +65,7 @@ def demo_seed() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="API processes")] = 1,
 ) -> None:
     """Run the API. On the embedded default (SQLite) it migrates and loads the demo tenants."""
     settings = settings_or_exit()

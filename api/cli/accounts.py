@@ -6,10 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from joserfc.jwk import KeySet
 
-from adapters.jwt_tokens import generate_signing_key, key_set_from_json, key_set_to_json
-from api.cli.runtime import fail, run_with_services, settings_or_exit
+from api.cli.runtime import fail, run_with_services, settings_or_exit, signing_key_set
 from api.services import Services
 from domain.identity import members
 
@@ -23,7 +21,7 @@ def _set_operator(email: str, value: bool) -> None:
     settings = settings_or_exit()
 
     async def work(services: Services) -> None:
-        await members.set_operator(email, value, uow=services.unit_of_work())
+        await members.set_operator(email, value, uow=services.identity_uow())
 
     run_with_services(settings, work)
 
@@ -54,10 +52,9 @@ def generate(
 ) -> None:
     """Print a private JWK set for STADTKERN_JWT_PRIVATE_KEYS. The first key signs; keep an
     old key in the set until the tokens it signed have expired (15 minutes), then drop it."""
-    fresh = [generate_signing_key()]
+    current = ""
     if keep_current:
-        settings = settings_or_exit()
-        if not settings.jwt_private_keys:
+        current = settings_or_exit().jwt_private_keys
+        if not current:
             fail("--rotate needs the current keys in STADTKERN_JWT_PRIVATE_KEYS")
-        fresh += list(key_set_from_json(settings.jwt_private_keys).keys)
-    typer.echo(key_set_to_json(KeySet(fresh)))
+    typer.echo(signing_key_set(keep=current))

@@ -6,27 +6,13 @@ from typing import Annotated
 
 import typer
 
-from adapters.db import migrate
-from adapters.db.engine import create_engine
-from api.cli.runtime import fail, run, settings_or_exit
+from api.cli.runtime import migrate, on_engine, settings_or_exit
 
 app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 
 
 def _on_engine(work):  # type: ignore[no-untyped-def]
-    settings = settings_or_exit()
-
-    async def main():  # type: ignore[no-untyped-def]
-        engine = create_engine(settings.database_url)
-        try:
-            return await work(engine)
-        finally:
-            await engine.dispose()
-
-    try:
-        return run(main())
-    except (OSError, ConnectionError) as exc:
-        fail(f"cannot reach the database: {exc}")
+    return on_engine(settings_or_exit(), work)
 
 
 @app.command()

@@ -1,17 +1,24 @@
-"""What every command needs: settings that stop with one clear line, and a ready database."""
+"""What every command needs: settings that stop with one clear line, and a ready database.
+The CLI's composition root: the one module of api/cli that imports adapters; commands get
+them from here (or through Services)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import typer
+from joserfc.jwk import KeySet
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.db import migrate
+from adapters.db.engine import create_engine
+from adapters.jwt_tokens import generate_signing_key, key_set_from_json, key_set_to_json
 from adapters.tenant_files import read_tenant_files
+from adapters.tenant_files import render_tenant_toml as render_tenant_toml
 from api.services import Services, build_services
 from api.settings import InvalidSettings, Settings, load_settings
 from domain.directory.categories import seed_categories
@@ -36,6 +43,30 @@ def settings_or_exit() -> Settings:
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coroutine)
+
+
+def on_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    """Run `work(engine)` on an engine of its own: schema commands need no other service."""
+
+    async def main() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        return run(main())
+    except (OSError, ConnectionError) as exc:
+        fail(f"cannot reach the database: {exc}")
+
+
+def signing_key_set(keep: str = "") -> str:
+    """A private JWK set (JSON): a fresh key first, then the keys of the set `keep`."""
+    fresh = [generate_signing_key()]
+    if keep:
+        fresh += list(key_set_from_json(keep).keys)
+    return key_set_to_json(KeySet(fresh))
 
 
 class SchemaNotReady(RuntimeError):
@@ -70,7 +101,14 @@ def run_with_services(settings: Settings, work: Any) -> Any:
 
     async def main() -> Any:
         async with ready_services(settings) as services:
-            return await work(services)
+            wrote_jobs = asyncio.Event()
+            services.outbox.on_jobs(wrote_jobs.set)
+            result = await work(services)
+            if wrote_jobs.is_set() and settings.runs_worker_in_process:
+                # No separate worker on the embedded default: what this command set off (an
+                # invitation's mail, say) runs now rather than at the next `serve`.
+                await services.worker.drain()
+            return result
 
     try:
         return run(main())
@@ -93,7 +131,7 @@ async def apply_tenant_paths(
         ApplyTenantConfigs(
             tuple(configs), dry_run=dry_run, base_domain=services.settings.base_domain
         ),
-        uow=services.unit_of_work(),
+        uow=services.tenancy_uow(),
         ids=services.ids,
         clock=services.clock,
     )

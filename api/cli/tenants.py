@@ -9,10 +9,10 @@ from typing import Annotated
 
 import typer
 
-from adapters.tenant_files import render_tenant_toml
 from api.cli.runtime import (
     apply_tenant_paths,
     fail,
+    render_tenant_toml,
     report_problems,
     run_with_services,
     settings_or_exit,
@@ -82,7 +82,7 @@ def list_tenants() -> None:
     settings = settings_or_exit()
 
     async def work(services: Services) -> list:
-        async with services.unit_of_work() as uow:
+        async with services.tenancy_uow() as uow:
             return await uow.tenants.list_all()
 
     tenants = run_with_services(settings, work)
@@ -103,7 +103,7 @@ def show(slug: Annotated[str, typer.Argument(help="The tenant's slug")]) -> None
     settings = settings_or_exit()
 
     async def work(services: Services):
-        async with services.unit_of_work() as uow:
+        async with services.tenancy_uow() as uow:
             return await uow.tenants.get_by_slug(slug)
 
     tenant = run_with_services(settings, work)
@@ -222,14 +222,14 @@ def invite_admin(
     settings = settings_or_exit()
 
     async def work(services: Services) -> bool:
-        async with services.unit_of_work() as uow:
+        async with services.tenancy_uow() as uow:
             tenant = await uow.tenants.get_by_slug(slug)
         if tenant is None:
             return False
         await members.invite_admin(
             services.tenant_ref(tenant),
             email,
-            uow=services.unit_of_work(tenant.id),
+            uow=services.identity_uow(tenant.id),
             ports=services.identity,
         )
         return True

@@ -1,4 +1,5 @@
-"""The per-request GraphQL context: the tenant, the composed services, and (later) loaders."""
+"""The per-request GraphQL context: the tenant, the composed services, the caller and the
+DataLoaders. Resolvers reach storage only through ports (domain protocols)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import strawberry
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from adapters.db.directory_reads import SqlDirectoryReads
-from adapters.db.unit_of_work import SqlUnitOfWork
 from api.auth import bearer_scheme, resolve_principal
 from api.deps import CurrentTenant, ServicesDep
 from api.services import Services
+from domain.directory.ports import DirectoryReads, DirectoryUnitOfWork
 from domain.identity.model import Principal
+from domain.identity.ports import IdentityUnitOfWork
 from domain.tenancy.model import Tenant
 
 
@@ -32,13 +34,13 @@ class GraphQLContext(BaseContext):
     def __post_init__(self) -> None:
         super().__init__()
 
-    def unit_of_work(self) -> SqlUnitOfWork:
-        return self.services.unit_of_work(self.tenant.id)
+    def identity_uow(self) -> IdentityUnitOfWork:
+        return self.services.identity_uow(self.tenant.id)
 
-    def directory_uow(self) -> SqlUnitOfWork:
+    def directory_uow(self) -> DirectoryUnitOfWork:
         return self.services.directory_uow(self.tenant)
 
-    def directory_reads(self) -> SqlDirectoryReads:
+    def directory_reads(self) -> DirectoryReads:
         return self.services.directory_reads(self.tenant)
 
     def loader(
@@ -57,6 +59,9 @@ class GraphQLContext(BaseContext):
                 self.request, self.tenant, self.services, self.credentials
             )
         return self._principal
+
+
+Info = strawberry.Info[GraphQLContext, None]
 
 
 async def build_context(

@@ -1,5 +1,6 @@
-"""GraphQL inputs of the directory's writes. They are checked by the same request models as
-REST (lengths, URLs, clock times), so both APIs accept and refuse the same things."""
+"""GraphQL inputs of the directory's writes. They are checked by the input models REST uses
+too (api/directory_input.py: lengths, URLs, clock times), so both APIs accept and refuse the
+same things."""
 
 from __future__ import annotations
 
@@ -120,7 +121,7 @@ def _plain(value: Any) -> Any:
 
 
 def checked(model: type[M], value: Any) -> M:
-    """`value` through the REST model `model`; InvalidInput names each field that fails."""
+    """`value` through the input model `model`; InvalidInput names each field that fails."""
     data = _plain(value)
     if not isinstance(value, BusinessPatchInput):
         # Only a patch's null means something ("clear it"); elsewhere it is the default.

@@ -76,7 +76,7 @@ class IdentityQuery:
         principal = await or_graphql_error(info.context.principal())
         if not isinstance(principal, Person):
             return None
-        account = await view_account(principal.account_id, uow=info.context.unit_of_work())
+        account = await view_account(principal.account_id, uow=info.context.identity_uow())
         return Me(
             id=account.id,
             email=account.email,
@@ -89,7 +89,7 @@ class IdentityQuery:
     async def api_keys(self, info: Info) -> list[ApiKey]:
         keys = await or_graphql_error(
             _with_principal(
-                info, lambda p: api_keys.list_api_keys(p, uow=info.context.unit_of_work())
+                info, lambda p: api_keys.list_api_keys(p, uow=info.context.identity_uow())
             )
         )
         return [_key(k) for k in keys]
@@ -98,7 +98,7 @@ class IdentityQuery:
     async def members(self, info: Info) -> list[Member]:
         found = await or_graphql_error(
             _with_principal(
-                info, lambda p: members.list_members(p, uow=info.context.unit_of_work())
+                info, lambda p: members.list_members(p, uow=info.context.identity_uow())
             )
         )
         return [
@@ -142,7 +142,7 @@ class IdentityMutation:
             created = await api_keys.create_api_key(
                 api_keys.CreateApiKey(name, frozenset(Scope(s.value) for s in scopes)),
                 await info.context.principal(),
-                uow=info.context.unit_of_work(),
+                uow=info.context.identity_uow(),
                 secrets=services.identity.secrets,
                 clock=services.clock,
                 ids=services.ids,
@@ -157,7 +157,7 @@ class IdentityMutation:
             await api_keys.revoke_api_key(
                 id,
                 await info.context.principal(),
-                uow=info.context.unit_of_work(),
+                uow=info.context.identity_uow(),
                 clock=info.context.services.clock,
             )
         except DomainError as error:
@@ -176,7 +176,7 @@ class IdentityMutation:
                 account_id,
                 Role(role),
                 await info.context.principal(),
-                uow=info.context.unit_of_work(),
+                uow=info.context.identity_uow(),
             )
         except DomainError as error:
             return SetMemberRolePayload(errors=user_errors(error))

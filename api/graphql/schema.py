@@ -23,7 +23,9 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from api.graphql.context import build_context
-from api.graphql.directory import DirectoryMutation, DirectoryQuery
+from api.graphql.directory_mutations import DirectoryMutation
+from api.graphql.directory_queries import BusinessPeopleQuery, DirectoryQuery
+from api.graphql.discovery import DiscoveryQuery
 from api.graphql.errors import ErrorCodes
 from api.graphql.identity import IdentityMutation, IdentityQuery
 from api.graphql.tenancy import SCALARS as TENANCY_SCALARS
@@ -31,7 +33,14 @@ from api.graphql.tenancy import TenancyQuery
 
 log = logging.getLogger("stadtkern.graphql")
 
-QUERY_PARTS: tuple[type, ...] = (TenancyQuery, IdentityQuery, DirectoryQuery)
+# Their fields appear in this order in the schema (openapi/schema.graphql).
+QUERY_PARTS: tuple[type, ...] = (
+    TenancyQuery,
+    IdentityQuery,
+    DirectoryQuery,
+    DiscoveryQuery,
+    BusinessPeopleQuery,
+)
 MUTATION_PARTS: tuple[type, ...] = (IdentityMutation, DirectoryMutation)
 SCALARS = {**TENANCY_SCALARS}
 

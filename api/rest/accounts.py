@@ -58,7 +58,7 @@ async def get_me(
     if_none_match: Annotated[str | None, Header(alias="If-None-Match", max_length=1000)] = None,
 ) -> Response:
     person = require_person(principal)
-    account = await view_account(person.account_id, uow=services.unit_of_work(tenant.id))
+    account = await view_account(person.account_id, uow=services.identity_uow(tenant.id))
     body = _me(account, person, tenant.slug)
     if matches_if_none_match(if_none_match, etag_of(body)):
         return Response(status_code=304, headers={"ETag": etag_of(body)})
@@ -79,7 +79,7 @@ async def update_me(
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=1000)] = None,
 ) -> Response:
     person = require_person(principal)
-    uow = services.unit_of_work(tenant.id)
+    uow = services.identity_uow(tenant.id)
     if if_match is not None:
         current = _me(await view_account(person.account_id, uow=uow), person, tenant.slug)
         if not matches_if_none_match(if_match, etag_of(current)):

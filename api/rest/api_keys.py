@@ -29,7 +29,7 @@ ADMIN_ERRORS = (AccountRequired, RoleRequired)
 async def list_api_keys(
     principal: SignedInPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> list[ApiKeyOut]:
-    keys = await api_keys.list_api_keys(principal, uow=services.unit_of_work(tenant.id))
+    keys = await api_keys.list_api_keys(principal, uow=services.identity_uow(tenant.id))
     return [ApiKeyOut.model_validate(k) for k in keys]
 
 
@@ -49,7 +49,7 @@ async def create_api_key(
     created = await api_keys.create_api_key(
         api_keys.CreateApiKey(body.name, frozenset(body.scopes)),
         principal,
-        uow=services.unit_of_work(tenant.id),
+        uow=services.identity_uow(tenant.id),
         secrets=services.identity.secrets,
         clock=services.clock,
         ids=services.ids,
@@ -69,7 +69,7 @@ async def revoke_api_key(
     key_id: UUID, principal: SignedInPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> Response:
     await api_keys.revoke_api_key(
-        key_id, principal, uow=services.unit_of_work(tenant.id), clock=services.clock
+        key_id, principal, uow=services.identity_uow(tenant.id), clock=services.clock
     )
     return Response(status_code=204)
 
@@ -83,5 +83,5 @@ async def revoke_api_key(
 async def get_calling_api_key(
     principal: SignedInPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> ApiKeyOut:
-    key = await api_keys.view_calling_key(principal, uow=services.unit_of_work(tenant.id))
+    key = await api_keys.view_calling_key(principal, uow=services.identity_uow(tenant.id))
     return ApiKeyOut.model_validate(key)

@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from adapters.mail import MailNotSent
 from api.auth import AuthAttemptLimit, SignedInPrincipal
 from api.deps import CurrentTenant, ServicesDep
 from api.problem_catalog import problems
@@ -31,6 +30,7 @@ from domain.identity.errors import (
     InvalidCredentials,
     InvalidToken,
     LoginLocked,
+    MailNotSent,
     SsoNotConfigured,
 )
 from domain.identity.policies import require_person
@@ -52,7 +52,7 @@ async def sign_up(body: SignUpIn, tenant: CurrentTenant, services: ServicesDep) 
     address gets a mail saying so instead). Login works at once; verification follows."""
     await sessions.sign_up(
         sessions.SignUp(services.tenant_ref(tenant), body.email, body.password, body.display_name),
-        uow=services.unit_of_work(tenant.id),
+        uow=services.identity_uow(tenant.id),
         ports=services.identity,
     )
     return AcceptedOut(detail="check your mailbox to confirm the address")
@@ -68,7 +68,7 @@ async def sign_up(body: SignUpIn, tenant: CurrentTenant, services: ServicesDep) 
 async def log_in(body: LogInIn, tenant: CurrentTenant, services: ServicesDep) -> SessionOut:
     session = await sessions.log_in(
         sessions.LogIn(services.tenant_ref(tenant), body.email, body.password, body.device_token),
-        uow=services.unit_of_work(tenant.id),
+        uow=services.identity_uow(tenant.id),
         ports=services.identity,
         throttle=services.login_throttle,
     )
@@ -87,7 +87,7 @@ async def refresh_session(
     session = await sessions.refresh_session(
         services.tenant_ref(tenant),
         body.refresh_token,
-        uow=services.unit_of_work(tenant.id),
+        uow=services.identity_uow(tenant.id),
         ports=services.identity,
     )
     return SessionOut.model_validate(session)
@@ -102,7 +102,7 @@ async def refresh_session(
 )
 async def log_out(body: RefreshIn, tenant: CurrentTenant, services: ServicesDep) -> Response:
     await sessions.log_out(
-        body.refresh_token, uow=services.unit_of_work(tenant.id), ports=services.identity
+        body.refresh_token, uow=services.identity_uow(tenant.id), ports=services.identity
     )
     return Response(status_code=204)
 
@@ -123,7 +123,7 @@ async def change_password(
     person = require_person(principal)
     await sessions.change_password(
         sessions.ChangePassword(person.account_id, body.current_password, body.new_password),
-        uow=services.unit_of_work(tenant.id),
+        uow=services.identity_uow(tenant.id),
         ports=services.identity,
     )
     return Response(status_code=204)
@@ -143,7 +143,7 @@ async def request_password_reset(
     await sessions.request_password_reset(
         services.tenant_ref(tenant),
         body.email,
-        uow=services.unit_of_work(tenant.id),
+        uow=services.identity_uow(tenant.id),
         ports=services.identity,
     )
     return AcceptedOut(detail="if the address has an account, a reset link is on its way")
@@ -161,7 +161,7 @@ async def reset_password(
 ) -> Response:
     await sessions.reset_password(
         sessions.ResetPassword(body.token, body.new_password),
-        uow=services.unit_of_work(tenant.id),
+        uow=services.identity_uow(tenant.id),
         ports=services.identity,
     )
     return Response(status_code=204)
@@ -178,7 +178,7 @@ async def verify_email(
     body: VerifyEmailIn, tenant: CurrentTenant, services: ServicesDep
 ) -> Response:
     await sessions.verify_email(
-        body.token, uow=services.unit_of_work(tenant.id), ports=services.identity
+        body.token, uow=services.identity_uow(tenant.id), ports=services.identity
     )
     return Response(status_code=204)
 
@@ -197,7 +197,7 @@ async def resend_verification(
     await sessions.resend_verification(
         services.tenant_ref(tenant),
         person.account_id,
-        uow=services.unit_of_work(tenant.id),
+        uow=services.identity_uow(tenant.id),
         ports=services.identity,
     )
     return AcceptedOut(detail="unless the address is verified already, a new link is on its way")
@@ -216,7 +216,7 @@ async def accept_invite(
     await members.accept_invite(
         members.AcceptInvite(body.token, body.display_name, body.password),
         tenant.id,
-        uow=services.unit_of_work(tenant.id),
+        uow=services.identity_uow(tenant.id),
         ports=services.identity,
     )
     return Response(status_code=204)
@@ -238,7 +238,7 @@ async def log_in_with_sso(body: SsoIn, tenant: CurrentTenant, services: Services
         body.id_token,
         body.nonce,
         verifier=services.id_token_verifier(settings),
-        uow=services.unit_of_work(tenant.id),
+        uow=services.identity_uow(tenant.id),
         ports=services.identity,
     )
     return SessionOut.model_validate(session)

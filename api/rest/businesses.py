@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Response
 
 from api.auth import CurrentPrincipal, SignedInPrincipal
 from api.deps import ServicesDep
+from api.directory_input import BusinessCreateIn, BusinessPatchIn, patched, profile_from
 from api.problem_catalog import problems
 from api.rest.directory_mapping import (
     OPTIONAL_AUTH,
@@ -17,8 +18,6 @@ from api.rest.directory_mapping import (
     business_out,
     etag_for,
     page_document,
-    patched,
-    profile_from,
     version_from_if_match,
 )
 from api.rest.responses import json_document
@@ -108,25 +107,22 @@ async def list_businesses(
     summary="Register a business (members become its owner)",
 )
 async def register_business(
-    body: schemas.BusinessCreateIn,
+    body: BusinessCreateIn,
     principal: SignedInPrincipal,
     tenant: DirectoryTenant,
     services: ServicesDep,
     response: Response,
 ) -> schemas.BusinessOut:
-    business = await businesses.register_business(
+    view = await businesses.register_business(
         businesses.RegisterBusiness(profile_from(body), body.external_id),
         principal,
         uow=services.directory_uow(tenant),
         clock=services.clock,
         ids=services.ids,
     )
-    view = await businesses.view_business(
-        business.id, principal, uow=services.directory_uow(tenant)
-    )
-    response.headers["ETag"] = etag_for(business)
-    response.headers["Location"] = f"/v1/businesses/{business.id}"
-    return business_out(business, tenant, services.clock.now(), view.caller_role)
+    response.headers["ETag"] = etag_for(view.business)
+    response.headers["Location"] = f"/v1/businesses/{view.business.id}"
+    return business_out(view.business, tenant, services.clock.now(), view.caller_role)
 
 
 @router.get(
@@ -166,27 +162,23 @@ async def get_business(
 )
 async def update_business(
     business_id: UUID,
-    body: schemas.BusinessPatchIn,
+    body: BusinessPatchIn,
     principal: SignedInPrincipal,
     tenant: DirectoryTenant,
     services: ServicesDep,
     response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=200)] = None,
 ) -> schemas.BusinessOut:
-    uow = services.directory_uow(tenant)
-    view = await businesses.view_business(business_id, principal, uow=uow)
-    business = await businesses.edit_business(
+    view = await businesses.edit_business(
         business_id,
-        patched(view.business.profile, body),
+        lambda profile: patched(profile, body),
         principal,
-        expected_version=version_from_if_match(if_match, business_id.hex)
-        if if_match
-        else view.business.version,
+        expected_version=version_from_if_match(if_match, business_id.hex) if if_match else None,
         uow=services.directory_uow(tenant),
         clock=services.clock,
     )
-    response.headers["ETag"] = etag_for(business)
-    return business_out(business, tenant, services.clock.now(), view.caller_role)
+    response.headers["ETag"] = etag_for(view.business)
+    return business_out(view.business, tenant, services.clock.now(), view.caller_role)
 
 
 @router.put(
@@ -202,14 +194,14 @@ async def moderate_business(
     tenant: DirectoryTenant,
     services: ServicesDep,
 ) -> schemas.BusinessOut:
-    business = await businesses.moderate_business(
+    view = await businesses.moderate_business(
         business_id,
         businesses.Moderation(body.verified, body.hidden, body.reason.strip()),
         principal,
         uow=services.directory_uow(tenant),
         clock=services.clock,
     )
-    return business_out(business, tenant, services.clock.now(), None)
+    return business_out(view.business, tenant, services.clock.now(), view.caller_role)
 
 
 @router.post(

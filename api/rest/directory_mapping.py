@@ -1,4 +1,5 @@
-"""Between the directory's domain objects and its REST models, both ways."""
+"""From the directory's domain objects to its REST responses (what REST and GraphQL both take
+in, and its mapping to the domain, is in api/directory_input.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends
 
 from api.deps import CurrentTenant
+from api.directory_input import fields_of
 from api.rest.schemas import directory as schemas
 from domain.directory.errors import FeatureOff
-from domain.directory.hours import OpenStatus, hours_from_text, weekly_as_text
-from domain.directory.model import Address, Business, BusinessProfile, Contact, GeoPoint
+from domain.directory.hours import OpenStatus
+from domain.directory.model import Business
 from domain.directory.ports import BusinessSummary, Page
 from domain.identity.model import BusinessRole
 from domain.tenancy.model import Feature, Tenant
@@ -31,73 +33,6 @@ DirectoryTenant = Annotated[Tenant, Depends(directory_tenant)]
 # For operations anyone may call, where a credential only shows more (hidden listings, your
 # role): OpenAPI's empty requirement says "no credential is fine too".
 OPTIONAL_AUTH = {"security": [{}]}
-
-
-def profile_from(fields: schemas.BusinessFields) -> BusinessProfile:
-    hours = fields.opening_hours
-    return BusinessProfile(
-        name=fields.name.strip(),
-        kind=fields.kind,
-        description=fields.description.strip(),
-        category_ids=tuple(fields.category_ids),
-        address=Address(**fields.address.model_dump()),
-        location=GeoPoint(fields.location.lat, fields.location.lon) if fields.location else None,
-        contact=Contact(**fields.contact.model_dump()),
-        website_url=fields.website_url,
-        shop_url=fields.shop_url,
-        delivers=fields.delivers,
-        delivery_notes=fields.delivery_notes,
-        offers_pickup=fields.offers_pickup,
-        pickup_notes=fields.pickup_notes,
-        image_urls=tuple(fields.image_urls),
-        social_links=tuple(fields.social_links),
-        opening_hours=hours_from_text(
-            dict(hours.weekly), [(e.date, list(e.ranges), e.note) for e in hours.exceptions]
-        ),
-    )
-
-
-def fields_of(profile: BusinessProfile) -> schemas.BusinessFields:
-    hours = profile.opening_hours
-    return schemas.BusinessFields(
-        name=profile.name,
-        kind=profile.kind,
-        description=profile.description,
-        category_ids=list(profile.category_ids),
-        address=schemas.Address(**vars(profile.address)),
-        location=schemas.Location(lat=profile.location.lat, lon=profile.location.lon)
-        if profile.location
-        else None,
-        contact=schemas.Contact(**vars(profile.contact)),
-        website_url=profile.website_url,
-        shop_url=profile.shop_url,
-        delivers=profile.delivers,
-        delivery_notes=profile.delivery_notes,
-        offers_pickup=profile.offers_pickup,
-        pickup_notes=profile.pickup_notes,
-        image_urls=list(profile.image_urls),
-        social_links=list(profile.social_links),
-        opening_hours=schemas.OpeningHours(
-            weekly={day: ranges for day, ranges in weekly_as_text(hours).items() if ranges},  # type: ignore[misc]
-            exceptions=[
-                schemas.HoursException(date=e.day, ranges=[str(r) for r in e.ranges], note=e.note)
-                for e in hours.exceptions
-            ],
-        ),
-    )
-
-
-def patched(profile: BusinessProfile, patch: schemas.BusinessPatchIn) -> BusinessProfile:
-    """The profile with the patch's fields; a null sent for a field clears it to its default
-    (the patch model already refused null where a field cannot be empty)."""
-    defaults = schemas.BusinessFields.model_fields
-    changes = {
-        name: defaults[name].get_default(call_default_factory=True) if value is None else value
-        for name, value in patch.model_dump(exclude_unset=True).items()
-    }
-    return profile_from(
-        schemas.BusinessFields.model_validate(fields_of(profile).model_dump() | changes)
-    )
 
 
 def business_out(

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Response
 
-from adapters.search_text import language_for
 from api.auth import CurrentPrincipal
 from api.deps import CurrentTenant, ServicesDep
 from api.problem_catalog import problems
@@ -174,7 +173,7 @@ async def search_content(
         kinds=tuple(type or ()),
         category_ids=ids,
         category_keys=keys,
-        language=language_for(tenant.config.default_locale),
+        language=services.search_language(tenant),
         reads=services.directory_reads(tenant),
         limit=limit,
     )

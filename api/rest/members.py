@@ -23,7 +23,7 @@ ADMIN_REFUSALS = (AccountRequired, RoleRequired)
 async def list_members(
     principal: SignedInPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> list[MemberOut]:
-    found = await members.list_members(principal, uow=services.unit_of_work(tenant.id))
+    found = await members.list_members(principal, uow=services.identity_uow(tenant.id))
     return [MemberOut.model_validate(m) for m in found]
 
 
@@ -40,9 +40,9 @@ async def set_member_role(
     tenant: CurrentTenant,
     services: ServicesDep,
 ) -> MemberOut:
-    uow = services.unit_of_work(tenant.id)
+    uow = services.identity_uow(tenant.id)
     await members.set_member_role(account_id, body.role, principal, uow=uow)
-    listed = await members.list_members(principal, uow=services.unit_of_work(tenant.id))
+    listed = await members.list_members(principal, uow=services.identity_uow(tenant.id))
     return MemberOut.model_validate(next(m for m in listed if m.account_id == account_id))
 
 
@@ -56,5 +56,5 @@ async def set_member_role(
 async def remove_member(
     account_id: UUID, principal: SignedInPrincipal, tenant: CurrentTenant, services: ServicesDep
 ) -> Response:
-    await members.remove_member(account_id, principal, uow=services.unit_of_work(tenant.id))
+    await members.remove_member(account_id, principal, uow=services.identity_uow(tenant.id))
     return Response(status_code=204)

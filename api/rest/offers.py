@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.auth import SignedInPrincipal
 from api.deps import ServicesDep
+from api.directory_input import OfferChangeIn, OfferIn, offer_input
 from api.problem_catalog import problems
 from api.rest.directory_mapping import DirectoryTenant
 from api.rest.schemas import directory as schemas
@@ -25,12 +26,6 @@ from domain.identity.errors import AccountRequired, RoleRequired, ScopeRequired
 
 router = APIRouter(prefix="/v1/offers", tags=["offers"])
 EDITOR_REFUSALS = (FeatureOff, AccountRequired, ScopeRequired, RoleRequired, BusinessRoleRequired)
-
-
-def _input(body: schemas.OfferIn | schemas.OfferChangeIn) -> offers.OfferInput:
-    return offers.OfferInput(
-        body.title, body.text, body.valid_from, body.valid_until, body.voucher_url
-    )
 
 
 @router.get(
@@ -69,14 +64,14 @@ async def list_offers(
     summary="Publish an offer",
 )
 async def publish_offer(
-    body: schemas.OfferIn,
+    body: OfferIn,
     principal: SignedInPrincipal,
     tenant: DirectoryTenant,
     services: ServicesDep,
 ) -> schemas.OfferOut:
     made = await offers.publish_offer(
         body.business_id,
-        _input(body),
+        offer_input(body),
         principal,
         uow=services.directory_uow(tenant),
         clock=services.clock,
@@ -93,13 +88,17 @@ async def publish_offer(
 )
 async def change_offer(
     offer_id: UUID,
-    body: schemas.OfferChangeIn,
+    body: OfferChangeIn,
     principal: SignedInPrincipal,
     tenant: DirectoryTenant,
     services: ServicesDep,
 ) -> schemas.OfferOut:
     changed = await offers.change_offer(
-        offer_id, _input(body), principal, uow=services.directory_uow(tenant), clock=services.clock
+        offer_id,
+        offer_input(body),
+        principal,
+        uow=services.directory_uow(tenant),
+        clock=services.clock,
     )
     return schemas.OfferOut.model_validate(changed)
 

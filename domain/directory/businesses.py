@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from uuid import UUID
 
@@ -15,6 +15,14 @@ from domain.directory.errors import (
     ClaimPending,
     ExternalIdTaken,
     LastOwner,
+)
+from domain.directory.events import (
+    BusinessClaimDecided,
+    BusinessClaimFiled,
+    BusinessEdited,
+    BusinessModerated,
+    BusinessRegistered,
+    BusinessTeamChanged,
 )
 from domain.directory.model import (
     Business,
@@ -97,9 +105,10 @@ async def register_business(
     uow: DirectoryUnitOfWork,
     clock: Clock,
     ids: IdGenerator,
-) -> Business:
+) -> BusinessView:
     """A member registering becomes the owner; moderators and partner keys list businesses
-    without one (the owner may claim it later)."""
+    without one (the owner may claim it later). Answers with the business as its registrant
+    sees it."""
     require_registrant(principal)
     _check_external_id(cmd.external_id)
     now = clock.now()
@@ -116,13 +125,18 @@ async def register_business(
         if cmd.external_id and await uow.businesses.get_by_external_id(cmd.external_id):
             raise ExternalIdTaken()
         await uow.businesses.add(business)
+        role = None
         if isinstance(principal, Person) and not is_moderator(principal):
-            await uow.business_roles.set_role(
-                business.id, principal.account_id, BusinessRole.OWNER, now
-            )
+            role = BusinessRole.OWNER
+            await uow.business_roles.set_role(business.id, principal.account_id, role, now)
         await uow.search_index.put(search_document(business, names))
+        uow.record(
+            BusinessRegistered(
+                tenant_id=uow.tenant_id, business_id=business.id, external_id=cmd.external_id
+            )
+        )
         await uow.commit()
-    return business
+    return BusinessView(business, role)
 
 
 async def view_business(
@@ -139,30 +153,44 @@ async def view_business(
     return BusinessView(business, role)
 
 
+# How an edit changes the stored profile (an API's patch), applied to the profile as read in
+# the edit's own transaction.
+ProfileChange = Callable[[BusinessProfile], BusinessProfile]
+
+
 async def edit_business(
     business_id: UUID,
-    profile: BusinessProfile,
+    change: ProfileChange,
     principal: Principal,
     *,
     expected_version: int | None,
     uow: DirectoryUnitOfWork,
     clock: Clock,
-) -> Business:
+) -> BusinessView:
+    """Answers with the business as its editor now sees it. Without `expected_version`, the
+    edit applies to the version it reads."""
     async with uow:
         business = await uow.businesses.get(business_id)
         if business is None:
             raise BusinessNotFound()
-        require_business_editor(principal, await _caller_role(uow, business_id, principal))
+        role = await _caller_role(uow, business_id, principal)
+        if business.hidden and not may_see_hidden(principal, role):
+            raise BusinessNotFound()
+        require_business_editor(principal, role)
         version = business.version if expected_version is None else expected_version
         if version != business.version:
             raise StaleVersion()
+        profile = change(business.profile)
         names = await _category_names(uow, profile)
         edited = business.edited(profile, clock.now())
         if not await uow.businesses.update(edited, expected_version=version):
             raise StaleVersion()
         await uow.search_index.put(search_document(edited, names))
+        uow.record(
+            BusinessEdited(tenant_id=uow.tenant_id, business_id=edited.id, version=edited.version)
+        )
         await uow.commit()
-    return edited
+    return BusinessView(edited, role)
 
 
 @dataclass(frozen=True)
@@ -179,13 +207,15 @@ async def moderate_business(
     *,
     uow: DirectoryUnitOfWork,
     clock: Clock,
-) -> Business:
-    """Moderators verify a listing as genuine, or hide it (with a reason its team sees)."""
+) -> BusinessView:
+    """Moderators verify a listing as genuine, or hide it (with a reason its team sees).
+    Answers with the business as the moderator now sees it."""
     require_member(principal, Role.MODERATOR)
     async with uow:
         business = await uow.businesses.get(business_id)
         if business is None:
             raise BusinessNotFound()
+        role = await _caller_role(uow, business_id, principal)  # the moderator's, if any
         moderated = business.moderated(
             verified=moderation.verified,
             hidden=moderation.hidden,
@@ -196,8 +226,17 @@ async def moderate_business(
             raise StaleVersion()
         names = await _category_names(uow, moderated.profile)
         await uow.search_index.put(search_document(moderated, names))
+        uow.record(
+            BusinessModerated(
+                tenant_id=uow.tenant_id,
+                business_id=moderated.id,
+                version=moderated.version,
+                verified=moderated.verified,
+                hidden=moderated.hidden,
+            )
+        )
         await uow.commit()
-    return moderated
+    return BusinessView(moderated, role)
 
 
 async def claim_business(
@@ -231,6 +270,9 @@ async def claim_business(
             created_at=clock.now(),
         )
         await uow.claims.add(claim)
+        uow.record(
+            BusinessClaimFiled(tenant_id=uow.tenant_id, claim_id=claim.id, business_id=business_id)
+        )
         await uow.commit()
     return claim
 
@@ -266,6 +308,14 @@ async def decide_claim(
             await uow.business_roles.set_role(
                 claim.business_id, claim.account_id, BusinessRole.OWNER, now
             )
+        uow.record(
+            BusinessClaimDecided(
+                tenant_id=uow.tenant_id,
+                claim_id=claim.id,
+                business_id=claim.business_id,
+                approved=approve,
+            )
+        )
         await uow.commit()
     return decided
 
@@ -298,7 +348,7 @@ async def set_team_role(
             raise BusinessNotFound()
         require_business_owner(principal, await _caller_role(uow, business_id, principal))
         current = await uow.business_roles.role_of(business_id, account_id)
-        if role is not None and await uow.memberships.get(account_id) is None:
+        if role is not None and await uow.members.get(account_id) is None:
             raise InvalidInput([FieldProblem("account_id", "is not a member of this tenant")])
         losing_owner = current is BusinessRole.OWNER and role is not BusinessRole.OWNER
         if losing_owner and await uow.business_roles.count_owners(business_id) <= 1:
@@ -309,6 +359,14 @@ async def set_team_role(
             await uow.business_roles.remove(business_id, account_id)
         else:
             await uow.business_roles.set_role(business_id, account_id, role, clock.now())
+        uow.record(
+            BusinessTeamChanged(
+                tenant_id=uow.tenant_id,
+                business_id=business_id,
+                account_id=account_id,
+                role=role.value if role else None,
+            )
+        )
         await uow.commit()
 
 
@@ -397,5 +455,19 @@ async def import_businesses(
         names = {c.id: c.name for c in known}
         changed = [*new, *(business for business, _ in edits)]
         await uow.search_index.put_many([search_document(b, names) for b in changed])
+        for business in new:
+            uow.record(
+                BusinessRegistered(
+                    tenant_id=uow.tenant_id,
+                    business_id=business.id,
+                    external_id=business.external_id,
+                )
+            )
+        for business, _ in edits:
+            uow.record(
+                BusinessEdited(
+                    tenant_id=uow.tenant_id, business_id=business.id, version=business.version
+                )
+            )
         await uow.commit()
     return ImportReport(len(new), len(edits), len(ready) - len(changed), refused)

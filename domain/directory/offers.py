@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.directory.errors import BusinessNotFound, OfferNotFound
+from domain.directory.events import OfferChanged, OfferPublished, OfferWithdrawn
 from domain.directory.model import Offer
 from domain.directory.policies import require_business_editor
 from domain.directory.ports import DirectoryUnitOfWork
@@ -83,6 +84,9 @@ async def publish_offer(
     async with uow:
         await _require_editor(uow, business_id, principal)
         await uow.offers.add(offer)
+        uow.record(
+            OfferPublished(tenant_id=uow.tenant_id, offer_id=offer.id, business_id=business_id)
+        )
         await uow.commit()
     return offer
 
@@ -105,6 +109,9 @@ async def change_offer(
         )
         _check_window(cmd, clock.now())
         await uow.offers.update(changed)
+        uow.record(
+            OfferChanged(tenant_id=uow.tenant_id, offer_id=offer.id, business_id=offer.business_id)
+        )
         await uow.commit()
     return changed
 
@@ -116,4 +123,9 @@ async def withdraw_offer(offer_id: UUID, principal: Principal, *, uow: Directory
             raise OfferNotFound()
         await _require_editor(uow, offer.business_id, principal)
         await uow.offers.remove(offer_id)
+        uow.record(
+            OfferWithdrawn(
+                tenant_id=uow.tenant_id, offer_id=offer.id, business_id=offer.business_id
+            )
+        )
         await uow.commit()

@@ -20,8 +20,7 @@ from domain.directory.model import (
     GeoPoint,
     Offer,
 )
-from domain.identity.model import BusinessRole
-from domain.identity.ports import MembershipRepository
+from domain.identity.model import BusinessRole, Membership
 from domain.ports import UnitOfWork
 
 
@@ -122,6 +121,12 @@ class SearchIndex(Protocol):
     async def remove(self, kind: str, item_id: UUID) -> None: ...
 
 
+class MemberLookup(Protocol):
+    """Identity's answer to the directory: is this account a member of the tenant?"""
+
+    async def get(self, account_id: UUID) -> Membership | None: ...
+
+
 class DirectoryUnitOfWork(UnitOfWork, Protocol):
     tenant_id: UUID
     businesses: BusinessRepository
@@ -130,7 +135,7 @@ class DirectoryUnitOfWork(UnitOfWork, Protocol):
     offers: OfferRepository
     claims: ClaimRepository
     search_index: SearchIndex
-    memberships: MembershipRepository
+    members: MemberLookup
 
 
 # Read models and the read port.

@@ -1,7 +1,7 @@
 """Errors of identity and access. Unauthenticated and rate-limited get their own bases, so
 the API can answer 401 and 429."""
 
-from domain.errors import Conflict, DomainError, NotAllowed, NotFound
+from domain.errors import Conflict, DomainError, NotAllowed, NotFound, Unavailable
 
 
 class Unauthenticated(DomainError):
@@ -86,3 +86,10 @@ class EmailTaken(Conflict):
 class SsoNotConfigured(NotFound):
     code = "sso-not-configured"
     title = "This tenant has no single sign-on provider"
+
+
+class MailNotSent(Unavailable):
+    """The Mailer port could not hand a mail on (its server refused or was unreachable)."""
+
+    code = "mail-not-sent"
+    title = "The mail could not be sent; try again later"

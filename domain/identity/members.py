@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.errors import InvalidInput, NotFound
 from domain.identity.errors import LastAdmin, MemberNotFound
+from domain.identity.events import AdminInvited, MemberRemoved, MemberRoleChanged
 from domain.identity.model import (
     Account,
     Member,
@@ -21,11 +22,10 @@ from domain.identity.model import (
     password_problems,
 )
 from domain.identity.policies import require_member
-from domain.identity.ports import IdentityUnitOfWork, Mail
+from domain.identity.ports import IdentityUnitOfWork
 from domain.identity.sessions import (
     IdentityPorts,
     TenantRef,
-    one_time_link,
     use_one_time_token,
 )
 
@@ -48,6 +48,15 @@ async def set_member_role(
             await _keep_an_admin(uow)
         changed = dataclasses.replace(membership, role=role)
         await uow.memberships.update(changed)
+        if role is not membership.role:
+            uow.record(
+                MemberRoleChanged(
+                    tenant_id=membership.tenant_id,
+                    account_id=account_id,
+                    role=role,
+                    previous_role=membership.role,
+                )
+            )
         await uow.commit()
     return changed
 
@@ -64,6 +73,7 @@ async def remove_member(account_id: UUID, principal: Principal, *, uow: Identity
         if membership.role is Role.ADMIN:
             await _keep_an_admin(uow)
         await uow.memberships.remove(account_id)
+        uow.record(MemberRemoved(tenant_id=membership.tenant_id, account_id=account_id))
         await uow.commit()
 
 
@@ -81,18 +91,12 @@ async def invite_admin(
         raise InvalidInput(email_problems(email))
     async with uow:
         account = await uow.accounts.get_by_email(email)
-        link = await one_time_link(
-            uow, ports, TokenPurpose.ADMIN_INVITE, tenant, email, account.id if account else None
+        uow.record(
+            AdminInvited(
+                tenant_id=tenant.id, email=email, account_id=account.id if account else None
+            )
         )
         await uow.commit()
-    await ports.mailer.send(
-        Mail(
-            email,
-            f"You are invited to administer {tenant.slug}",
-            f"Open this link to become an admin of {tenant.slug}:\n\n{link}\n\n"
-            "It works once and expires in seven days.\n",
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,15 @@ async def accept_invite(
             await uow.memberships.add(Membership(tenant_id, account.id, Role.ADMIN, now))
         elif membership.role is not Role.ADMIN:
             await uow.memberships.update(dataclasses.replace(membership, role=Role.ADMIN))
+        if membership is None or membership.role is not Role.ADMIN:
+            uow.record(
+                MemberRoleChanged(
+                    tenant_id=tenant_id,
+                    account_id=account.id,
+                    role=Role.ADMIN,
+                    previous_role=membership.role if membership else None,
+                )
+            )
         await uow.commit()
     return account.id
 

@@ -153,6 +153,9 @@ class Mail:
     to: str
     subject: str
     text: str
+    # Stable for one mail however often it is retried: its Message-ID, by which mail systems
+    # and tests recognise a duplicate.
+    key: str | None = None
 
 
 class Mailer(Protocol):

@@ -13,6 +13,13 @@ from domain.identity.errors import (
     InvalidToken,
     LoginLocked,
 )
+from domain.identity.events import (
+    AccountSignedUp,
+    MemberRoleChanged,
+    PasswordResetRequested,
+    SignUpWithKnownEmail,
+    VerificationRequested,
+)
 from domain.identity.model import (
     ACCESS_TOKEN_LIFETIME,
     ONE_TIME_TOKEN_LIFETIME,
@@ -35,7 +42,6 @@ from domain.identity.ports import (
     DeviceTokens,
     IdentityUnitOfWork,
     LoginThrottle,
-    Mail,
     Mailer,
     PasswordHasher,
     SecretGenerator,
@@ -110,7 +116,8 @@ class IdentityPorts:
 
 
 async def sign_up(cmd: SignUp, *, uow: IdentityUnitOfWork, ports: IdentityPorts) -> None:
-    """Create an account and its membership, and mail an email-verification link.
+    """Create an account and its membership; the worker then mails an email-verification link
+    (`AccountSignedUp`).
 
     An email that already has an account gets a mail saying so instead; the caller sees
     the same answer either way, so sign-up tells nobody which emails exist."""
@@ -136,14 +143,18 @@ async def sign_up(cmd: SignUp, *, uow: IdentityUnitOfWork, ports: IdentityPorts)
                 existing = account  # a racing sign-up won; answer as for an existing account
         if existing is None:
             await uow.memberships.add(Membership(cmd.tenant.id, account.id, Role.MEMBER, now))
-            link = await one_time_link(
-                uow, ports, TokenPurpose.VERIFY_EMAIL, cmd.tenant, email, account.id
+            uow.record(AccountSignedUp(tenant_id=cmd.tenant.id, account_id=account.id, email=email))
+            uow.record(
+                MemberRoleChanged(
+                    tenant_id=cmd.tenant.id,
+                    account_id=account.id,
+                    role=Role.MEMBER,
+                    previous_role=None,
+                )
             )
-            mail = Mail(email, "Confirm your email address", _verify_text(link))
         else:
-            mail = Mail(email, "You already have an account", _existing_account_text(cmd.tenant))
+            uow.record(SignUpWithKnownEmail(tenant_id=cmd.tenant.id, email=email))
         await uow.commit()
-    await ports.mailer.send(mail)
 
 
 async def log_in(
@@ -207,6 +218,11 @@ async def open_session(
     now = ports.clock.now()
     if await uow.memberships.get(account.id) is None:
         await uow.memberships.add(Membership(tenant.id, account.id, Role.MEMBER, now))
+        uow.record(
+            MemberRoleChanged(
+                tenant_id=tenant.id, account_id=account.id, role=Role.MEMBER, previous_role=None
+            )
+        )
     refresh = await _new_refresh_token(uow, ports, account.id, tenant.id, ports.ids.new_id())
     return Session(
         account_id=account.id,
@@ -285,11 +301,8 @@ async def request_password_reset(
         account = await uow.accounts.get_by_email(email)
         if account is None:
             return
-        link = await one_time_link(
-            uow, ports, TokenPurpose.RESET_PASSWORD, tenant, email, account.id
-        )
+        uow.record(PasswordResetRequested(tenant_id=tenant.id, account_id=account.id, email=email))
         await uow.commit()
-    await ports.mailer.send(Mail(email, "Reset your password", _reset_text(link)))
 
 
 async def reset_password(
@@ -323,11 +336,10 @@ async def resend_verification(
         account = await uow.accounts.get(account_id)
         if account is None or account.email_verified:
             return
-        link = await one_time_link(
-            uow, ports, TokenPurpose.VERIFY_EMAIL, tenant, account.email, account.id
+        uow.record(
+            VerificationRequested(tenant_id=tenant.id, account_id=account.id, email=account.email)
         )
         await uow.commit()
-    await ports.mailer.send(Mail(account.email, "Confirm your email address", _verify_text(link)))
 
 
 async def use_one_time_token(
@@ -406,29 +418,6 @@ def _require_password(password: str, email: str, field_name: str) -> None:
     problems = password_problems(password, email, field_name)
     if problems:
         raise InvalidInput(problems)
-
-
-def _verify_text(link: str) -> str:
-    return (
-        "Please confirm your email address by opening this link:\n\n"
-        f"{link}\n\nThe link works once and expires in two days. "
-        "If you did not sign up, ignore this mail.\n"
-    )
-
-
-def _existing_account_text(tenant: TenantRef) -> str:
-    return (
-        "Someone (probably you) tried to sign up with this email address, which already has an "
-        f"account. Log in instead, or reset your password at {tenant.link_base}.\n"
-        "If this was not you, ignore this mail.\n"
-    )
-
-
-def _reset_text(link: str) -> str:
-    return (
-        f"To set a new password, open this link:\n\n{link}\n\n"
-        "The link works once and expires in one hour. If you did not ask for it, ignore it.\n"
-    )
 
 
 async def rename_account(

@@ -11,6 +11,7 @@ from tests.conftest import (
     log_in,
     mails_to,
     seed_tenants,
+    settle,
     sign_up_and_log_in,
     token_in,
 )
@@ -67,6 +68,7 @@ async def test_sign_up_answers_the_same_for_a_taken_email(tenants, client):
         json={"email": "ada@example.org", "password": PASSWORD, "display_name": "Ada"},
     )
     assert first.status_code == again.status_code == 202 and first.json() == again.json()
+    await settle(tenants)
     assert [m["Subject"] for m in mails_to("ada@example.org")][-1] == "You already have an account"
 
 
@@ -132,6 +134,7 @@ async def test_logout_ends_the_refresh_token_family(tenants, client):
 
 async def test_email_verification_link_from_the_mail(tenants, client):
     session = await sign_up_and_log_in(client, "leipzig", "ada@example.org")
+    await settle(tenants)
     mail = mails_to("ada@example.org")[-1]
     assert "https://leipzig.stadtkern.test/verify-email?token=" in mail.get_content()
     done = await client.post(
@@ -153,6 +156,7 @@ async def test_password_reset_by_mail_then_login_with_the_new_password(tenants, 
             "/v1/auth/password-reset", headers={"X-Tenant": "leipzig"}, json={"email": email}
         )
         assert asked.status_code == 202
+    await settle(tenants)
     assert mails_to("ghost@example.org") == []
     token = token_in(mails_to("ada@example.org")[-1])
     reset = await client.post(
@@ -216,21 +220,22 @@ async def test_an_operator_administers_every_tenant(tenants, client):
 
     session = await sign_up_and_log_in(client, "leipzig", "op@example.org")
     assert (await client.get("/v1/members", headers=as_user(session, "dresden"))).status_code == 403
-    await set_operator("op@example.org", True, uow=tenants.unit_of_work())
+    await set_operator("op@example.org", True, uow=tenants.identity_uow())
     assert (await client.get("/v1/members", headers=as_user(session, "dresden"))).status_code == 200
 
 
 async def test_an_invitation_from_the_cli_makes_the_first_admin(tenants, client):
     from domain.identity.members import invite_admin
 
-    async with tenants.unit_of_work() as uow:
+    async with tenants.tenancy_uow() as uow:
         leipzig = await uow.tenants.get_by_slug("leipzig")
     await invite_admin(
         tenants.tenant_ref(leipzig),
         "boss@example.org",
-        uow=tenants.unit_of_work(leipzig.id),
+        uow=tenants.identity_uow(leipzig.id),
         ports=tenants.identity,
     )
+    await settle(tenants)
     token = token_in(mails_to("boss@example.org")[-1])
     accepted = await client.post(
         "/v1/auth/accept-invite",

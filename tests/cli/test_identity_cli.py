@@ -19,6 +19,8 @@ def run(migrated_database, clean_database, tmp_path):  # type: ignore[no-untyped
         "STADTKERN_TENANTS_DIR": str(tmp_path / "tenants"),
         "STADTKERN_JWT_KEYS_FILE": str(tmp_path / "keys.json"),
         "STADTKERN_MAIL_OUTBOX_DIR": str(OUTBOX),
+        # No worker runs beside these commands: each runs the jobs it set off before it ends.
+        "STADTKERN_WORKER_IN_PROCESS": "true",
     }
     (tmp_path / "tenants").mkdir()
     (tmp_path / "tenants" / "leipzig.toml").write_text(

@@ -10,7 +10,7 @@ from adapters.mail import OutboxMailer
 from api.app import create_app
 from api.services import build_services
 from domain.identity.ports import Mail
-from tests.conftest import client_for, make_settings, seed_tenants
+from tests.conftest import client_for, make_settings, seed_tenants, settle
 from tests.factories import tenant_config
 
 SIGN_UP = {"email": "ada@example.org", "password": "a long passphrase", "display_name": "Ada"}
@@ -23,6 +23,7 @@ async def outbox(migrated_database, clean_database, tmp_path):  # type: ignore[n
     services = build_services(settings)
     await seed_tenants(services, tenant_config("leipzig"))
     async for client in client_for(create_app(settings, services)):
+        client.services = services  # type: ignore[attr-defined]
         yield client, tmp_path
     await services.close()
 
@@ -31,6 +32,7 @@ async def test_a_token_copied_from_the_txt_verifies_where_the_eml_holds_it_encod
     client, directory = outbox
     signed = await client.post("/v1/auth/signup", headers={"X-Tenant": "leipzig"}, json=SIGN_UP)
     assert signed.status_code == 202
+    await settle(client.services)
     [eml] = directory.glob("*.eml")
     text = eml.with_suffix(".txt").read_text(encoding="utf-8")
     assert text.startswith("To: ada@example.org\nSubject: Confirm your email address\n\n")
@@ -47,6 +49,7 @@ async def test_the_log_line_names_the_files_and_carries_the_link(outbox, caplog)
     client, directory = outbox
     with caplog.at_level(logging.INFO, logger="stadtkern.mail"):
         await client.post("/v1/auth/signup", headers={"X-Tenant": "leipzig"}, json=SIGN_UP)
+        await settle(client.services)
     [record] = [r for r in caplog.records if r.message == "mail written to outbox"]
     [eml] = directory.glob("*.eml")
     assert record.file == str(eml) and record.text_file == str(eml.with_suffix(".txt"))

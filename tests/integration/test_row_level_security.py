@@ -10,8 +10,10 @@ from sqlalchemy.exc import ProgrammingError
 
 from adapters.db import migrate
 from adapters.db.directory_reads import SqlDirectoryReads
+from adapters.db.directory_uow import SqlDirectoryUnitOfWork
 from adapters.db.engine import create_engine, create_session_factory
-from adapters.db.unit_of_work import SqlUnitOfWork
+from adapters.db.identity_uow import SqlIdentityUnitOfWork
+from adapters.db.tenancy_uow import SqlTenancyUnitOfWork
 from domain.directory import businesses, categories
 from domain.directory.model import BusinessKind, BusinessProfile
 from domain.identity.model import Account, Membership, Person, Role
@@ -47,15 +49,19 @@ async def app_sessions():  # type: ignore[no-untyped-def]
     await drop_scratch_database(owner_url)
 
 
+def german_uow(app_sessions, tenant_id: uuid.UUID) -> SqlDirectoryUnitOfWork:  # type: ignore[no-untyped-def]
+    return SqlDirectoryUnitOfWork(app_sessions, tenant_id=tenant_id, search_language="german")
+
+
 async def two_tenants(app_sessions, ids, clock) -> dict[str, uuid.UUID]:  # type: ignore[no-untyped-def]
     """Tenants `aa` and `bb`, applied as the API's role; their ids by slug."""
     await apply_tenant_configs(
         ApplyTenantConfigs(tuple(SourcedConfig("t", tenant_config(s)) for s in ("aa", "bb"))),
-        uow=SqlUnitOfWork(app_sessions),
+        uow=SqlTenancyUnitOfWork(app_sessions),
         ids=ids,
         clock=clock,
     )
-    async with SqlUnitOfWork(app_sessions) as uow:
+    async with SqlTenancyUnitOfWork(app_sessions) as uow:
         return {t.slug: t.id for t in await uow.tenants.list_all()}
 
 
@@ -63,22 +69,22 @@ async def test_each_tenant_sees_only_its_own_rows(app_sessions):
     ids, clock = SequentialIds(), FixedClock()
     tenants = await two_tenants(app_sessions, ids, clock)
     account = Account(uuid.uuid4(), "ada@example.org", "Ada", None, clock.now())
-    async with SqlUnitOfWork(app_sessions) as uow:
+    async with SqlIdentityUnitOfWork(app_sessions) as uow:
         await uow.accounts.add(account)
         await uow.commit()
     for slug in ("aa", "bb"):
-        async with SqlUnitOfWork(app_sessions, tenant_id=tenants[slug]) as uow:
+        async with SqlIdentityUnitOfWork(app_sessions, tenant_id=tenants[slug]) as uow:
             await uow.memberships.add(
                 Membership(tenants[slug], account.id, Role.MEMBER, clock.now())
             )
             await uow.commit()
 
-    async with SqlUnitOfWork(app_sessions, tenant_id=tenants["aa"]) as uow:
+    async with SqlIdentityUnitOfWork(app_sessions, tenant_id=tenants["aa"]) as uow:
         # Even a raw query without a tenant filter sees one tenant's rows only.
         rows = (await uow.session.execute(text("SELECT tenant_id FROM memberships"))).all()
         assert [r[0] for r in rows] == [tenants["aa"]]
 
-    async with SqlUnitOfWork(app_sessions) as uow:  # no tenant set in this transaction
+    async with SqlIdentityUnitOfWork(app_sessions) as uow:  # no tenant set in this transaction
         count = await uow.session.scalar(text("SELECT count(*) FROM memberships"))
         assert count == 0
 
@@ -86,12 +92,12 @@ async def test_each_tenant_sees_only_its_own_rows(app_sessions):
 async def test_writing_a_row_for_another_tenant_is_refused(app_sessions):
     ids, clock = SequentialIds(), FixedClock()
     tenants = await two_tenants(app_sessions, ids, clock)
-    async with SqlUnitOfWork(app_sessions) as uow:
+    async with SqlIdentityUnitOfWork(app_sessions) as uow:
         account = Account(uuid.uuid4(), "eve@example.org", "Eve", None, clock.now())
         await uow.accounts.add(account)
         await uow.commit()
     with pytest.raises(ProgrammingError, match="row-level security"):
-        async with SqlUnitOfWork(app_sessions, tenant_id=tenants["aa"]) as uow:
+        async with SqlIdentityUnitOfWork(app_sessions, tenant_id=tenants["aa"]) as uow:
             await uow.session.execute(
                 text(
                     "INSERT INTO memberships (tenant_id, account_id, role, created_at) "
@@ -103,17 +109,17 @@ async def test_writing_a_row_for_another_tenant_is_refused(app_sessions):
 
 async def test_the_tenant_setting_ends_with_its_transaction(app_sessions):
     tenant = uuid.uuid4()
-    async with SqlUnitOfWork(app_sessions, tenant_id=tenant) as uow:
+    async with SqlIdentityUnitOfWork(app_sessions, tenant_id=tenant) as uow:
         assert await uow.session.scalar(
             text("SELECT current_setting('app.tenant_id', true)")
         ) == str(tenant)
-    async with SqlUnitOfWork(app_sessions) as uow:
+    async with SqlIdentityUnitOfWork(app_sessions) as uow:
         leftover = await uow.session.scalar(text("SELECT current_setting('app.tenant_id', true)"))
         assert leftover in (None, "")
 
 
 async def test_every_table_with_a_tenant_column_is_behind_a_policy(app_sessions):
-    async with SqlUnitOfWork(app_sessions) as uow:
+    async with SqlIdentityUnitOfWork(app_sessions) as uow:
         unguarded = (
             await uow.session.execute(
                 text(
@@ -134,16 +140,18 @@ async def test_every_table_with_a_tenant_column_is_behind_a_policy(app_sessions)
 # Tables with a tenant column that are read before a tenant is known, or by an unguessable key:
 # the hostname registry (which tenant is this Host?), and tokens found by their hash. A new
 # tenant-owned table missing its policy fails the test above.
-OUTSIDE_ANY_TENANT = ("tenant_hostnames", "one_time_tokens", "refresh_tokens")
+# And the worker's job queue, which every worker reads across tenants: it holds ids only, and
+# a job's event is read from the outbox (behind the policy) in a transaction of its tenant.
+OUTSIDE_ANY_TENANT = ("tenant_hostnames", "one_time_tokens", "refresh_tokens", "jobs")
 
 
 async def test_the_directory_and_its_search_index_stay_within_the_tenant(app_sessions):
     ids, clock = SequentialIds(), FixedClock()
     tenants = await two_tenants(app_sessions, ids, clock)
     for slug in ("aa", "bb"):
-        uow = SqlUnitOfWork(app_sessions, tenant_id=tenants[slug], search_language="german")
+        uow = german_uow(app_sessions, tenants[slug])
         await categories.seed_categories((CategorySeed("food", "Essen"),), uow=uow, ids=ids)
-        uow = SqlUnitOfWork(app_sessions, tenant_id=tenants[slug], search_language="german")
+        uow = german_uow(app_sessions, tenants[slug])
         async with uow:
             food = (await uow.categories.list())[0].id
         await businesses.register_business(
@@ -151,11 +159,11 @@ async def test_the_directory_and_its_search_index_stay_within_the_tenant(app_ses
                 BusinessProfile(f"Bäckerei {slug}", BusinessKind.GASTRONOMY, category_ids=(food,))
             ),
             Person(tenants[slug], uuid.uuid4(), Role.MODERATOR),
-            uow=SqlUnitOfWork(app_sessions, tenant_id=tenants[slug], search_language="german"),
+            uow=german_uow(app_sessions, tenants[slug]),
             clock=clock,
             ids=ids,
         )
-    async with SqlUnitOfWork(app_sessions, tenant_id=tenants["aa"]) as uow:
+    async with SqlIdentityUnitOfWork(app_sessions, tenant_id=tenants["aa"]) as uow:
         for table in ("categories", "businesses", "business_categories", "search_entries"):
             seen = (await uow.session.execute(text(f"SELECT tenant_id FROM {table}"))).all()
             assert {r[0] for r in seen} == {tenants["aa"]}, table
@@ -170,7 +178,7 @@ async def test_bulk_imports_of_the_same_external_ids_stay_within_each_tenant(app
     tenants = await two_tenants(app_sessions, ids, clock)
 
     async def load(slug: str, name: str) -> businesses.ImportReport:
-        uow = SqlUnitOfWork(app_sessions, tenant_id=tenants[slug], search_language="german")
+        uow = german_uow(app_sessions, tenants[slug])
         await categories.seed_categories((CategorySeed("food", "Essen"),), uow=uow, ids=ids)
         rows = [
             businesses.ImportedBusiness(
@@ -180,7 +188,7 @@ async def test_bulk_imports_of_the_same_external_ids_stay_within_each_tenant(app
         ]
         return await businesses.import_businesses(
             rows,
-            uow=SqlUnitOfWork(app_sessions, tenant_id=tenants[slug], search_language="german"),
+            uow=german_uow(app_sessions, tenants[slug]),
             clock=clock,
             ids=ids,
         )
@@ -188,7 +196,7 @@ async def test_bulk_imports_of_the_same_external_ids_stay_within_each_tenant(app
     for slug in ("aa", "bb"):
         assert (await load(slug, "Laden")).created == 3
     assert (await load("aa", "Geschäft")).updated == 3
-    async with SqlUnitOfWork(app_sessions, tenant_id=tenants["aa"]) as uow:
+    async with SqlIdentityUnitOfWork(app_sessions, tenant_id=tenants["aa"]) as uow:
         names = (await uow.session.execute(text("SELECT name FROM businesses"))).scalars().all()
         assert sorted(names) == [f"Geschäft aa {i}" for i in range(3)]
     hits = await SqlDirectoryReads(app_sessions, tenants["bb"]).search(

@@ -10,7 +10,7 @@ from aiosmtpd.handlers import Message
 from adapters.mail import MailNotSent, SmtpMailer
 from api.app import create_app
 from domain.identity.ports import Mail
-from tests.conftest import client_for, make_settings, seed_tenants
+from tests.conftest import client_for, make_settings, seed_tenants, settle
 from tests.factories import tenant_config
 
 
@@ -63,6 +63,7 @@ async def test_sign_up_mails_a_working_verification_link_over_smtp(smtp_server, 
         body = {"email": "ada@example.org", "password": "a long passphrase", "display_name": "Ada"}
         signed = await client.post("/v1/auth/signup", headers={"X-Tenant": "leipzig"}, json=body)
         assert signed.status_code == 202
+        await settle(app.state.services)
         [message] = inbox.messages
         token = token_in_text(message.get_payload(decode=True).decode())
         verified = await client.post(

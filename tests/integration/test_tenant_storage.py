@@ -18,7 +18,7 @@ async def test_a_stored_tenant_reads_back_equal(services):
     await seed_tenants(
         services, tenant_config("parent"), tenant_config("child", parent="parent"), config
     )
-    async with services.unit_of_work() as uow:
+    async with services.tenancy_uow() as uow:
         stored = await uow.tenants.get_by_slug("leipzig")
         child = await uow.tenants.get_by_slug("child")
     assert stored is not None and stored.config == config
@@ -37,10 +37,10 @@ async def test_the_database_refuses_a_hostname_for_a_second_tenant(services):
         updated_at=now,
     )
     with pytest.raises(HostnameTaken):
-        async with services.unit_of_work() as uow:
+        async with services.tenancy_uow() as uow:
             await uow.tenants.add(intruder)
             await uow.commit()
-    async with services.unit_of_work() as uow:
+    async with services.tenancy_uow() as uow:
         assert await uow.tenants.get_by_slug("dresden") is None
 
 

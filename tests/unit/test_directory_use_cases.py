@@ -75,7 +75,7 @@ async def seed(world, *seeds: CategorySeed) -> dict[str, uuid.UUID]:  # type: ig
 
 async def register(world, who=None, **profile):  # type: ignore[no-untyped-def]
     _, uow, clock, ids = world
-    return await businesses.register_business(
+    view = await businesses.register_business(
         businesses.RegisterBusiness(
             BusinessProfile(
                 **({"name": "Bäckerei Licht", "kind": BusinessKind.GASTRONOMY} | profile)
@@ -86,6 +86,7 @@ async def register(world, who=None, **profile):  # type: ignore[no-untyped-def]
         clock=clock,
         ids=ids,
     )
+    return view.business
 
 
 async def test_a_member_registering_becomes_owner_and_the_listing_is_indexed(world):
@@ -122,14 +123,15 @@ async def test_an_unknown_category_or_taken_external_id_stores_nothing(world):
 
 async def edit(world, business, who, *, version=None, **changes):  # type: ignore[no-untyped-def]
     _, uow, clock, _ = world
-    return await businesses.edit_business(
+    view = await businesses.edit_business(
         business.id,
-        replace(business.profile, **changes),
+        lambda profile: replace(profile, **changes),
         who,
         expected_version=version,
         uow=uow(),
         clock=clock,
     )
+    return view.business
 
 
 async def test_owners_staff_and_moderators_edit_others_do_not(world):
@@ -145,6 +147,39 @@ async def test_owners_staff_and_moderators_edit_others_do_not(world):
     with pytest.raises(Unauthenticated):
         await edit(world, made, Anonymous(TENANT), name="Meins")
     assert store.businesses[made.id].profile.name == "Bäckerei Licht"
+
+
+async def test_registering_editing_and_moderating_answer_as_the_caller_sees_it(world):
+    _, uow, clock, ids = world
+    registered = await businesses.register_business(
+        businesses.RegisterBusiness(BusinessProfile("Laden", BusinessKind.RETAIL)),
+        person(OWNER),
+        uow=uow(),
+        clock=clock,
+        ids=ids,
+    )
+    assert registered.caller_role is BusinessRole.OWNER
+    made = registered.business
+    edited = await businesses.edit_business(
+        made.id,
+        lambda profile: replace(profile, description="Neu"),
+        person(OWNER),
+        expected_version=None,
+        uow=uow(),
+        clock=clock,
+    )
+    assert edited.business.profile.description == "Neu"
+    assert edited.caller_role is BusinessRole.OWNER
+    hidden = await businesses.moderate_business(
+        made.id,
+        businesses.Moderation(verified=False, hidden=True, reason="Spam?"),
+        person(MODERATOR, Role.MODERATOR),
+        uow=uow(),
+        clock=clock,
+    )
+    assert hidden.business.hidden and hidden.caller_role is None
+    with pytest.raises(BusinessNotFound):  # a hidden listing is not there for strangers
+        await edit(world, made, person(STRANGER), name="Meins")
 
 
 async def test_an_edit_of_an_old_version_is_refused_and_changes_nothing(world):

@@ -38,6 +38,7 @@ from tests.fakes import (
     FixedClock,
     RecordingMailer,
     SequentialIds,
+    send_mails,
 )
 
 TENANT = uuid.UUID(int=900)
@@ -209,6 +210,7 @@ async def test_an_invitation_makes_a_new_account_admin_once(store):
     )
     tenant = TenantRef(TENANT, "t", "https://t.example")
     await members.invite_admin(tenant, "new.admin@example.org", uow=uow(store), ports=ports)
+    await send_mails(store, ports, tenant)
     token = mailer.last_token()
     with pytest.raises(InvalidInput):  # a new account needs a password
         await members.accept_invite(

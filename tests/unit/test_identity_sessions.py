@@ -20,6 +20,7 @@ from tests.fakes import (
     FixedClock,
     RecordingMailer,
     SequentialIds,
+    send_mails,
 )
 
 LEIPZIG = TenantRef(uuid.UUID(int=501), "leipzig", "https://leipzig.example")
@@ -47,6 +48,10 @@ def world():  # type: ignore[no-untyped-def]
             await sessions.sign_up(
                 SignUp(tenant, email, PASSWORD, "Ada"), uow=self.uow(tenant), ports=self.ports
             )
+            await self.send_mails()
+
+        async def send_mails(self) -> None:
+            await send_mails(self.store, self.ports, LEIPZIG, DRESDEN)
 
         async def log_in(  # type: ignore[no-untyped-def]
             self, email="ada@example.org", password=PASSWORD, tenant=LEIPZIG, device=None
@@ -232,6 +237,7 @@ async def test_reset_links_expire_and_work_once(world):
     await sessions.request_password_reset(
         LEIPZIG, "ada@example.org", uow=world.uow(), ports=world.ports
     )
+    await world.send_mails()
     token = world.mailer.last_token()
     world.clock.advance(hours=2)
     with pytest.raises(InvalidToken):
@@ -243,6 +249,7 @@ async def test_reset_links_expire_and_work_once(world):
     await sessions.request_password_reset(
         LEIPZIG, "ada@example.org", uow=world.uow(), ports=world.ports
     )
+    await world.send_mails()
     token = world.mailer.last_token()
     await sessions.reset_password(
         sessions.ResetPassword(token, "brand new passphrase"), uow=world.uow(), ports=world.ports
@@ -258,6 +265,7 @@ async def test_a_reset_for_an_unknown_email_mails_nothing_and_says_nothing(world
     await sessions.request_password_reset(
         LEIPZIG, "ghost@example.org", uow=world.uow(), ports=world.ports
     )
+    await world.send_mails()
     assert world.mailer.sent == []
 
 

@@ -1,0 +1,44 @@
+"""The directory's unit of work, always for one tenant."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.db.directory import (
+    SqlBusinessRepository,
+    SqlBusinessRoleRepository,
+    SqlCategoryRepository,
+    SqlClaimRepository,
+    SqlOfferRepository,
+)
+from adapters.db.identity import SqlMembershipRepository
+from adapters.db.search import SqlSearchIndex
+from adapters.db.unit_of_work import Outbox, SqlUnitOfWork
+
+
+class SqlDirectoryUnitOfWork(SqlUnitOfWork):
+    tenant_id: UUID
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        tenant_id: UUID,
+        outbox: Outbox | None = None,
+        search_language: str = "simple",
+    ) -> None:
+        super().__init__(session_factory, tenant_id=tenant_id, outbox=outbox)
+        self._search_language = search_language
+
+    def _open(self, session: AsyncSession) -> None:
+        tenant_id = self.tenant_id
+        self.businesses = SqlBusinessRepository(session, tenant_id)
+        self.business_roles = SqlBusinessRoleRepository(session, tenant_id)
+        self.categories = SqlCategoryRepository(session, tenant_id)
+        self.offers = SqlOfferRepository(session, tenant_id)
+        self.claims = SqlClaimRepository(session, tenant_id)
+        self.search_index = SqlSearchIndex(session, tenant_id, self._search_language)
+        # Read only: whether an account is a member, asked of identity's table.
+        self.members = SqlMembershipRepository(session, tenant_id)

@@ -1,0 +1,276 @@
+"""GraphQL types of the directory (businesses, categories, offers, claims, teams) and how
+domain objects become them. Relations resolve through the DataLoaders in loaders.py."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import strawberry
+
+from api.directory_input import fields_of
+from api.graphql.context import Info
+from api.graphql.directory_inputs import BusinessKindEnum
+from api.graphql.loaders import load_categories, load_current_offers
+from domain.directory import model
+from domain.directory.model import ClaimStatus
+from domain.directory.ports import BusinessSummary
+from domain.identity.model import BusinessRole
+
+CategoryRefs = Annotated[
+    list[str] | None,
+    strawberry.argument(description="Category ids or keys; a top level includes its children"),
+]
+BusinessRoleEnum = strawberry.enum(BusinessRole, name="BusinessRole")
+ClaimStatusEnum = strawberry.enum(ClaimStatus, name="ClaimStatus")
+
+
+@strawberry.type
+class Category:
+    id: UUID
+    key: str
+    name: str
+    parent_id: UUID | None
+
+
+@strawberry.type
+class CategoryNode:
+    id: UUID
+    key: str
+    name: str
+    children: list[Category]
+
+
+@strawberry.type
+class Offer:
+    id: UUID
+    business_id: UUID
+    title: str
+    text: str
+    valid_from: datetime
+    valid_until: datetime
+    voucher_url: str | None
+
+
+@strawberry.type
+class Business:
+    id: UUID
+    name: str
+    kind: BusinessKindEnum  # type: ignore[valid-type]
+    city: str
+    lat: float | None
+    lon: float | None
+    verified: bool
+    open_now: bool
+    next_opening: datetime | None
+
+    @strawberry.field(description="Through a DataLoader: one query for the whole page")
+    async def categories(self, info: Info) -> list[Category]:
+        return await categories_of(self.id, info)
+
+    @strawberry.field(description="Current offers, through a DataLoader")
+    async def offers(self, info: Info) -> list[Offer]:
+        return await offers_of(self.id, info)
+
+
+@strawberry.type
+class Address:
+    street: str
+    postcode: str
+    city: str
+
+
+@strawberry.type
+class DayHours:
+    day: str
+    ranges: list[str]
+
+
+@strawberry.type
+class HoursException:
+    date: date
+    ranges: list[str]
+    note: str
+
+
+@strawberry.type
+class OpeningHours:
+    weekly: list[DayHours]
+    exceptions: list[HoursException]
+
+
+@strawberry.type(description="A business in full, as GET /v1/businesses/{id} shows it")
+class BusinessDetail:
+    id: UUID
+    version: int = strawberry.field(description="Give it back as expectedVersion when editing")
+    name: str
+    kind: BusinessKindEnum  # type: ignore[valid-type]
+    description: str
+    address: Address
+    lat: float | None
+    lon: float | None
+    phone: str
+    email: str
+    website_url: str | None
+    shop_url: str | None
+    delivers: bool
+    delivery_notes: str
+    offers_pickup: bool
+    pickup_notes: str
+    image_urls: list[str]
+    social_links: list[str]
+    opening_hours: OpeningHours
+    timezone: str
+    open_now: bool
+    closes_at: datetime | None
+    next_opening: datetime | None
+    verified: bool
+    hidden: bool
+    external_id: str | None
+    your_role: BusinessRoleEnum | None  # type: ignore[valid-type]
+
+    @strawberry.field(description="Through a DataLoader")
+    async def categories(self, info: Info) -> list[Category]:
+        return await categories_of(self.id, info)
+
+    @strawberry.field(description="Current offers, through a DataLoader")
+    async def offers(self, info: Info) -> list[Offer]:
+        return await offers_of(self.id, info)
+
+
+@strawberry.type
+class BusinessClaim:
+    id: UUID
+    business_id: UUID
+    account_id: UUID
+    message: str
+    status: ClaimStatusEnum  # type: ignore[valid-type]
+    created_at: datetime
+    decided_at: datetime | None
+
+
+@strawberry.type
+class TeamMember:
+    account_id: UUID
+    display_name: str
+    role: BusinessRoleEnum  # type: ignore[valid-type]
+
+
+@strawberry.type
+class BusinessEdge:
+    cursor: str
+    node: Business
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class BusinessConnection:
+    edges: list[BusinessEdge]
+    page_info: PageInfo
+
+
+def category_from(c: model.Category) -> Category:
+    return Category(id=c.id, key=c.key, name=c.name, parent_id=c.parent_id)
+
+
+def offer_from(o: model.Offer) -> Offer:
+    return Offer(
+        id=o.id,
+        business_id=o.business_id,
+        title=o.title,
+        text=o.text,
+        valid_from=o.valid_from,
+        valid_until=o.valid_until,
+        voucher_url=o.voucher_url,
+    )
+
+
+def claim_from(c: model.BusinessClaim) -> BusinessClaim:
+    return BusinessClaim(
+        id=c.id,
+        business_id=c.business_id,
+        account_id=c.account_id,
+        message=c.message,
+        status=c.status,
+        created_at=c.created_at,
+        decided_at=c.decided_at,
+    )
+
+
+async def categories_of(business_id: UUID, info: Info) -> list[Category]:
+    found = await info.context.loader("categories", load_categories).load(business_id)
+    return [category_from(c) for c in found]
+
+
+async def offers_of(business_id: UUID, info: Info) -> list[Offer]:
+    found = await info.context.loader("offers", load_current_offers).load(business_id)
+    return [offer_from(o) for o in found]
+
+
+def business_from(s: BusinessSummary, info: Info) -> Business:
+    tenant = info.context.tenant
+    status = s.opening_hours.status_at(
+        info.context.services.clock.now(), ZoneInfo(tenant.config.timezone)
+    )
+    return Business(
+        id=s.id,
+        name=s.name,
+        kind=s.kind,
+        city=s.city,
+        lat=s.location.lat if s.location else None,
+        lon=s.location.lon if s.location else None,
+        verified=s.verified,
+        open_now=status.open_now,
+        next_opening=status.next_opening,
+    )
+
+
+def detail_from(business: model.Business, role: BusinessRole | None, info: Info) -> BusinessDetail:
+    tenant = info.context.tenant
+    status = business.profile.opening_hours.status_at(
+        info.context.services.clock.now(), ZoneInfo(tenant.config.timezone)
+    )
+    fields = fields_of(business.profile)
+    location = business.profile.location
+    return BusinessDetail(
+        id=business.id,
+        version=business.version,
+        name=fields.name,
+        kind=fields.kind,
+        description=fields.description,
+        address=Address(**fields.address.model_dump()),
+        lat=location.lat if location else None,
+        lon=location.lon if location else None,
+        phone=fields.contact.phone,
+        email=fields.contact.email,
+        website_url=fields.website_url,
+        shop_url=fields.shop_url,
+        delivers=fields.delivers,
+        delivery_notes=fields.delivery_notes,
+        offers_pickup=fields.offers_pickup,
+        pickup_notes=fields.pickup_notes,
+        image_urls=fields.image_urls,
+        social_links=fields.social_links,
+        opening_hours=OpeningHours(
+            weekly=[DayHours(day=d, ranges=r) for d, r in fields.opening_hours.weekly.items()],
+            exceptions=[
+                HoursException(date=e.date, ranges=e.ranges, note=e.note)
+                for e in fields.opening_hours.exceptions
+            ],
+        ),
+        timezone=tenant.config.timezone,
+        open_now=status.open_now,
+        closes_at=status.closes_at,
+        next_opening=status.next_opening,
+        verified=business.verified,
+        hidden=business.hidden,
+        external_id=business.external_id,
+        your_role=role,
+    )

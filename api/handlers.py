@@ -1,0 +1,49 @@
+"""What the worker runs: the handlers of outbox events and the periodic jobs, wired to the
+use cases they call. Capabilities add theirs here."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from domain.identity.mails import MAIL_EVENTS, send_identity_mail
+from domain.jobs import Handler, Job, PeriodicJob
+
+if TYPE_CHECKING:
+    from api.services import Services
+
+# Mail keeps trying for about a day (backoff capped at an hour) before it counts as failed.
+MAIL_ATTEMPTS = 30
+FINISHED_JOBS_KEPT = timedelta(days=7)
+
+
+def event_handlers(services: Services) -> list[Handler]:
+    async def send_mail(job: Job) -> None:
+        if job.event is None or job.tenant_id is None:
+            return  # its tenant (and with it the event) is gone: nobody to write to
+        tenant = await services.tenant_directory.by_id(job.tenant_id)
+        if tenant is None:
+            return
+        await send_identity_mail(
+            job.event,  # type: ignore[arg-type]
+            services.tenant_ref(tenant),
+            key=job.key,
+            uow=services.identity_uow(tenant.id),
+            ports=services.identity,
+        )
+
+    return [
+        Handler(
+            "identity.mail",
+            tuple(event.event_type for event in MAIL_EVENTS),
+            send_mail,
+            max_attempts=MAIL_ATTEMPTS,
+        ),
+    ]
+
+
+def periodic_jobs(services: Services) -> list[PeriodicJob]:
+    async def prune_finished_jobs(_job: Job) -> None:
+        await services.jobs.prune(services.clock.now() - FINISHED_JOBS_KEPT)
+
+    return [PeriodicJob("jobs.prune", timedelta(hours=1), prune_finished_jobs)]
