@@ -122,12 +122,13 @@ class JwtDeviceTokens:
         self._signer = keys.keys[0]
         self._now = now
 
-    def issue(self, account_id: UUID) -> str:
+    def issue(self, account_id: UUID, stamp: str) -> str:
         now = self._now()
         claims = {
             "iss": ISSUER,
             "aud": DEVICE_AUDIENCE,
             "sub": str(account_id),
+            "pwd": stamp,
             "iat": int(now.timestamp()),
             "exp": int((now + DEVICE_TOKEN_LIFETIME).timestamp()),
             "jti": uuid.uuid4().hex,
@@ -135,7 +136,7 @@ class JwtDeviceTokens:
         header = {"alg": ALGORITHM, "kid": self._signer.kid, "typ": "device+jwt"}
         return jwt.encode(header, claims, self._signer, algorithms=[ALGORITHM])
 
-    def account_of(self, token: str) -> UUID | None:
+    def account_of(self, token: str) -> tuple[UUID, str] | None:
         try:
             decoded = jwt.decode(token, self._keys, algorithms=[ALGORITHM])
             jwt.JWTClaimsRegistry(
@@ -144,7 +145,8 @@ class JwtDeviceTokens:
                 aud={"essential": True, "value": DEVICE_AUDIENCE},
                 exp={"essential": True},
                 sub={"essential": True},
+                pwd={"essential": True},
             ).validate(decoded.claims)
-            return UUID(decoded.claims["sub"])
+            return UUID(decoded.claims["sub"]), str(decoded.claims["pwd"])
         except (JoseError, ValueError, KeyError, TypeError):
             return None

@@ -56,6 +56,11 @@ class RedisRateLimiter:
         count, ttl = counted
         return Decision(count <= limit, limit, max(0, limit - count), ttl, window)
 
+    async def add(self, key: str, increment: int, *, window: int) -> tuple[int, int]:
+        """Move a counter by `increment`; (its count, seconds left). Unreachable Redis: 0."""
+        counted = await self._count(key, window, increment)
+        return counted if counted else (0, window)
+
     async def peek(self, key: str, *, window: int) -> tuple[int, int]:
         counted = await self._count(key, window, 0)
         return counted if counted else (0, window)
@@ -72,5 +77,8 @@ class RedisLoginThrottle:
     async def failures(self, account_key: str) -> tuple[int, int]:
         return await self._limiter.peek(f"login-fail:{account_key}", window=self.WINDOW)
 
-    async def record_failure(self, account_key: str) -> None:
-        await self._limiter.hit(f"login-fail:{account_key}", limit=1, window=self.WINDOW)
+    async def begin_attempt(self, account_key: str) -> tuple[int, int]:
+        return await self._limiter.add(f"login-fail:{account_key}", 1, window=self.WINDOW)
+
+    async def attempt_succeeded(self, account_key: str) -> None:
+        await self._limiter.add(f"login-fail:{account_key}", -1, window=self.WINDOW)

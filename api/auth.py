@@ -42,12 +42,17 @@ async def limit_auth_attempts(
     request: Request, tenant: CurrentTenant, services: ServicesDep
 ) -> None:
     """Logins, sign-ups and reset requests per client address, counted across all tenants
-    (one address trying five tenants gets no five times the attempts)."""
+    (one address trying five tenants gets no five times the attempts). A tenant may set a
+    lower limit than the deployment's, never a higher one: the loosest tenant would otherwise
+    be the door to every account."""
     await enforce_rate_limit(
         request,
         services,
         key=f"auth-ip:{client_address(request, services)}",
-        limit=tenant.config.rate_limits.auth_attempts_per_ip_per_minute,
+        limit=min(
+            tenant.config.rate_limits.auth_attempts_per_ip_per_minute,
+            services.settings.auth_attempts_per_address_per_minute,
+        ),
         window=MINUTE,
         policy="auth",
     )

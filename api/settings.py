@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     tenants_dir: str = "tenants"
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=100 * 1_048_576)
     tenant_cache_seconds: float = Field(default=1.0, ge=0, le=300)
+    # Logins, sign-ups and resets per client address and minute, across all tenants; a
+    # tenant file may only lower it.
+    auth_attempts_per_address_per_minute: int = Field(default=20, ge=1, le=1_000_000)
     jwt_private_keys: str = ""
     jwt_keys_file: str = ".stadtkern-jwt-keys.json"
     smtp_url: str = ""
@@ -58,6 +61,12 @@ class Settings(BaseSettings):
                 "(make one with `stadtkern keys generate`)"
             )
         return self
+
+    @field_validator("base_domain")
+    @classmethod
+    def _no_root_dot(cls, value: str) -> str:
+        # "city.example." is the same domain; without the dot every suffix check agrees.
+        return value.rstrip(".")
 
     @field_validator("jwt_private_keys")
     @classmethod

@@ -133,15 +133,14 @@ class FakeDeviceTokens:
     def __init__(self) -> None:
         self.issued = 0
 
-    def issue(self, account_id: uuid.UUID) -> str:
+    def issue(self, account_id: uuid.UUID, stamp: str) -> str:
         self.issued += 1
-        return f"device|{account_id}|{self.issued}"
+        return f"device|{account_id}|{stamp}|{self.issued}"
 
-    def account_of(self, token: str) -> uuid.UUID | None:
-        kind, _, rest = token.partition("|")
-        account, _, _ = rest.partition("|")
+    def account_of(self, token: str) -> tuple[uuid.UUID, str] | None:
+        kind, account, stamp, *_ = [*token.split("|"), "", "", ""][:4]
         try:
-            return uuid.UUID(account) if kind == "device" else None
+            return (uuid.UUID(account), stamp) if kind == "device" else None
         except ValueError:
             return None
 
@@ -190,8 +189,12 @@ class FakeThrottle:
     async def failures(self, account_key: str) -> tuple[int, int]:
         return self.counts.get(account_key, 0), 3600
 
-    async def record_failure(self, account_key: str) -> None:
+    async def begin_attempt(self, account_key: str) -> tuple[int, int]:
         self.counts[account_key] = self.counts.get(account_key, 0) + 1
+        return self.counts[account_key], 3600
+
+    async def attempt_succeeded(self, account_key: str) -> None:
+        self.counts[account_key] -= 1
 
 
 class FakeIdentityStore:
@@ -214,6 +217,8 @@ class FakeIdentityStore:
 
 
 class FakeIdentityUnitOfWork:
+    open_blocks = 0  # units of work inside their `async with`, across instances
+
     def __init__(self, store: FakeIdentityStore, tenant_id: uuid.UUID) -> None:
         self.store = store
         self.tenant_id = tenant_id
@@ -225,6 +230,7 @@ class FakeIdentityUnitOfWork:
         self.recorded.append(event)
 
     async def __aenter__(self) -> Self:
+        FakeIdentityUnitOfWork.open_blocks += 1
         self.working = self.store.copy()
         self.recorded = []
         w, tid = self.working, self.tenant_id
@@ -237,6 +243,7 @@ class FakeIdentityUnitOfWork:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        FakeIdentityUnitOfWork.open_blocks -= 1
         self.working = None  # type: ignore[assignment]
 
     async def commit(self) -> None:

@@ -40,11 +40,15 @@ def category_refs(refs: list[str] | tuple[str, ...]) -> tuple[tuple[UUID, ...], 
     """A filter's categories, each named by its id or its key: (ids, keys)."""
     ids, keys = [], []
     for ref in refs:
-        try:
+        # Only an id's canonical form is an id: a key may be 32 hex digits, which UUID() takes.
+        if _CANONICAL_ID.fullmatch(ref):
             ids.append(UUID(ref))
-        except ValueError:
+        else:
             keys.append(ref)
     return tuple(ids), tuple(keys)
+
+
+_CANONICAL_ID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 
 async def _with_key_ids(

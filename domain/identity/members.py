@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from domain.errors import InvalidInput, NotFound
-from domain.identity.errors import LastAdmin, MemberNotFound
+from domain.identity.errors import InvalidToken, LastAdmin, MemberNotFound
 from domain.identity.events import AdminInvited, MemberRemoved, MemberRoleChanged
 from domain.identity.model import (
     Account,
@@ -18,6 +18,7 @@ from domain.identity.model import (
     TokenPurpose,
     clean_display_name,
     email_problems,
+    hash_secret,
     normalise_email,
     password_problems,
 )
@@ -112,23 +113,32 @@ async def accept_invite(
     """Make the invited email an admin of the tenant, creating its account if needed."""
     now = ports.clock.now()
     async with uow:
+        invited = await uow.one_time_tokens.get_by_hash(hash_secret(cmd.token))
+        known = await uow.accounts.get_by_email(invited.email) if invited else None
+    password_hash = None
+    if invited is not None and known is None:
+        # A new account: checked and hashed before, not inside, the transaction.
+        problems = password_problems(cmd.password or "", invited.email)
+        try:
+            name = clean_display_name(cmd.display_name or "")
+        except InvalidInput as exc:
+            problems += exc.problems
+        if problems:
+            raise InvalidInput(problems)
+        password_hash = await ports.hasher.hash(cmd.password or "")
+    async with uow:
         token = await use_one_time_token(uow, ports, cmd.token, TokenPurpose.ADMIN_INVITE)
         if token.tenant_id != tenant_id:
             raise NotFound("the invitation is for another tenant")
         account = await uow.accounts.get_by_email(token.email)
         if account is None:
-            problems = password_problems(cmd.password or "", token.email)
-            try:
-                name = clean_display_name(cmd.display_name or "")
-            except InvalidInput as exc:
-                problems += exc.problems
-            if problems:
-                raise InvalidInput(problems)
+            if password_hash is None:
+                raise InvalidToken()  # the account it was checked for vanished meanwhile
             account = Account(
                 id=ports.ids.new_id(),
                 email=token.email,
                 display_name=name,
-                password_hash=await ports.hasher.hash(cmd.password or ""),
+                password_hash=password_hash,
                 created_at=now,
                 email_verified_at=now,  # the link came through that mailbox
             )

@@ -101,6 +101,12 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def credential_stamp(account: Account) -> str:
+    """Changes whenever the account's password does: device tokens carry the stamp of their
+    login, so a password change or reset voids every device token issued before it."""
+    return hash_secret(account.password_hash or "")[:16]
+
+
 @dataclass(frozen=True)
 class Account:
     """One person, the same on every tenant. Holds only what login needs."""

@@ -135,10 +135,12 @@ class DeviceTokens(Protocol):
     before. A login that brings one is exempt from the lock that strangers' failed attempts
     put on the account."""
 
-    def issue(self, account_id: UUID) -> str: ...
+    def issue(self, account_id: UUID, stamp: str) -> str:
+        """`stamp`: the account's credential stamp at this login."""
+        ...
 
-    def account_of(self, token: str) -> UUID | None:
-        """The account a genuine, unexpired device token was issued for; else None."""
+    def account_of(self, token: str) -> tuple[UUID, str] | None:
+        """(account, credential stamp) a genuine, unexpired device token was issued for."""
         ...
 
 
@@ -169,7 +171,14 @@ class LoginThrottle(Protocol):
         """(failures in the current window, seconds until the window ends)"""
         ...
 
-    async def record_failure(self, account_key: str) -> None: ...
+    async def begin_attempt(self, account_key: str) -> tuple[int, int]:
+        """Count an attempt as failed until `attempt_succeeded`; atomically, so concurrent
+        attempts each get their own count. (the count with it, seconds until the window ends)"""
+        ...
+
+    async def attempt_succeeded(self, account_key: str) -> None:
+        """Take back the count of an attempt whose password was right."""
+        ...
 
 
 @dataclass(frozen=True)

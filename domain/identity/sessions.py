@@ -31,6 +31,7 @@ from domain.identity.model import (
     Role,
     TokenPurpose,
     clean_display_name,
+    credential_stamp,
     email_problems,
     hash_secret,
     normalise_email,
@@ -169,25 +170,29 @@ async def log_in(
     async with uow:
         account = await uow.accounts.get_by_email(email)
     # No transaction (nor its connection) is held while the password is hashed.
-    throttle_key = await _throttle_key(cmd, email, account, device_account, throttle)
-    failures, resets_in = await throttle.failures(throttle_key)
-    if failures >= MAX_FAILED_LOGINS_PER_HOUR:
+    throttle_key, limit = await _throttle_key(cmd, email, account, device_account, throttle)
+    # Counted as a failure before the password is checked, and taken back if it was right:
+    # concurrent attempts each see their own count, so a burst cannot slip past the limit
+    # while its passwords wait for the hasher.
+    attempts, resets_in = await throttle.begin_attempt(throttle_key)
+    if attempts > limit:
         raise LoginLocked(
             resets_in, "log in from a device that logged in before, or try again later"
         )
     if account is None or account.password_hash is None:
         await ports.hasher.spend_verify_time(cmd.password)  # an unknown email costs the same
-        await throttle.record_failure(throttle_key)
         raise InvalidCredentials()
     if not await ports.hasher.verify(account.password_hash, cmd.password):
-        await throttle.record_failure(throttle_key)
         raise InvalidCredentials()
-    rehashed = None
+    await throttle.attempt_succeeded(throttle_key)
     if ports.hasher.needs_rehash(account.password_hash):
-        rehashed = await ports.hasher.hash(cmd.password)
+        account = dataclasses.replace(account, password_hash=await ports.hasher.hash(cmd.password))
+        rehashed = True
+    else:
+        rehashed = False
     async with uow:
-        if rehashed is not None:
-            await uow.accounts.update(dataclasses.replace(account, password_hash=rehashed))
+        if rehashed:
+            await uow.accounts.update(account)
         session = await open_session(uow, ports, account, cmd.tenant)
         await uow.commit()
     return session
@@ -197,18 +202,22 @@ async def _throttle_key(
     cmd: LogIn,
     email: str,
     account: Account | None,
-    device_account: UUID | None,
+    device_account: tuple[UUID, str] | None,
     throttle: LoginThrottle,
-) -> str:
-    """The counter this attempt is judged by: its device token's while that token belongs to
-    the account and has not failed too often itself, else the account's counter for clients
-    it does not know."""
-    if account is not None and cmd.device_token and device_account == account.id:
+) -> tuple[str, int]:
+    """The counter this attempt is judged by, and its limit: its device token's while that
+    token belongs to the account (issued since its password last changed) and has not failed
+    too often itself, else the account's counter for clients it does not know."""
+    if (
+        account is not None
+        and cmd.device_token
+        and device_account == (account.id, credential_stamp(account))
+    ):
         device_key = "device:" + hash_secret(cmd.device_token)
         failures, _ = await throttle.failures(device_key)
         if failures < MAX_FAILED_LOGINS_PER_DEVICE_PER_HOUR:
-            return device_key
-    return hash_secret(email)
+            return device_key, MAX_FAILED_LOGINS_PER_DEVICE_PER_HOUR
+    return hash_secret(email), MAX_FAILED_LOGINS_PER_HOUR
 
 
 async def open_session(
@@ -231,7 +240,7 @@ async def open_session(
         ),
         refresh_token=refresh,
         expires_in=int(ACCESS_TOKEN_LIFETIME.total_seconds()),
-        device_token=ports.devices.issue(account.id),
+        device_token=ports.devices.issue(account.id, credential_stamp(account)),
     )
 
 
@@ -278,15 +287,21 @@ async def log_out(refresh_token: str, *, uow: IdentityUnitOfWork, ports: Identit
 async def change_password(
     cmd: ChangePassword, *, uow: IdentityUnitOfWork, ports: IdentityPorts
 ) -> None:
-    """Needs the current password; ends every session of the account."""
+    """Needs the current password; ends every session of the account. The slow hashing runs
+    between two short transactions, never inside one."""
     async with uow:
         account = await uow.accounts.get(cmd.account_id)
-        if account is None or account.password_hash is None:
-            raise InvalidCredentials()
-        if not await ports.hasher.verify(account.password_hash, cmd.current_password):
-            raise InvalidCredentials("the current password is wrong")
-        _require_password(cmd.new_password, account.email, "new_password")
-        await _set_password(uow, ports, account, cmd.new_password)
+    if account is None or account.password_hash is None:
+        raise InvalidCredentials()
+    if not await ports.hasher.verify(account.password_hash, cmd.current_password):
+        raise InvalidCredentials("the current password is wrong")
+    _require_password(cmd.new_password, account.email, "new_password")
+    new_hash = await ports.hasher.hash(cmd.new_password)
+    async with uow:
+        current = await uow.accounts.get(cmd.account_id)
+        if current is None or current.password_hash != account.password_hash:
+            raise InvalidCredentials("the password was changed meanwhile")
+        await _set_password(uow, ports, current, new_hash)
         await uow.commit()
 
 
@@ -309,13 +324,19 @@ async def reset_password(
     cmd: ResetPassword, *, uow: IdentityUnitOfWork, ports: IdentityPorts
 ) -> None:
     async with uow:
+        found = await uow.one_time_tokens.get_by_hash(hash_secret(cmd.token))
+        account = await uow.accounts.get(found.account_id) if found and found.account_id else None
+    if account is None:
+        raise InvalidToken()
+    _require_password(cmd.new_password, account.email, "new_password")
+    new_hash = await ports.hasher.hash(cmd.new_password)  # outside any transaction
+    async with uow:
         token = await use_one_time_token(uow, ports, cmd.token, TokenPurpose.RESET_PASSWORD)
         account = await uow.accounts.get(token.account_id) if token.account_id else None
         if account is None:
             raise InvalidToken()
-        _require_password(cmd.new_password, account.email, "new_password")
         # Whoever holds the link reads the mailbox: the address is proven too.
-        await _set_password(uow, ports, account.verified(ports.clock.now()), cmd.new_password)
+        await _set_password(uow, ports, account.verified(ports.clock.now()), new_hash)
         await uow.commit()
 
 
@@ -406,11 +427,10 @@ async def _new_refresh_token(
 
 
 async def _set_password(
-    uow: IdentityUnitOfWork, ports: IdentityPorts, account: Account, password: str
+    uow: IdentityUnitOfWork, ports: IdentityPorts, account: Account, password_hash: str
 ) -> None:
-    await uow.accounts.update(
-        dataclasses.replace(account, password_hash=await ports.hasher.hash(password))
-    )
+    """Store an already hashed password and end every session of the account."""
+    await uow.accounts.update(dataclasses.replace(account, password_hash=password_hash))
     await uow.refresh_tokens.revoke_all_of(account.id, ports.clock.now())
 
 

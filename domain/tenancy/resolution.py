@@ -58,14 +58,19 @@ def _uses_header(request: TenantRequest) -> bool:
 
 def _unknown_detail(request: TenantRequest) -> str:
     if _uses_header(request):
-        return f"no tenant has the slug {request.tenant_header!r} (X-Tenant header)"
+        return f"no tenant has the slug {_shown(request.tenant_header or '')!r} (X-Tenant header)"
     host = normalise_host(request.host)
     if host is None:
         return "the request names no host a tenant answers at"
     return (
-        f"no tenant answers at {host!r}: use {{slug}}.{request.base_domain} or a hostname "
+        f"no tenant answers at {_shown(host)!r}: use {{slug}}.{request.base_domain} or a hostname "
         "from a tenant file"
     )
+
+
+def _shown(value: str, most: int = 80) -> str:
+    """A client's value as an answer repeats it: never longer than a slug or host could be."""
+    return value if len(value) <= most else value[:most] + "…"
 
 
 async def find_tenant(request: TenantRequest, tenants: TenantLookup) -> Tenant | None:

@@ -172,3 +172,21 @@ async def test_one_address_gets_its_auth_attempts_once_across_all_tenants(servic
             for s in slugs
         ]
     assert codes == [401, 401, 401, 401, 429]
+
+
+async def test_a_tenant_with_a_loose_auth_limit_is_no_door_past_the_deployments(services, settings):
+    """Attempts through the loosest tenant still count against the deployment's limit."""
+    await seed_tenants(
+        services,
+        tenant_config("loose", rate_limits=RateLimits(auth_attempts_per_ip_per_minute=10_000)),
+    )
+    services.settings = settings.model_copy(update={"auth_attempts_per_address_per_minute": 3})
+    body = {"email": "owner@example.org", "password": "not the password"}
+    async for http in client_for(create_app(services.settings, services)):
+        codes = [
+            (
+                await http.post("/v1/auth/login", headers={"X-Tenant": "loose"}, json=body)
+            ).status_code
+            for _ in range(4)
+        ]
+    assert codes == [401, 401, 401, 429]

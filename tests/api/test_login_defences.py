@@ -68,7 +68,7 @@ async def test_a_device_token_is_no_access_token_and_no_access_token_a_device_to
     devices = services.identity.devices
     assert devices.account_of(session["access_token"]) is None
     assert (
-        str(devices.account_of(session["device_token"]))
+        str(devices.account_of(session["device_token"])[0])
         == (
             (
                 await client.get(

@@ -438,6 +438,11 @@ class RecordingReads:
         return [known[k] for k in keys if k in known]
 
 
+def test_a_key_of_32_hex_digits_is_a_key_and_only_an_ids_canonical_form_an_id():
+    key = "0123456789abcdef0123456789abcdef"
+    assert queries.category_refs([key, str(uuid.UUID(int=9))]) == ((uuid.UUID(int=9),), (key,))
+
+
 async def test_category_filters_name_categories_by_id_or_key_and_unknown_keys_match_nothing():
     reads = RecordingReads()
     ids, keys = queries.category_refs(["food", str(uuid.UUID(int=9)), "books"])

@@ -1,5 +1,7 @@
 """Accounts and sessions with in-memory fakes (no I/O)."""
 
+import asyncio
+import dataclasses
 import uuid
 
 import pytest
@@ -153,6 +155,77 @@ async def test_a_device_token_guessing_passwords_loses_its_exemption_after_ten_f
             await world.log_in(password="wrong password here", device=known)
     with pytest.raises(TooManyAttempts):
         await world.log_in(device=known)
+
+
+async def test_a_burst_of_concurrent_attempts_gets_no_more_guesses_than_the_limit(world):
+    await world.sign_up()
+
+    class QueuedHasher(FakeHasher):
+        async def verify(self, password_hash: str, password: str) -> bool:
+            await asyncio.sleep(0)  # as the real hasher waits for its threads
+            return await super().verify(password_hash, password)
+
+    world.ports = dataclasses.replace(world.ports, hasher=QueuedHasher())
+    outcomes = await asyncio.gather(
+        *(world.log_in(password="wrong password here") for _ in range(300)),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(o, InvalidCredentials) for o in outcomes) == 100
+    assert sum(isinstance(o, TooManyAttempts) for o in outcomes) == 200
+    assert world.ports.hasher.spent == 100  # the refused ones were never checked
+
+
+async def test_a_password_change_voids_the_device_tokens_issued_before(world):
+    await world.sign_up()
+    known = (await world.log_in()).device_token
+    account_id = next(iter(world.store.accounts))
+    await sessions.change_password(
+        sessions.ChangePassword(account_id, PASSWORD, "a brand new passphrase"),
+        uow=world.uow(),
+        ports=world.ports,
+    )
+    for _ in range(100):
+        with pytest.raises(InvalidCredentials):
+            await world.log_in(password="wrong password here")
+    with pytest.raises(TooManyAttempts):  # whoever held the old token is a stranger now
+        await world.log_in(password="a brand new passphrase", device=known)
+
+
+async def test_passwords_are_never_hashed_inside_a_transaction(world):
+    """A hash takes a thread for a while; a transaction held meanwhile would block writers."""
+
+    class WatchingHasher(FakeHasher):
+        inside: list[int] = []
+
+        async def hash(self, password: str) -> str:
+            self.inside.append(FakeIdentityUnitOfWork.open_blocks)
+            return await super().hash(password)
+
+        async def verify(self, password_hash: str, password: str) -> bool:
+            self.inside.append(FakeIdentityUnitOfWork.open_blocks)
+            return await super().verify(password_hash, password)
+
+    hasher = WatchingHasher()
+    world.ports = dataclasses.replace(world.ports, hasher=hasher)
+    FakeIdentityUnitOfWork.open_blocks = 0  # whatever blocks earlier tests left unclosed
+    await world.sign_up()
+    await world.log_in()
+    account_id = next(iter(world.store.accounts))
+    await sessions.change_password(
+        sessions.ChangePassword(account_id, PASSWORD, "a brand new passphrase"),
+        uow=world.uow(),
+        ports=world.ports,
+    )
+    await sessions.request_password_reset(
+        LEIPZIG, "ada@example.org", uow=world.uow(), ports=world.ports
+    )
+    await world.send_mails()
+    await sessions.reset_password(
+        sessions.ResetPassword(world.mailer.last_token(), "yet another passphrase"),
+        uow=world.uow(),
+        ports=world.ports,
+    )
+    assert len(hasher.inside) >= 5 and set(hasher.inside) == {0}
 
 
 async def test_logging_in_on_another_tenant_joins_it_as_member(world):

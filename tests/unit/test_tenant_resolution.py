@@ -77,6 +77,18 @@ async def test_unknown_host_is_an_unknown_tenant_that_says_what_was_asked():
     assert "'nobody'" in str(by_header.value.detail)
 
 
+async def test_an_unknown_tenant_repeats_no_more_of_the_request_than_a_name_could_be():
+    with pytest.raises(UnknownTenant) as caught:
+        await resolve_tenant(request(None, "x" * 5000), tenants=LOOKUP)
+    assert len(str(caught.value.detail)) < 150
+
+
+def test_a_base_domain_with_the_root_dot_is_the_same_domain():
+    from api.settings import Settings
+
+    assert Settings(base_domain="city.example.").base_domain == "city.example"
+
+
 @pytest.mark.parametrize("header", ["leipzig ", " leipzig", "Leipzig", "leipzig\t"])
 async def test_the_tenant_header_names_a_tenant_only_by_its_exact_slug(header):
     with pytest.raises(UnknownTenant):
