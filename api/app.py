@@ -28,6 +28,7 @@ from api.rest import (
     offers,
     open_data,
 )
+from api.rest.search import search_router
 from api.rest.tenancy import router as tenancy_router
 from api.services import Services, build_services
 from api.settings import Settings
@@ -82,6 +83,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     # Routes are matched one by one in this order: the reads apps make most come first.
     app.include_router(tenancy_router)
     app.include_router(map.router)
+    # Made for the kinds registered by now: they are what `type` takes.
+    app.include_router(search_router(services.discovery_kinds.kinds))
     app.include_router(businesses.router)
     app.include_router(categories.router)
     app.include_router(offers.router)

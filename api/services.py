@@ -7,6 +7,7 @@ from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import httpx
 import redis.asyncio as redis
@@ -18,6 +19,7 @@ from adapters.db.directory_uow import SqlDirectoryUnitOfWork
 from adapters.db.engine import create_engine, create_session_factory, database_reachable
 from adapters.db.identity_uow import SqlIdentityUnitOfWork
 from adapters.db.jobs import SqlJobQueue
+from adapters.db.search import SqlSearchReads
 from adapters.db.tenancy import TenantDirectory
 from adapters.db.tenancy_uow import SqlTenancyUnitOfWork
 from adapters.db.unit_of_work import Outbox
@@ -37,10 +39,12 @@ from adapters.system import RandomIds, RandomSecrets, SystemClock
 from api.handlers import event_handlers, periodic_jobs
 from api.settings import Settings
 from api.worker import Worker
+from domain.directory.pins import BUSINESS, BusinessPins, DirectoryTaxonomy
+from domain.discovery.kinds import DiscoveryKinds
 from domain.identity.ports import Mailer
 from domain.identity.sessions import IdentityPorts, TenantRef
 from domain.jobs import subscriptions_of
-from domain.tenancy.model import SsoSettings, Tenant
+from domain.tenancy.model import Feature, SsoSettings, Tenant
 
 
 @dataclass
@@ -137,6 +141,30 @@ class Services:
 
     def directory_reads(self, tenant: Tenant) -> SqlDirectoryReads:
         return SqlDirectoryReads(self.sessions, tenant.id)
+
+    # Discovery: the kinds that capabilities register, and the index they all write.
+
+    @cached_property
+    def discovery_kinds(self) -> DiscoveryKinds:
+        """Every kind of item that search and the map find, each with its source of pins. A
+        capability registers its own here (before the app is made: /v1/search documents the
+        kinds), and discovery's code stays as it is."""
+        kinds = DiscoveryKinds()
+        kinds.register(BUSINESS, self._business_pins)
+        return kinds
+
+    def _business_pins(self, tenant: Tenant) -> BusinessPins | None:
+        if Feature.BUSINESSES not in tenant.config.features:
+            return None
+        zone = ZoneInfo(tenant.config.timezone)
+        return BusinessPins(self.directory_reads(tenant), zone=zone, clock=self.clock)
+
+    def search_reads(self, tenant: Tenant) -> SqlSearchReads:
+        return SqlSearchReads(self.sessions, tenant.id, self.search_language(tenant))
+
+    def taxonomy(self, tenant: Tenant) -> DirectoryTaxonomy:
+        """The categories search filters by: the directory's."""
+        return DirectoryTaxonomy(self.directory_reads(tenant))
 
     def tenant_ref(self, tenant: Tenant) -> TenantRef:
         """The tenant as identity needs it, with the public URL that links in mails use."""

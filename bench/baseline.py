@@ -124,7 +124,7 @@ MAP_LIMIT = 1000
 
 PLAIN = statements.Shape.of(BusinessFilter(), "postgresql")
 IN_CATEGORY = statements.Shape.of(BusinessFilter(category_ids=(uuid.uuid4(),)), "postgresql")
-PINS = statements.in_box(PLAIN)
+PINS = statements.any_in_box(PLAIN)
 PAGES = {
     (shape is IN_CATEGORY, after, window): statements.page(shape, after=after, window=window)
     for shape in (PLAIN, IN_CATEGORY)

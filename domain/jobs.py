@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
 from domain.events import DomainEvent
@@ -25,8 +25,7 @@ class Job:
     tenant_id: UUID | None
     attempt: int  # 1 on the first run
     max_attempts: int
-    event: DomainEvent | None = None  # None for scheduled jobs
-    payload: Mapping[str, Any] = field(default_factory=dict)
+    event: DomainEvent | None = None  # None for periodic and one-off jobs
 
     @property
     def key(self) -> str:

@@ -9,7 +9,7 @@ from typing import Self
 
 from domain.directory.errors import CategoryKeyTaken, ExternalIdTaken
 from domain.directory.model import Business, BusinessClaim, Category, ClaimStatus, Offer
-from domain.directory.ports import SearchDocument
+from domain.discovery.model import SearchDocument
 from domain.identity.model import BusinessRole, Membership
 
 

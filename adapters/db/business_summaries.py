@@ -206,16 +206,26 @@ def page(shape: Shape, *, after: bool, window: bool) -> Select:
     )
 
 
+def _inside(shape: Shape) -> Select:
+    """Those in the box bound as `min_lat` .. `max_lon` (one that does not cross the
+    antimeridian)."""
+    return _filtered(shape, categories=True).where(
+        BusinessRow.lat.between(bindparam("min_lat"), bindparam("max_lat")),
+        BusinessRow.lon.between(bindparam("min_lon"), bindparam("max_lon")),
+    )
+
+
+@lru_cache(maxsize=64)
+def any_in_box(shape: Shape) -> Select:
+    """Up to `size` in the box, in whatever order the plan finds them."""
+    return _inside(shape).limit(bindparam("size"))
+
+
 @lru_cache(maxsize=64)
 def in_box(shape: Shape) -> Select:
-    return (
-        _filtered(shape, categories=True)
-        .where(
-            BusinessRow.lat.between(bindparam("min_lat"), bindparam("max_lat")),
-            BusinessRow.lon.between(bindparam("min_lon"), bindparam("max_lon")),
-        )
-        .limit(bindparam("size"))
-    )
+    """The first `size` in the box by id: which pins a full map keeps is decided, not left
+    to the plan (domain/discovery/model.py)."""
+    return _inside(shape).order_by(BusinessRow.id).limit(bindparam("size"))
 
 
 @lru_cache(maxsize=64)
@@ -228,7 +238,7 @@ def near(shape: Shape) -> Select:
     flat = (BusinessRow.lat - lat) * (BusinessRow.lat - lat) + (
         (BusinessRow.lon - lon) * shrink
     ) * ((BusinessRow.lon - lon) * shrink)
-    return in_box(shape).order_by(flat, BusinessRow.id)
+    return _inside(shape).order_by(flat, BusinessRow.id).limit(bindparam("size"))
 
 
 @lru_cache(maxsize=512)

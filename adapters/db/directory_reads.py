@@ -1,5 +1,6 @@
-"""Read models of the directory straight from SQL: lists, map pins, "around me", offers and
-search. Each call is one short transaction with the tenant set (row-level security)."""
+"""Read models of the directory straight from SQL: lists, the businesses in a box and around
+a point (for discovery's map), categories and offers. Each call is one short transaction with
+the tenant set (row-level security)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ from adapters.db.directory import (
     name_in_german_order,
     offer_from_row,
 )
-from adapters.db.search import search_entries
 from adapters.db.unit_of_work import begin_for_tenant
 from domain.cursors import (
     instant_id_cursor,
@@ -33,17 +33,14 @@ from domain.cursors import (
     read_text_id_cursor,
     text_id_cursor,
 )
-from domain.directory.model import BoundingBox, BusinessKind, Category, GeoPoint
-from domain.directory.ports import (
-    BusinessFilter,
-    BusinessSummary,
-    OpenDataBusiness,
-    Page,
-    SearchHit,
-)
+from domain.directory.model import BusinessKind, Category
+from domain.directory.ports import BusinessFilter, BusinessSummary, OpenDataBusiness, Page
+from domain.geo import BoundingBox, GeoPoint
 
-# The rows of a statement run with these values, each a mapping of column names.
-Rows = Callable[[Select, dict], Awaitable[Sequence[Any]]]
+# The rows of a statement run with these values, each a mapping of column names. With
+# `planned_anew`, PostgreSQL plans the statement for these values (not a generic plan kept
+# from earlier runs) for the rest of the transaction.
+Rows = Callable[..., Awaitable[Sequence[Any]]]
 
 
 class SqlDirectoryReads:
@@ -70,7 +67,9 @@ class SqlDirectoryReads:
             if self._dialect != "postgresql":
                 await connection.begin()
 
-                async def through_sqlalchemy(statement: Select, values: dict) -> Sequence[Any]:
+                async def through_sqlalchemy(
+                    statement: Select, values: dict, *, planned_anew: bool = False
+                ) -> Sequence[Any]:
                     return (await connection.execute(statement, values)).mappings().all()
 
                 yield through_sqlalchemy
@@ -83,8 +82,12 @@ class SqlDirectoryReads:
                     f"SELECT set_config('app.tenant_id', '{UUID(str(self._tenant_id))}', true)"
                 )
 
-                async def on_asyncpg(statement: Select, values: dict) -> Sequence[Any]:
+                async def on_asyncpg(
+                    statement: Select, values: dict, *, planned_anew: bool = False
+                ) -> Sequence[Any]:
                     sql, names, own = statements.for_asyncpg(statement)
+                    if planned_anew:
+                        await driver.execute("SET LOCAL plan_cache_mode = force_custom_plan")
                     return await driver.fetch(sql, *(values.get(n, own.get(n)) for n in names))
 
                 yield on_asyncpg
@@ -94,13 +97,6 @@ class SqlDirectoryReads:
                 # connection in an unknown state never goes back to the pool.
                 await connection.invalidate()
                 raise
-
-    def _with_subcategories(self, category_ids: tuple[UUID, ...]) -> Select:
-        """A top-level category stands for itself and its sub-categories."""
-        return select(CategoryRow.id).where(
-            CategoryRow.tenant_id == self._tenant_id,
-            or_(CategoryRow.id.in_(category_ids), CategoryRow.parent_id.in_(category_ids)),
-        )
 
     @staticmethod
     def _summaries(
@@ -164,44 +160,83 @@ class SqlDirectoryReads:
         return await rows_of(statements.page(shape, after=after, window=False), values)
 
     def _box_values(self, where: BusinessFilter, box: BoundingBox, limit: int) -> dict[str, Any]:
+        """For a box that does not cross the antimeridian (one of BoundingBox.parts())."""
         return statements.filter_values(self._tenant_id, where) | {
-            "min_lat": box.min_lat,
-            "max_lat": box.max_lat,
-            "min_lon": box.min_lon,
-            "max_lon": box.max_lon,
+            "min_lat": box.south,
+            "max_lat": box.north,
+            "min_lon": box.west,
+            "max_lon": box.east,
             "size": limit,
         }
 
     async def businesses_in_box(
         self, box: BoundingBox, where: BusinessFilter, *, limit: int
     ) -> list[BusinessSummary]:
-        values = self._box_values(where, box, limit)
+        """The box's businesses in any order, cut one past the limit; when that holds them
+        all, sorted here. Only when more match are the lowest ids asked for, planned for the
+        box at hand: walking the id index suits a box holding most of the tenant, sorting
+        the box's matches a smaller one, and a plan kept from other boxes fits neither (a
+        city-wide box: 85 ms instead of 6 on 50,000 businesses). The street-level boxes apps
+        ask for most hold fewer than the limit and cost what they cost unordered. A box
+        across the antimeridian is asked for on each side."""
+        shape = statements.Shape.of(where, self._dialect)
+        rows: list[Any] = []
         async with self._reading() as rows_of:
-            rows = await rows_of(
-                statements.in_box(statements.Shape.of(where, self._dialect)), values
-            )
-        return self._summaries(rows)
+            for part in box.parts():
+                values = self._box_values(where, part, limit + 1)
+                found = await rows_of(statements.any_in_box(shape), values)
+                if len(found) > limit:
+                    found = await rows_of(
+                        statements.in_box(shape), values | {"size": limit}, planned_anew=True
+                    )
+                rows += found
+        rows.sort(key=lambda r: r["id"])
+        return self._summaries(rows[:limit])
 
     async def businesses_near(
         self, centre: GeoPoint, radius_m: float, where: BusinessFilter, *, limit: int
     ) -> list[BusinessSummary]:
-        box = BoundingBox.around(centre, radius_m)
-        values = self._box_values(where, box, limit) | {
-            "lat": centre.lat,
-            "lon": centre.lon,
-            "shrink": math.cos(math.radians(centre.lat)),
-        }
+        """The nearest by a flat-earth order in SQL, measured here. A circle across the
+        antimeridian is sought on both sides, the centre's longitude moved by 360° for the
+        side it is not on, so the flat order holds there too."""
+        statement = statements.near(statements.Shape.of(where, self._dialect))
+        shrink = math.cos(math.radians(centre.lat))
+        rows: list[Any] = []
         async with self._reading() as rows_of:
-            rows = await rows_of(statements.near(statements.Shape.of(where, self._dialect)), values)
-        measured = [(centre.distance_to(GeoPoint(r["lat"], r["lon"])), r) for r in rows]
-        inside = [(d, r) for d, r in measured if d <= radius_m]
-        return self._summaries([r for _, r in inside], [round(d, 1) for d, _ in inside])
+            for part in BoundingBox.around(centre, radius_m).parts():
+                lon = centre.lon
+                if lon > part.east:
+                    lon -= 360
+                elif lon < part.west:
+                    lon += 360
+                values = self._box_values(where, part, limit)
+                rows += await rows_of(
+                    statement, values | {"lat": centre.lat, "lon": lon, "shrink": shrink}
+                )
+        measured = [(round(centre.distance_to(GeoPoint(r["lat"], r["lon"])), 1), r) for r in rows]
+        inside = sorted(
+            ((d, r) for d, r in measured if d <= radius_m),
+            key=lambda m: (m[0], m[1]["id"]),
+        )[:limit]
+        return self._summaries([r for _, r in inside], [d for d, _ in inside])
 
     async def category_ids_by_key(self, keys: tuple[str, ...]) -> list[UUID]:
         async with self._session() as session:
             found = await session.scalars(
                 select(CategoryRow.id).where(
                     CategoryRow.tenant_id == self._tenant_id, CategoryRow.key.in_(keys)
+                )
+            )
+            return list(found)
+
+    async def categories_within(self, ids: tuple[UUID, ...], keys: tuple[str, ...]) -> list[UUID]:
+        named = or_(CategoryRow.id.in_(ids), CategoryRow.key.in_(keys))
+        parents = select(CategoryRow.id).where(CategoryRow.tenant_id == self._tenant_id, named)
+        async with self._session() as session:
+            found = await session.scalars(
+                select(CategoryRow.id).where(
+                    CategoryRow.tenant_id == self._tenant_id,
+                    or_(named, CategoryRow.parent_id.in_(parents)),
                 )
             )
             return list(found)
@@ -265,30 +300,6 @@ class SqlDirectoryReads:
             instant_id_cursor(items[-1].valid_until, items[-1].id) if len(rows) > limit else None
         )
         return Page(items, next_cursor)
-
-    async def search(
-        self,
-        text: str,
-        *,
-        kinds: tuple[str, ...],
-        category_ids: tuple[UUID, ...],
-        language: str,
-        limit: int,
-    ) -> list[SearchHit]:
-        async with self._session() as session:
-            if category_ids:
-                category_ids = tuple(await session.scalars(self._with_subcategories(category_ids)))
-                if not category_ids:
-                    return []
-            return await search_entries(
-                session,
-                self._tenant_id,
-                text,
-                kinds=kinds,
-                category_ids=category_ids,
-                language=language,
-                limit=limit,
-            )
 
     async def open_data_businesses(self) -> list[OpenDataBusiness]:
         """Every visible business, by name in German order (as the list)."""

@@ -1,5 +1,6 @@
-"""The search index: one table of entries (title, body, filters) for every capability's
-items, kept in the same transaction as the items.
+"""Discovery's search index: one table of entries (title, body, filters) for every
+capability's items, written in the same transaction as the items (SqlSearchIndex, on a
+unit of work's session) and read in a transaction of its own (SqlSearchReads).
 
 PostgreSQL ranks with its own text search (a weighted tsvector in the tenant's language, GIN
 index) and finds typos with pg_trgm. SQLite (the embedded default) ranks with FTS5 (bm25)
@@ -13,12 +14,13 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Boolean, Column, PrimaryKeyConstraint, String, Text, bindparam, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel
 
 from adapters.db.types import JsonDocument
+from adapters.db.unit_of_work import begin_for_tenant
 from adapters.search_text import highlight, stems, trigram_similarity, words
-from domain.directory.ports import SearchDocument, SearchHit
+from domain.discovery.model import SearchDocument, SearchHit
 
 FUZZY_THRESHOLD = 0.3  # pg_trgm's own default
 FUZZY_SCAN_LIMIT = 20_000  # SQLite: entries compared in Python when nothing matched exactly
@@ -161,6 +163,32 @@ class SqlSearchIndex:
             ),
             key,
         )
+
+
+class SqlSearchReads:
+    """The index of one tenant, searched in the stemmer of the tenant's first language."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], tenant_id: UUID, language: str
+    ) -> None:
+        self._sessions = sessions
+        self._tenant_id = tenant_id
+        self._language = language
+
+    async def search(
+        self, text: str, *, kinds: tuple[str, ...], category_ids: tuple[UUID, ...], limit: int
+    ) -> list[SearchHit]:
+        async with self._sessions() as session:
+            await begin_for_tenant(session, self._tenant_id)
+            return await search_entries(
+                session,
+                self._tenant_id,
+                text,
+                kinds=kinds,
+                category_ids=category_ids,
+                language=self._language,
+                limit=limit,
+            )
 
 
 def _hit(row: Any, query: str, language: str, rank: float) -> SearchHit:

@@ -17,6 +17,8 @@ from api.auth import bearer_scheme, resolve_principal
 from api.deps import CurrentTenant, ServicesDep
 from api.services import Services
 from domain.directory.ports import DirectoryReads, DirectoryUnitOfWork
+from domain.discovery.kinds import DiscoveryKinds
+from domain.discovery.ports import SearchReads, Taxonomy
 from domain.identity.model import Principal
 from domain.identity.ports import IdentityUnitOfWork
 from domain.tenancy.model import Tenant
@@ -42,6 +44,16 @@ class GraphQLContext(BaseContext):
 
     def directory_reads(self) -> DirectoryReads:
         return self.services.directory_reads(self.tenant)
+
+    @property
+    def discovery_kinds(self) -> DiscoveryKinds:
+        return self.services.discovery_kinds
+
+    def search_reads(self) -> SearchReads:
+        return self.services.search_reads(self.tenant)
+
+    def taxonomy(self) -> Taxonomy:
+        return self.services.taxonomy(self.tenant)
 
     def loader(
         self, name: str, load: Callable[[GraphQLContext, list[Any]], Awaitable[list[Any]]]

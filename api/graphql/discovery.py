@@ -1,24 +1,30 @@
-"""GraphQL for finding things: the map's pins in a box, pins around a point, and full-text
-search. Businesses are what they find today; campaigns, events and posts join later, which
-is why these live apart from the directory's own queries."""
+"""GraphQL for finding things: the map's pins in a box or around a point, and full-text
+search, through discovery's use cases as REST's /v1/map and /v1/search. Search covers every
+registered kind; the map's types (MapPin) are a business's pin, so the map fields ask the
+business source only, until a second kind brings a pin interface."""
 
 from __future__ import annotations
 
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import strawberry
 
 from api.graphql.context import Info
 from api.graphql.directory_inputs import BusinessKindEnum
-from api.graphql.directory_queries import business_filter, require_directory
+from api.graphql.directory_queries import require_directory
 from api.graphql.directory_types import CategoryRefs
 from api.graphql.errors import or_graphql_error
-from domain.directory import queries
-from domain.directory.model import BoundingBox, GeoPoint
-from domain.directory.ports import BusinessSummary
-from domain.directory.queries import open_now_of
-from domain.tenancy.model import Feature
+from domain.directory.pins import BUSINESS, BusinessPinDetails
+from domain.discovery import map as discovery_map
+from domain.discovery import search as discovery_search
+from domain.discovery.model import PinFilter, Pins
+from domain.discovery.ports import DiscoverySource
+from domain.geo import BoundingBox, GeoPoint
+
+TRUNCATED = (
+    "More matched than `limit`: zoom in or filter. A box keeps the pins with the lowest ids "
+    "(an even sample of the box, the same on every request); around a point, the nearest"
+)
 
 
 @strawberry.type
@@ -35,10 +41,10 @@ class MapPin:
     distance_m: float | None
 
 
-@strawberry.type(description="The pins in a box, as GET /v1/map?bbox= answers them")
+@strawberry.type(description="The pins in a box or around a point, as GET /v1/map answers them")
 class MapPins:
     pins: list[MapPin]
-    truncated: bool = strawberry.field(description="More matched than `limit`: zoom in or filter")
+    truncated: bool = strawberry.field(description=TRUNCATED)
 
 
 @strawberry.type
@@ -50,30 +56,55 @@ class SearchHit:
     rank: float
 
 
-def _pins(info: Info, found: list[BusinessSummary]) -> list[MapPin]:
-    tenant, now = info.context.tenant, info.context.services.clock.now()
-    open_now = open_now_of(found, ZoneInfo(tenant.config.timezone), now)
-    return [
-        MapPin(
-            type="business",
-            business_id=s.id,
-            name=s.name,
-            kind=s.kind,
-            category_ids=list(s.category_ids),
-            verified=s.verified,
-            open_now=is_open,
-            lon=s.location.lon,
-            lat=s.location.lat,
-            distance_m=s.distance_m,
+def _pins(found: Pins) -> list[MapPin]:
+    pins = []
+    for pin in found.items:
+        details = pin.details
+        assert isinstance(details, BusinessPinDetails)
+        pins.append(
+            MapPin(
+                type=pin.kind,
+                business_id=pin.item_id,
+                name=pin.title,
+                kind=details.kind,
+                category_ids=list(pin.category_ids),
+                verified=details.verified,
+                open_now=details.open_now,
+                lon=pin.location.lon,
+                lat=pin.location.lat,
+                distance_m=pin.distance_m,
+            )
         )
-        for s, is_open in zip(found, open_now, strict=True)
-        if s.location is not None
-    ]
+    return pins
+
+
+def _filter(kind, category) -> PinFilter:  # type: ignore[no-untyped-def]
+    return PinFilter(
+        categories=tuple(category or ()), item_kinds=tuple(k.value for k in kind or ())
+    )
+
+
+def _business_sources(info: Info) -> list[DiscoverySource]:
+    return info.context.discovery_kinds.sources_for(info.context.tenant, (BUSINESS,))
+
+
+async def _near(info: Info, lon: float, lat: float, radius: float, limit: int, kind, category):  # type: ignore[no-untyped-def]
+    return await discovery_map.pins_near(
+        GeoPoint(lat, lon),
+        radius,
+        _filter(kind, category),
+        await info.context.principal(),
+        sources=_business_sources(info),
+        limit=limit,
+    )
 
 
 @strawberry.type
 class DiscoveryQuery:
-    @strawberry.field(description="Business pins in a box: minLon,minLat,maxLon,maxLat")
+    @strawberry.field(
+        description="Business pins in a box: west,south,east,north (RFC 7946; west greater "
+        "than east crosses the antimeridian)"
+    )
     async def map_pins(
         self,
         info: Info,
@@ -82,22 +113,39 @@ class DiscoveryQuery:
         kind: list[BusinessKindEnum] | None = None,  # type: ignore[valid-type]
         category: CategoryRefs = None,
     ) -> MapPins:
-        async def work() -> queries.PinsInBox:
-            box = BoundingBox.parse(bbox)
-            if Feature.BUSINESSES not in info.context.tenant.config.features:
-                return queries.PinsInBox([], truncated=False)
-            return await queries.businesses_in_box(
-                box,
-                business_filter(kind, category),
+        async def work() -> Pins:
+            return await discovery_map.pins_in_box(
+                BoundingBox.parse(bbox),
+                _filter(kind, category),
                 await info.context.principal(),
-                reads=info.context.directory_reads(),
+                sources=_business_sources(info),
                 limit=limit,
             )
 
         found = await or_graphql_error(work())
-        return MapPins(pins=_pins(info, found.items), truncated=found.truncated)
+        return MapPins(pins=_pins(found), truncated=found.truncated)
 
-    @strawberry.field(description="Businesses around a point, nearest first (radius in metres)")
+    @strawberry.field(
+        description="Business pins around a point, nearest first (radius in metres), as GET "
+        "/v1/map/near answers them"
+    )
+    async def map_pins_near(
+        self,
+        info: Info,
+        lon: float,
+        lat: float,
+        radius: float = 1000,
+        limit: int = 50,
+        kind: list[BusinessKindEnum] | None = None,  # type: ignore[valid-type]
+        category: CategoryRefs = None,
+    ) -> MapPins:
+        found = await or_graphql_error(_near(info, lon, lat, radius, limit, kind, category))
+        return MapPins(pins=_pins(found), truncated=found.truncated)
+
+    @strawberry.field(
+        description="Businesses around a point, nearest first (radius in metres)",
+        deprecation_reason="Use mapPinsNear: it says whether more matched than `limit`",
+    )
     async def businesses_near(
         self,
         info: Info,
@@ -108,19 +156,12 @@ class DiscoveryQuery:
         kind: list[BusinessKindEnum] | None = None,  # type: ignore[valid-type]
         category: CategoryRefs = None,
     ) -> list[MapPin]:
-        async def work() -> list[BusinessSummary]:
-            centre = GeoPoint(lat, lon)
+        async def work() -> Pins:
+            GeoPoint(lat, lon)  # a bad point is the caller's error before a missing directory
             require_directory(info)
-            return await queries.businesses_near(
-                centre,
-                radius,
-                business_filter(kind, category),
-                await info.context.principal(),
-                reads=info.context.directory_reads(),
-                limit=limit,
-            )
+            return await _near(info, lon, lat, radius, limit, kind, category)
 
-        return _pins(info, await or_graphql_error(work()))
+        return _pins(await or_graphql_error(work()))
 
     @strawberry.field(description="Full-text search over the tenant's content")
     async def search(
@@ -131,15 +172,14 @@ class DiscoveryQuery:
         type: list[str] | None = None,
         category: CategoryRefs = None,
     ) -> list[SearchHit]:
-        ids, keys = queries.category_refs(category or [])
         hits = await or_graphql_error(
-            queries.search(
+            discovery_search.search(
                 q,
                 kinds=tuple(type or ()),
-                category_ids=ids,
-                category_keys=keys,
-                language=info.context.services.search_language(info.context.tenant),
-                reads=info.context.directory_reads(),
+                categories=tuple(category or ()),
+                known_kinds=info.context.discovery_kinds.kinds,
+                index=info.context.search_reads(),
+                taxonomy=info.context.taxonomy(),
                 limit=limit,
             )
         )

@@ -32,6 +32,7 @@ from domain.directory.model import (
     category_id_problems,
     text_problems,
 )
+from domain.directory.pins import BUSINESS
 from domain.directory.policies import (
     is_moderator,
     may_see_hidden,
@@ -39,7 +40,8 @@ from domain.directory.policies import (
     require_business_owner,
     require_registrant,
 )
-from domain.directory.ports import DirectoryUnitOfWork, SearchDocument
+from domain.directory.ports import DirectoryUnitOfWork
+from domain.discovery.model import SearchDocument
 from domain.errors import FieldProblem, InvalidInput, StaleVersion
 from domain.identity.model import BusinessRole, PartnerKey, Person, Principal, Role
 from domain.identity.policies import require_member
@@ -76,7 +78,7 @@ def search_document(business: Business, category_names: dict[UUID, str]) -> Sear
         filter(None, [p.description, p.address.city, *(names.get(i, "") for i in p.category_ids)])
     )
     return SearchDocument(
-        kind="business",
+        kind=BUSINESS,
         item_id=business.id,
         title=p.name,
         body=body,

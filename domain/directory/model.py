@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -11,6 +10,7 @@ from uuid import UUID
 
 from domain.directory.hours import OpeningHours
 from domain.errors import FieldProblem, InvalidInput
+from domain.geo import GeoPoint
 
 MAX_CATEGORIES_PER_BUSINESS = 5
 MAX_IMAGES = 10
@@ -48,29 +48,6 @@ def text_problems(value: str, field_name: str, *, min_len: int, max_len: int) ->
     if not min_len <= len(value.strip()) <= max_len:
         return [FieldProblem(field_name, f"must be {min_len}-{max_len} characters")]
     return []
-
-
-@dataclass(frozen=True)
-class GeoPoint:
-    lat: float
-    lon: float
-
-    def __post_init__(self) -> None:
-        problems = []
-        if not (math.isfinite(self.lat) and -90 <= self.lat <= 90):
-            problems.append(FieldProblem("location.lat", "must be between -90 and 90"))
-        if not (math.isfinite(self.lon) and -180 <= self.lon <= 180):
-            problems.append(FieldProblem("location.lon", "must be between -180 and 180"))
-        if problems:
-            raise InvalidInput(problems)
-
-    def distance_to(self, other: GeoPoint) -> float:
-        """Great-circle distance in metres (haversine)."""
-        earth = 6_371_008.8
-        p1, p2 = math.radians(self.lat), math.radians(other.lat)
-        dp, dl = p2 - p1, math.radians(other.lon - self.lon)
-        a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-        return 2 * earth * math.asin(min(1.0, math.sqrt(a)))
 
 
 @dataclass(frozen=True)
@@ -276,63 +253,3 @@ class Offer:
 
     def current(self, now: datetime) -> bool:
         return self.valid_from <= now < self.valid_until
-
-
-_LON = r"-?(?:180(?:\.0+)?|(?:1[0-7][0-9]|[0-9]{1,2})(?:\.[0-9]+)?)"
-_LAT = r"-?(?:90(?:\.0+)?|[0-8]?[0-9](?:\.[0-9]+)?)"
-# The text forms of a box and a point, for callers to check before they send one.
-BBOX_PATTERN = rf"^{_LON},{_LAT},{_LON},{_LAT}$"
-POINT_PATTERN = rf"^{_LON},{_LAT}$"
-
-
-@dataclass(frozen=True)
-class BoundingBox:
-    """A map viewport, RFC 7946 order: west, south, east, north. Never across the antimeridian.
-    Any size: a list of pins in a large box is cut at the caller's limit (and says so)."""
-
-    min_lon: float
-    min_lat: float
-    max_lon: float
-    max_lat: float
-
-    def __post_init__(self) -> None:
-        values = (self.min_lon, self.min_lat, self.max_lon, self.max_lat)
-        problems = []
-        if not all(math.isfinite(v) for v in values):
-            problems.append(FieldProblem("bbox", "needs four finite numbers"))
-        elif not (-180 <= self.min_lon <= 180 and -180 <= self.max_lon <= 180):
-            problems.append(FieldProblem("bbox", "longitudes must be between -180 and 180"))
-        elif not (-90 <= self.min_lat <= 90 and -90 <= self.max_lat <= 90):
-            problems.append(FieldProblem("bbox", "latitudes must be between -90 and 90"))
-        elif self.min_lon > self.max_lon or self.min_lat > self.max_lat:
-            problems.append(FieldProblem("bbox", "must be minLon,minLat,maxLon,maxLat"))
-        if problems:
-            raise InvalidInput(problems)
-
-    @classmethod
-    def parse(cls, text: str) -> BoundingBox:
-        """`lon,lat,lon,lat` of two opposite corners; west-south-east-north is the usual order,
-        but any two opposite corners name the same box."""
-        parts = text.split(",")
-        try:
-            values = [float(p) for p in parts]
-        except ValueError:
-            values = []
-        if len(values) != 4:
-            raise InvalidInput([FieldProblem("bbox", "must be minLon,minLat,maxLon,maxLat")])
-        if not all(math.isfinite(v) for v in values):
-            raise InvalidInput([FieldProblem("bbox", "needs four finite numbers")])
-        lon_a, lat_a, lon_b, lat_b = values
-        return cls(min(lon_a, lon_b), min(lat_a, lat_b), max(lon_a, lon_b), max(lat_a, lat_b))
-
-    @classmethod
-    def around(cls, centre: GeoPoint, radius_m: float) -> BoundingBox:
-        """The smallest box holding the circle (clamped at the poles and the antimeridian)."""
-        dlat = radius_m / 111_320
-        dlon = radius_m / (111_320 * max(math.cos(math.radians(centre.lat)), 0.01))
-        return cls(
-            max(centre.lon - dlon, -180),
-            max(centre.lat - dlat, -90),
-            min(centre.lon + dlon, 180),
-            min(centre.lat + dlat, 90),
-        )

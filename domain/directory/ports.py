@@ -1,5 +1,6 @@
-"""Ports of the directory: repositories for writes, and a read port for lists, the map and
-search (read models straight from SQL)."""
+"""Ports of the directory: repositories for writes, and a read port for lists and the
+businesses that discovery shows on the map (read models straight from SQL). The search index
+a unit of work writes is discovery's port."""
 
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ from uuid import UUID
 
 from domain.directory.hours import OpeningHours
 from domain.directory.model import (
-    BoundingBox,
     Business,
     BusinessClaim,
     BusinessKind,
     Category,
     ClaimStatus,
-    GeoPoint,
     Offer,
 )
+from domain.discovery.ports import SearchIndex
+from domain.geo import BoundingBox, GeoPoint
 from domain.identity.model import BusinessRole, Membership
 from domain.ports import UnitOfWork
 
@@ -99,28 +100,6 @@ class ClaimRepository(Protocol):
     async def update(self, claim: BusinessClaim) -> None: ...
 
 
-@dataclass(frozen=True)
-class SearchDocument:
-    """What the search index holds for one item of any capability."""
-
-    kind: str  # "business", later "campaign", "event", "post"
-    item_id: UUID
-    title: str
-    body: str
-    category_ids: tuple[UUID, ...] = ()
-    visible: bool = True
-
-
-class SearchIndex(Protocol):
-    """Kept in the same transaction as the item it describes."""
-
-    async def put(self, document: SearchDocument) -> None: ...
-
-    async def put_many(self, documents: Sequence[SearchDocument]) -> None: ...
-
-    async def remove(self, kind: str, item_id: UUID) -> None: ...
-
-
 class MemberLookup(Protocol):
     """Identity's answer to the directory: is this account a member of the tenant?"""
 
@@ -176,15 +155,6 @@ class Page:
     next_cursor: str | None = None
 
 
-@dataclass(frozen=True)
-class SearchHit:
-    kind: str
-    item_id: UUID
-    title: str
-    snippet: str  # with <mark>...</mark> around matched words; other text HTML-escaped
-    rank: float
-
-
 class DirectoryReads(Protocol):
     """Read models for one tenant, straight from SQL."""
 
@@ -194,12 +164,16 @@ class DirectoryReads(Protocol):
 
     async def businesses_in_box(
         self, box: BoundingBox, where: BusinessFilter, *, limit: int
-    ) -> list[BusinessSummary]: ...
+    ) -> list[BusinessSummary]:
+        """Those with a location in the box (edges included; across the antimeridian too),
+        the lowest ids first."""
+        ...
 
     async def businesses_near(
         self, centre: GeoPoint, radius_m: float, where: BusinessFilter, *, limit: int
     ) -> list[BusinessSummary]:
-        """Within the radius, nearest first, each with its distance."""
+        """Within the radius (across the antimeridian too), nearest first, the lower id
+        first at equal distance, each with its distance."""
         ...
 
     async def categories_of(self, business_ids: list[UUID]) -> dict[UUID, list[Category]]: ...
@@ -208,19 +182,14 @@ class DirectoryReads(Protocol):
         """The ids of the categories with these keys (unknown keys are left out)."""
         ...
 
+    async def categories_within(self, ids: tuple[UUID, ...], keys: tuple[str, ...]) -> list[UUID]:
+        """The ids of the categories named by id or key and of their children (unknown ones
+        left out), in no particular order."""
+        ...
+
     async def current_offers(
         self, now: datetime, *, business_ids: list[UUID] | None, limit: int, cursor: str | None
     ) -> Page: ...
-
-    async def search(
-        self,
-        text: str,
-        *,
-        kinds: tuple[str, ...],
-        category_ids: tuple[UUID, ...],
-        language: str,
-        limit: int,
-    ) -> list[SearchHit]: ...
 
 
 @dataclass(frozen=True)

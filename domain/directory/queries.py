@@ -1,28 +1,21 @@
-"""Reads of the directory: lists, the map, "around me" and search, with their limits and who
-sees hidden listings. The rows come from the read port, straight from SQL."""
+"""Reads of the directory: lists and offers, with their limits and who sees hidden listings.
+The rows come from the read port, straight from SQL. The map and search are discovery's
+(domain/discovery/); the directory feeds them through domain/directory/pins.py."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from domain.directory.model import BoundingBox, GeoPoint
 from domain.directory.policies import is_moderator
-from domain.directory.ports import BusinessFilter, BusinessSummary, DirectoryReads, Page, SearchHit
+from domain.directory.ports import BusinessFilter, BusinessSummary, DirectoryReads, Page
 from domain.errors import FieldProblem, InvalidInput
 from domain.identity.model import Principal
 
 MAX_PAGE = 100
-MAX_MAP_PINS = 5000
-MAX_NEAR_RADIUS_M = 25_000
-MAX_NEAR_RESULTS = 200
-SEARCH_KINDS = ("business",)  # campaigns, events and posts join as their issues land
-MAX_QUERY_LENGTH = 200
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _visible(where: BusinessFilter, principal: Principal) -> BusinessFilter:
@@ -60,9 +53,11 @@ async def _with_key_ids(
     return ids + (tuple(await reads.category_ids_by_key(keys)) or (NO_CATEGORY,))
 
 
-async def _prepared(
+async def prepared(
     where: BusinessFilter, principal: Principal, reads: DirectoryReads
 ) -> BusinessFilter:
+    """The filter as the read port takes it: hidden listings only for moderators who ask,
+    categories by id."""
     return dataclasses.replace(
         _visible(where, principal),
         category_ids=await _with_key_ids(where.category_ids, where.category_keys, reads),
@@ -85,47 +80,7 @@ async def list_businesses(
     cursor: str | None,
 ) -> Page:
     return await reads.list_businesses(
-        await _prepared(where, principal, reads), limit=_bounded(limit, MAX_PAGE), cursor=cursor
-    )
-
-
-@dataclass(frozen=True)
-class PinsInBox:
-    items: list[BusinessSummary]
-    truncated: bool  # more matched than the limit: zoom in or filter
-
-
-async def businesses_in_box(
-    box: BoundingBox,
-    where: BusinessFilter,
-    principal: Principal,
-    *,
-    reads: DirectoryReads,
-    limit: int,
-) -> PinsInBox:
-    """Up to `limit` businesses with a location in the box, and whether more matched."""
-    found = await reads.businesses_in_box(
-        box, await _prepared(where, principal, reads), limit=_bounded(limit, MAX_MAP_PINS) + 1
-    )
-    return PinsInBox(found[:limit], truncated=len(found) > limit)
-
-
-async def businesses_near(
-    centre: GeoPoint,
-    radius_m: float,
-    where: BusinessFilter,
-    principal: Principal,
-    *,
-    reads: DirectoryReads,
-    limit: int,
-) -> list[BusinessSummary]:
-    if not 1 <= radius_m <= MAX_NEAR_RADIUS_M:
-        raise InvalidInput([FieldProblem("radius", f"must be 1 to {MAX_NEAR_RADIUS_M} metres")])
-    return await reads.businesses_near(
-        centre,
-        radius_m,
-        await _prepared(where, principal, reads),
-        limit=_bounded(limit, MAX_NEAR_RESULTS),
+        await prepared(where, principal, reads), limit=_bounded(limit, MAX_PAGE), cursor=cursor
     )
 
 
@@ -139,39 +94,6 @@ async def current_offers(
 ) -> Page:
     return await reads.current_offers(
         now, business_ids=business_ids, limit=_bounded(limit, MAX_PAGE), cursor=cursor
-    )
-
-
-def search_words(text: str) -> list[str]:
-    """The words of a query, lower-cased (none in "?!"); InvalidInput for an overlong one."""
-    if len(text) > MAX_QUERY_LENGTH:
-        raise InvalidInput([FieldProblem("q", f"at most {MAX_QUERY_LENGTH} characters")])
-    return [w.lower() for w in _WORD.findall(text)][:12]
-
-
-async def search(
-    text: str,
-    *,
-    kinds: tuple[str, ...],
-    category_ids: tuple[UUID, ...],
-    language: str,
-    reads: DirectoryReads,
-    limit: int,
-    category_keys: tuple[str, ...] = (),
-) -> list[SearchHit]:
-    unknown = [k for k in kinds if k not in SEARCH_KINDS]
-    if unknown:
-        raise InvalidInput(
-            [FieldProblem("type", f"{unknown[0]!r} is not one of {', '.join(SEARCH_KINDS)}")]
-        )
-    if not search_words(text):
-        return []  # nothing to look for: punctuation alone finds nothing
-    return await reads.search(
-        text,
-        kinds=kinds or SEARCH_KINDS,
-        category_ids=await _with_key_ids(category_ids, category_keys, reads),
-        language=language,
-        limit=_bounded(limit, 50),
     )
 
 

@@ -196,6 +196,10 @@ GRAPH = [
         "{ businessesNear(lon: 12.37, lat: 51.34) { name } }",
         expect(*["data"] * 4, "error:not-a-member", "data", "data"),
     ),
+    Graph(
+        "{ mapPinsNear(lon: 12.37, lat: 51.34) { truncated pins { name } } }",
+        expect(*["data"] * 4, "error:not-a-member", "data", "data"),
+    ),
     Graph('{ search(q: "Listed") { title } }', expect(*["data"] * 7)),
     Graph(
         "{ businessClaims { id } }",

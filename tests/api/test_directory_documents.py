@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from api.rest.schemas import directory as schemas
+from api.rest.schemas import discovery as discovery_schemas
 from domain.tenancy.model import CategorySeed, Feature
 from tests.conftest import as_user, seed_tenants, sign_up_and_log_in
 from tests.factories import tenant_config
@@ -49,6 +50,6 @@ async def test_the_list_page_is_exactly_its_documented_schema(street, client):
 )
 async def test_map_pins_are_exactly_their_documented_schema_without_nulls(street, client, path):
     body = (await client.get(path, headers={"X-Tenant": "home"})).json()
-    documented = schemas.FeatureCollection.model_validate(body)
+    documented = discovery_schemas.FeatureCollection.model_validate(body)
     assert documented.model_dump(mode="json", exclude_none=True) == body
     assert len(body["features"]) == 2

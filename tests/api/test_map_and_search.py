@@ -95,13 +95,34 @@ async def test_bad_boxes_get_a_problem(city, client, bbox):
     )
 
 
-async def test_a_box_is_any_two_opposite_corners_of_any_size(city, client):
+async def test_a_box_takes_its_latitudes_either_way_and_is_of_any_size(city, client):
     west, south, east, north = LEIPZIG.split(",")
     usual = await pins(client, bbox=LEIPZIG)
-    flipped = await pins(client, bbox=",".join((east, north, west, south)))
+    flipped = await pins(client, bbox=",".join((west, north, east, south)))
     assert flipped["features"] == usual["features"] and usual["features"]
     country = await pins(client, bbox="5,47,15,55", limit=2)  # a country, cut at the limit
     assert len(country["features"]) == 2 and country["truncated"] is True
+
+
+async def test_a_box_whose_west_lies_east_of_its_east_crosses_the_antimeridian(city, client):
+    west, south, east, north = LEIPZIG.split(",")
+    # The rest of the world's longitudes: Leipzig's pins are outside, but for the one on
+    # the box's western edge, which is the other box's eastern edge.
+    around = await pins(client, bbox=",".join((east, south, west, north)))
+    assert [f["properties"]["name"] for f in around["features"]] == ["Grenzladen"]
+    assert around["bbox"] == [12.55, 51.25, 12.2, 51.45]
+    pacific = await pins(client, bbox="170,-10,-170,10")
+    assert pacific["features"] == [] and pacific["bbox"] == [170, -10, -170, 10]
+
+
+async def test_a_full_map_keeps_the_pins_with_the_lowest_ids(city, client):
+    _, ids = city
+    lowest = sorted(ids.values())
+    for limit in (1, 3):
+        cut = await pins(client, bbox=LEIPZIG, limit=limit)
+        assert [f["id"] for f in cut["features"]] == [f"business:{i}" for i in lowest[:limit]]
+        again = await pins(client, bbox=LEIPZIG, limit=limit)
+        assert again == cut
 
 
 async def test_near_orders_by_distance_within_the_radius(city, client):
@@ -110,6 +131,15 @@ async def test_near_orders_by_distance_within_the_radius(city, client):
     assert names == ["Bäckerei Sonnenschein", "Café am Markt", "Buchhandlung Seitenweise"]
     distances = [f["properties"]["distance_m"] for f in body["features"]]
     assert distances == sorted(distances) and distances[0] == 0 and distances[-1] <= 500
+
+
+async def test_near_cut_at_its_limit_keeps_the_nearest_and_says_it_was_cut(city, client):
+    near = "/v1/map/near"
+    one = await pins(client, near, point="12.3750,51.3400", radius=500, limit=1)
+    assert [f["properties"]["name"] for f in one["features"]] == ["Bäckerei Sonnenschein"]
+    assert one["truncated"] is True  # three are within 500 m
+    three = await pins(client, near, point="12.3750,51.3400", radius=500, limit=3)
+    assert len(three["features"]) == 3 and three["truncated"] is False
 
 
 async def test_near_needs_a_sane_radius_and_point(city, client):
@@ -201,3 +231,14 @@ async def test_hidden_businesses_leave_search_and_map(city, client, services):
     assert await search(client, "Kaffee") == []
     names = {f["properties"]["name"] for f in (await pins(client, bbox=LEIPZIG))["features"]}
     assert "Café am Markt" not in names
+
+
+async def test_graphql_map_pins_near_say_when_more_matched(city, client):
+    query = (
+        "{ mapPinsNear(lon: 12.375, lat: 51.34, radius: 500, limit: 2) "
+        "{ truncated pins { name distanceM } } }"
+    )
+    response = await client.post("/graphql", json={"query": query}, headers={"X-Tenant": "home"})
+    near = response.json()["data"]["mapPinsNear"]
+    assert [p["name"] for p in near["pins"]] == ["Bäckerei Sonnenschein", "Café am Markt"]
+    assert near["truncated"] is True

@@ -2,6 +2,7 @@
 
 import asyncio
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from tests.conftest import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+HOUR = timedelta(hours=1)
 
 
 def test_the_shipped_demo_tenants_are_valid_and_include_a_parent_platform():
@@ -88,3 +90,33 @@ def test_commands_refuse_a_postgres_database_that_is_not_migrated():
         assert "run `stadtkern db upgrade`" in result.output
     finally:
         asyncio.run(drop_scratch_database(url))
+
+
+def test_worker_status_shows_pending_failed_and_scheduled_work(tmp_path):
+    env = {
+        "STADTKERN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/jobs.db",
+        "STADTKERN_JWT_KEYS_FILE": str(tmp_path / "keys.json"),
+        "STADTKERN_TENANTS_DIR": str(tmp_path / "none"),
+    }
+    runner = CliRunner()
+    assert runner.invoke(cli, ["db", "upgrade"], env=env).exit_code == 0
+
+    async def queue_work() -> None:
+        services = build_services(make_settings(env["STADTKERN_DATABASE_URL"]))
+        try:
+            now = services.clock.now()
+            await services.jobs.enqueue("test.broken", now, max_attempts=1)
+            [job] = await services.jobs.claim("w", limit=1, now=now, lease=HOUR)
+            await services.jobs.fail(job, "w", "ValueError: broken", now=now, retry_at=None)
+            await services.jobs.enqueue("test.waiting", now)
+        finally:
+            await services.close()
+
+    asyncio.run(queue_work())
+    result = runner.invoke(cli, ["worker", "status"], env=env)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"failed\s+1\b", result.output)
+    assert re.search(r"pending\s+1\b", result.output)
+    assert "job 1 (test.broken): ValueError: broken" in result.output
+    assert "periodic   jobs.prune: next run" in result.output
+    assert "Run the worker" in runner.invoke(cli, ["worker", "--help"], env=env).output

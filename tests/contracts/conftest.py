@@ -41,7 +41,7 @@ from adapters.db.identity import (
 from adapters.db.search import SearchEntryRow, SqlSearchIndex, search_entries
 from adapters.db.tenancy import SqlTenantRepository, TenantRow
 from adapters.tenant_document import config_to_data
-from domain.directory.ports import SearchDocument
+from domain.discovery.model import SearchDocument
 from domain.identity.model import Membership, Role
 from tests.conftest import on_postgres
 from tests.contracts.entities import AT, account

@@ -12,7 +12,7 @@ import pytest
 from domain.directory.errors import CategoryKeyTaken, ExternalIdTaken
 from domain.directory.hours import hours_from_text
 from domain.directory.model import BusinessKind, ClaimStatus, Contact
-from domain.directory.ports import SearchDocument
+from domain.discovery.model import SearchDocument
 from domain.identity.model import BusinessRole, Role
 from tests.contracts.entities import AT, business, category, claim, later, offer
 

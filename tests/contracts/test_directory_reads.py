@@ -1,10 +1,10 @@
-"""The read ports DirectoryReads and OpenDataReads, on SQL only: no use case's unit test needs
-an in-memory version of them (the query tests record what is asked, tests/unit), so there is
-no fake to hold to SQL. What the core relies on is checked on both databases: order, paging,
-filters, what hidden items and other tenants leave out.
+"""The read ports DirectoryReads, OpenDataReads and discovery's SearchReads, on SQL only:
+no use case's unit test needs an in-memory version of them (the query tests record what is
+asked, tests/unit), so there is no fake to hold to SQL. What the core relies on is checked on
+both databases: order, paging, filters, what hidden items and other tenants leave out.
 
 The reads open transactions of their own, so the rows are committed once for the module,
-under two fresh tenants, and deleted afterwards."""
+under fresh tenants, and deleted afterwards."""
 
 from __future__ import annotations
 
@@ -20,22 +20,19 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from adapters.db.directory import SqlBusinessRepository, SqlCategoryRepository, SqlOfferRepository
 from adapters.db.directory_reads import SqlDirectoryReads
-from adapters.db.search import SqlSearchIndex
+from adapters.db.search import SqlSearchIndex, SqlSearchReads
 from adapters.db.tenancy import TenantRow
-from domain.directory.model import (
-    BoundingBox,
-    Business,
-    BusinessKind,
-    Category,
-    GeoPoint,
-    Offer,
-)
-from domain.directory.ports import BusinessFilter, BusinessSummary, SearchDocument
+from domain.directory.model import Business, BusinessKind, Category, Offer
+from domain.directory.ports import BusinessFilter, BusinessSummary
+from domain.discovery.model import SearchDocument
+from domain.geo import BoundingBox, GeoPoint
 from tests.contracts.conftest import SEARCH_LANGUAGE, add_tenant_rows
 from tests.contracts.entities import business, category, later, offer
 
 NOW = later(60 * 24)
 BAKERY_AT = GeoPoint(51.3406, 12.3747)
+TAVEUNI_WEST = GeoPoint(-16.8, 179.95)  # Fiji, on either side of the antimeridian
+TAVEUNI_EAST = GeoPoint(-16.8, -179.95)
 # Every visible business of tenant A, by name in German order (umlauts with their vowel).
 IN_ORDER = ["apfel & Co", "Ärztehaus am Markt", "Bäckerei Zimt", "Café Anna", "Ölmühle", "Oper"]
 
@@ -138,25 +135,43 @@ def tenant_b() -> Tenant:
     return t
 
 
+def tenant_c() -> Tenant:
+    """A Pacific tenant, around the antimeridian."""
+    t = Tenant(uuid.uuid4())
+    for name, at in [
+        ("Taveuni West", TAVEUNI_WEST),
+        ("Taveuni Ost", TAVEUNI_EAST),
+        ("Suva", GeoPoint(-18.14, 178.44)),
+        ("Apia", GeoPoint(-13.83, -171.76)),
+    ]:
+        t.businesses[name] = business(t.id, name, location=at)
+    return t
+
+
 @pytest.fixture(scope="module")
 async def seeded(contract_sessions: async_sessionmaker) -> AsyncIterator[SimpleNamespace]:
-    a, b = tenant_a(), tenant_b()
+    a, b, c = tenant_a(), tenant_b(), tenant_c()
     async with contract_sessions() as session, session.begin():
-        await add_tenant_rows(session, a.id, b.id)
+        await add_tenant_rows(session, a.id, b.id, c.id)
         await a.write(session)
         await b.write(session)
+        await c.write(session)
     yield SimpleNamespace(
         a=a,
         b=b,
+        c=c,
         reads_a=SqlDirectoryReads(contract_sessions, a.id),
         reads_b=SqlDirectoryReads(contract_sessions, b.id),
+        reads_c=SqlDirectoryReads(contract_sessions, c.id),
+        search_a=SqlSearchReads(contract_sessions, a.id, SEARCH_LANGUAGE),
+        search_b=SqlSearchReads(contract_sessions, b.id, SEARCH_LANGUAGE),
     )
     async with contract_sessions() as session, session.begin():
         for t in (a, b):
             index = SqlSearchIndex(session, t.id, SEARCH_LANGUAGE)
             for doc in t.documents:
                 await index.remove(doc.kind, doc.item_id)
-        await session.execute(delete(TenantRow).where(TenantRow.id.in_([a.id, b.id])))
+        await session.execute(delete(TenantRow).where(TenantRow.id.in_([a.id, b.id, c.id])))
 
 
 def names(items: list[BusinessSummary]) -> list[str]:
@@ -262,7 +277,38 @@ async def test_pins_in_a_box_are_the_visible_businesses_inside_it(seeded):
         box, BusinessFilter(include_hidden=True), limit=50
     )
     assert sorted(names(everyone)) == ["Bäckerei Zimt", "Zoo-Laden", "Ärztehaus am Markt"]
-    assert len(await seeded.reads_a.businesses_in_box(box, BusinessFilter(), limit=1)) == 1
+
+
+async def test_a_box_cut_at_its_limit_keeps_the_lowest_ids(seeded):
+    box = BoundingBox(12.0, 51.0, 13.0, 52.0)
+    every = await seeded.reads_a.businesses_in_box(box, BusinessFilter(), limit=50)
+    assert [s.id for s in every] == sorted(s.id for s in every) and len(every) == 5
+    for limit in (1, 3):
+        cut = await seeded.reads_a.businesses_in_box(box, BusinessFilter(), limit=limit)
+        assert cut == every[:limit]
+
+
+async def test_a_box_across_the_antimeridian_holds_both_sides_and_nothing_between(seeded):
+    across = BoundingBox(175, -20, -175, -10)
+    pins = await seeded.reads_c.businesses_in_box(across, BusinessFilter(), limit=50)
+    assert sorted(names(pins)) == ["Suva", "Taveuni Ost", "Taveuni West"]
+    assert [s.id for s in pins] == sorted(s.id for s in pins)
+    first = await seeded.reads_c.businesses_in_box(across, BusinessFilter(), limit=1)
+    assert first == pins[:1]
+    between = BoundingBox(-175, -20, 175, -10)
+    assert names(await seeded.reads_c.businesses_in_box(between, BusinessFilter(), limit=50)) == [
+        "Apia"
+    ]
+
+
+async def test_businesses_near_a_point_by_the_antimeridian_include_the_other_side(seeded):
+    near = await seeded.reads_c.businesses_near(TAVEUNI_WEST, 25_000, BusinessFilter(), limit=50)
+    assert names(near) == ["Taveuni West", "Taveuni Ost"]
+    assert near[1].distance_m is not None and 10_000 < near[1].distance_m < 11_000
+    from_east = await seeded.reads_c.businesses_near(
+        TAVEUNI_EAST, 25_000, BusinessFilter(), limit=1
+    )
+    assert names(from_east) == ["Taveuni Ost"]
 
 
 async def test_businesses_near_a_point_come_nearest_first_within_the_radius(seeded):
@@ -287,6 +333,15 @@ async def test_categories_of_businesses_come_by_position_for_every_id_asked(seed
         ids[1]: [a.categories["food-bakery"]],
         ids[2]: [],
     }
+
+
+async def test_categories_within_are_those_named_by_id_or_key_and_their_children(seeded):
+    c, reads = seeded.a.categories, seeded.reads_a
+    found = await reads.categories_within((c["culture"].id,), ("food", "nope"))
+    assert sorted(found) == sorted(c[k].id for k in ("culture", "food", "food-bakery"))
+    assert await reads.categories_within((c["food-bakery"].id,), ()) == [c["food-bakery"].id]
+    assert await reads.categories_within((uuid.uuid4(),), ("nope",)) == []
+    assert await seeded.reads_b.categories_within((c["food"].id,), ("culture",)) == []
 
 
 async def test_category_ids_by_key_leave_unknown_keys_out(seeded):
@@ -326,29 +381,28 @@ async def test_current_offers_page_through_and_keep_to_the_businesses_asked(seed
 
 
 async def _search(reads, text: str, *, kinds=("business",), categories=()):  # type: ignore[no-untyped-def]
-    return await reads.search(
-        text, kinds=kinds, category_ids=categories, language=SEARCH_LANGUAGE, limit=20
-    )
+    return await reads.search(text, kinds=kinds, category_ids=categories, limit=20)
 
 
 async def test_search_finds_a_visible_item_by_a_word_and_by_its_beginning(seeded):
     bakery = seeded.a.businesses["Bäckerei Zimt"].id
     for text in ("Sauerteig", "sauerteig", "Sauert", "Zimt"):
-        hits = await _search(seeded.reads_a, text)
+        hits = await _search(seeded.search_a, text)
         assert [h.item_id for h in hits] == [bakery], text
     assert "<mark>" in hits[0].snippet
 
 
 async def test_search_leaves_out_hidden_items_and_other_kinds(seeded):
-    assert await _search(seeded.reads_a, "Tierfutter") == []
-    assert await _search(seeded.reads_a, "Sommerfest") == []
-    events = await _search(seeded.reads_a, "Sommerfest", kinds=("event",))
+    assert await _search(seeded.search_a, "Tierfutter") == []
+    assert await _search(seeded.search_a, "Sommerfest") == []
+    events = await _search(seeded.search_a, "Sommerfest", kinds=("event",))
     assert [h.kind for h in events] == ["event"]
 
 
-async def test_search_in_a_category_includes_its_children(seeded):
+async def test_search_in_categories_finds_the_items_filed_under_any_of_them(seeded):
     a = seeded.a
-    hits = await _search(seeded.reads_a, "Leipzig", categories=(a.categories["food"].id,))
+    food = tuple(a.categories[k].id for k in ("food", "food-bakery"))  # as the taxonomy names it
+    hits = await _search(seeded.search_a, "Leipzig", categories=food)
     assert {h.item_id for h in hits} == {
         a.businesses[n].id for n in ("apfel & Co", "Bäckerei Zimt", "Café Anna")
     }
@@ -357,7 +411,7 @@ async def test_search_in_a_category_includes_its_children(seeded):
 
 
 async def test_search_finds_a_title_despite_a_typo(seeded):
-    hits = await _search(seeded.reads_a, "Bäckrei")
+    hits = await _search(seeded.search_a, "Bäckrei")
     assert [h.item_id for h in hits] == [seeded.a.businesses["Bäckerei Zimt"].id]
 
 
@@ -394,6 +448,6 @@ async def test_reads_of_one_tenant_see_nothing_of_another(seeded):
     assert await reads.category_ids_by_key(("food", "culture")) == [b.categories["food"].id]
     offers = await reads.current_offers(NOW, business_ids=None, limit=50, cursor=None)
     assert offers.items == [b.offers["bakery"]]
-    assert [h.item_id for h in await _search(reads, "Sauerteig")] == [theirs]
-    assert await _search(reads, "Leipzig", categories=(a.categories["food"].id,)) == []
+    assert [h.item_id for h in await _search(seeded.search_b, "Sauerteig")] == [theirs]
+    assert await _search(seeded.search_b, "Leipzig", categories=(a.categories["food"].id,)) == []
     assert [r.id for r in await reads.open_data_businesses()] == [theirs]

@@ -192,6 +192,8 @@ async def test_mail_waits_out_an_smtp_outage_and_is_sent_once(
     smtp, migrated_database, clean_database
 ):
     services = build_services(make_settings(migrated_database, smtp_url=smtp.url))
+    smtp.start()
+    smtp.stop()  # the mail server goes down
     try:
         await seed_tenants(services, tenant_config("leipzig"))
         leipzig = await services.tenant_directory.by_slug("leipzig")
@@ -205,7 +207,7 @@ async def test_mail_waits_out_an_smtp_outage_and_is_sent_once(
         assert status.scheduled == 1 and "MailNotSent" in status.recent_failures[0][2]
         async with services.identity_uow() as uow:
             account = await uow.accounts.get_by_email("ada@example.org")
-        smtp.start()
+        smtp.start()  # and comes back
         async with asyncio.timeout(20):
             while not smtp.messages:
                 await services.worker.run_once()

@@ -9,10 +9,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from adapters.db import migrate
-from adapters.db.directory_reads import SqlDirectoryReads
 from adapters.db.directory_uow import SqlDirectoryUnitOfWork
 from adapters.db.engine import create_engine, create_session_factory
 from adapters.db.identity_uow import SqlIdentityUnitOfWork
+from adapters.db.search import SqlSearchReads
 from adapters.db.tenancy_uow import SqlTenancyUnitOfWork
 from domain.directory import businesses, categories
 from domain.directory.model import BusinessKind, BusinessProfile
@@ -167,8 +167,8 @@ async def test_the_directory_and_its_search_index_stay_within_the_tenant(app_ses
         for table in ("categories", "businesses", "business_categories", "search_entries"):
             seen = (await uow.session.execute(text(f"SELECT tenant_id FROM {table}"))).all()
             assert {r[0] for r in seen} == {tenants["aa"]}, table
-    hits = await SqlDirectoryReads(app_sessions, tenants["aa"]).search(
-        "Bäckerei", kinds=("business",), category_ids=(), language="german", limit=10
+    hits = await SqlSearchReads(app_sessions, tenants["aa"], "german").search(
+        "Bäckerei", kinds=("business",), category_ids=(), limit=10
     )
     assert [h.title for h in hits] == ["Bäckerei aa"]
 
@@ -199,7 +199,7 @@ async def test_bulk_imports_of_the_same_external_ids_stay_within_each_tenant(app
     async with SqlIdentityUnitOfWork(app_sessions, tenant_id=tenants["aa"]) as uow:
         names = (await uow.session.execute(text("SELECT name FROM businesses"))).scalars().all()
         assert sorted(names) == [f"Geschäft aa {i}" for i in range(3)]
-    hits = await SqlDirectoryReads(app_sessions, tenants["bb"]).search(
-        "Laden", kinds=("business",), category_ids=(), language="german", limit=10
+    hits = await SqlSearchReads(app_sessions, tenants["bb"], "german").search(
+        "Laden", kinds=("business",), category_ids=(), limit=10
     )
     assert sorted(h.title for h in hits) == [f"Laden bb {i}" for i in range(3)]

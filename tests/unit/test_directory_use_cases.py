@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,9 +24,12 @@ from domain.directory.errors import (
     ExternalIdTaken,
     LastOwner,
 )
-from domain.directory.model import BoundingBox, BusinessKind, BusinessProfile, GeoPoint
+from domain.directory.model import BusinessKind, BusinessProfile
+from domain.directory.pins import BusinessPins, DirectoryTaxonomy
 from domain.directory.ports import BusinessFilter, Page
+from domain.discovery.model import PinFilter
 from domain.errors import InvalidInput, StaleVersion
+from domain.geo import BoundingBox, GeoPoint
 from domain.identity.errors import RoleRequired, ScopeRequired, Unauthenticated
 from domain.identity.model import (
     Anonymous,
@@ -428,14 +432,13 @@ class RecordingReads:
         self.asked.append(("near", where, limit))
         return []
 
-    async def search(self, text, *, kinds, category_ids, language, limit):  # type: ignore[no-untyped-def]
-        self.asked.append(("search", kinds, limit))
-        self.categories_asked = category_ids
-        return []
-
     async def category_ids_by_key(self, keys):  # type: ignore[no-untyped-def]
         known = {"food": uuid.UUID(int=71), "books": uuid.UUID(int=72)}
         return [known[k] for k in keys if k in known]
+
+    async def categories_within(self, ids, keys):  # type: ignore[no-untyped-def]
+        self.asked.append(("categories", ids, keys))
+        return [*ids, *await self.category_ids_by_key(keys)]
 
 
 def test_a_key_of_32_hex_digits_is_a_key_and_only_an_ids_canonical_form_an_id():
@@ -450,21 +453,30 @@ async def test_category_filters_name_categories_by_id_or_key_and_unknown_keys_ma
     await queries.list_businesses(where, person(OWNER), reads=reads, limit=10, cursor=None)
     asked = reads.asked[-1][1]
     assert asked.category_ids == (uuid.UUID(int=9), uuid.UUID(int=71), uuid.UUID(int=72))
-    unknown = BusinessFilter(category_keys=("nowhere",))
-    await queries.businesses_in_box(
-        BoundingBox(12.3, 51.3, 12.4, 51.4), unknown, person(OWNER), reads=reads, limit=5
-    )
+    on_map = BusinessPins(reads, zone=ZoneInfo("Europe/Berlin"), clock=FixedClock())
+    box = BoundingBox(12.3, 51.3, 12.4, 51.4)
+    await on_map.pins_in_box(box, PinFilter(categories=("nowhere",)), person(OWNER), limit=5)
     assert reads.asked[-1][1].category_ids == (queries.NO_CATEGORY,)
-    await queries.search(
-        "Brot",
-        kinds=(),
-        category_ids=(),
-        category_keys=("food",),
-        language="german",
-        reads=reads,
-        limit=5,
+    taxonomy = DirectoryTaxonomy(reads)
+    assert await taxonomy.ids_within(("food", str(uuid.UUID(int=9)))) == (
+        uuid.UUID(int=9),
+        uuid.UUID(int=71),
     )
-    assert reads.categories_asked == (uuid.UUID(int=71),)
+    assert reads.asked[-1] == ("categories", (uuid.UUID(int=9),), ("food",))
+
+
+async def test_business_pins_keep_to_the_kinds_of_business_asked_for():
+    reads = RecordingReads()
+    on_map = BusinessPins(reads, zone=ZoneInfo("Europe/Berlin"), clock=FixedClock())
+    centre = GeoPoint(51.34, 12.37)
+    kinds = PinFilter(item_kinds=("retail", "concert"))
+    await on_map.pins_near(centre, 500, kinds, person(OWNER), limit=5)
+    assert reads.asked[-1][1].kinds == (BusinessKind.RETAIL,)
+    asked = len(reads.asked)
+    nothing = await on_map.pins_near(
+        centre, 500, PinFilter(item_kinds=("concert",)), person(OWNER), limit=5
+    )
+    assert nothing == [] and len(reads.asked) == asked  # no business is a concert
 
 
 async def test_reads_keep_hidden_listings_for_moderators_and_bound_their_size():
@@ -481,22 +493,3 @@ async def test_reads_keep_hidden_listings_for_moderators_and_bound_their_size():
         await queries.list_businesses(
             BusinessFilter(), person(OWNER), reads=reads, limit=101, cursor=None
         )
-    box = BoundingBox(12.3, 51.3, 12.4, 51.4)
-    with pytest.raises(InvalidInput):
-        await queries.businesses_in_box(box, BusinessFilter(), person(OWNER), reads=reads, limit=0)
-    centre = GeoPoint(51.34, 12.37)
-    with pytest.raises(InvalidInput):
-        await queries.businesses_near(
-            centre, 30_000, BusinessFilter(), person(OWNER), reads=reads, limit=10
-        )
-    with pytest.raises(InvalidInput):
-        await queries.search(
-            "Brot", kinds=("spaceship",), category_ids=(), language="german", reads=reads, limit=5
-        )
-    asked = len(reads.asked)
-    nothing = await queries.search(
-        "!!", kinds=(), category_ids=(), language="german", reads=reads, limit=5
-    )
-    assert nothing == [] and len(reads.asked) == asked  # no words: nothing to ask the index
-    await queries.search("Brot", kinds=(), category_ids=(), language="german", reads=reads, limit=5)
-    assert reads.asked[-1] == ("search", queries.SEARCH_KINDS, 5)

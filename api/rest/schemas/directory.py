@@ -1,12 +1,13 @@
-"""Request and response models of the directory: businesses, categories, offers, claims, the
-map (GeoJSON, RFC 7946) and search. What REST and GraphQL both take in (businesses, offers)
-is in api/directory_input.py."""
+"""Request and response models of the directory: businesses, categories, offers, claims, and
+the category filter that lists, the map and search share. What REST and GraphQL both take in
+(businesses, offers) is in api/directory_input.py; the map's and search's answers are in
+api/rest/schemas/discovery.py."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import Query
@@ -149,54 +150,6 @@ class OfferOut(_Out):
 class OfferPage(BaseModel):
     items: list[OfferOut]
     next_cursor: str | None
-
-
-class PointGeometry(BaseModel):
-    type: Literal["Point"] = "Point"
-    coordinates: list[float] = Field(
-        description="[longitude, latitude]", min_length=2, max_length=2
-    )
-
-
-class PinProperties(BaseModel):
-    """Just what a map pin needs; the rest is one request away."""
-
-    type: Literal["business"] = Field(
-        description="What the pin stands for (campaigns and events later)"
-    )
-    name: str
-    kind: str
-    category_ids: list[UUID]
-    verified: bool
-    open_now: bool | None
-    distance_m: float | None = None
-
-
-class PinFeature(BaseModel):
-    type: Literal["Feature"] = "Feature"
-    id: str
-    geometry: PointGeometry
-    properties: PinProperties
-
-
-class FeatureCollection(BaseModel):
-    type: Literal["FeatureCollection"] = "FeatureCollection"
-    bbox: list[float] | None = Field(default=None, description="The box asked for, when one was")
-    features: list[PinFeature]
-    truncated: bool = Field(description="More pins matched than `limit`: zoom in or filter")
-
-
-class SearchHitOut(BaseModel):
-    type: str = Field(description="business (campaign, event and post as they arrive)")
-    id: UUID
-    title: str
-    snippet: str = Field(description="HTML-escaped text with matches in <mark>…</mark>")
-    rank: float
-
-
-class SearchResults(BaseModel):
-    query: str
-    items: list[SearchHitOut]
 
 
 # An id or a key. Not a bare number or true/false/null: those are what a mistyped value looks
