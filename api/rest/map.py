@@ -32,6 +32,8 @@ def _details(details: object) -> dict[str, Any]:
     """A source's details of a pin, field by field; absent, not null, what it does not have."""
     if details is None:
         return {}
+    if isinstance(details, tuple):  # a NamedTuple: the fast way, for the common pins
+        return {k: v for k, v in details._asdict().items() if v is not None}  # type: ignore[attr-defined]
     names = _DETAIL_FIELDS.get(type(details))
     if names is None:
         names = _DETAIL_FIELDS[type(details)] = tuple(

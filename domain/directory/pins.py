@@ -4,7 +4,7 @@ filters by."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -20,8 +20,7 @@ BUSINESS = "business"  # the kind of businesses in search and on the map
 _KINDS = {k.value: k for k in BusinessKind}
 
 
-@dataclass(frozen=True)
-class BusinessPinDetails:
+class BusinessPinDetails(NamedTuple):
     """What a business's pin shows besides its name and categories."""
 
     kind: BusinessKind

@@ -4,6 +4,7 @@ item, with the order that decides which pins a full map keeps."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from uuid import UUID
 
 from domain.geo import GeoPoint
@@ -41,11 +42,11 @@ class PinFilter:
     item_kinds: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Pin:
-    """One item on the map. `details` is what its source adds for a pin (a frozen dataclass
-    of plain values: a business's kind, whether it is verified, open now); the edge shows its
-    fields as they are."""
+class Pin(NamedTuple):
+    """One item on the map. `details` is what its source adds for a pin (a NamedTuple or a
+    frozen dataclass of plain values: a business's kind, whether it is verified, open now);
+    the edge shows its fields as they are. A tuple, not a dataclass: a full map builds
+    thousands of them per request."""
 
     kind: str
     item_id: UUID

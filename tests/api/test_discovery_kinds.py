@@ -5,7 +5,6 @@ in a transaction of its own, as a real one would write them with its items."""
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from dataclasses import dataclass
 
@@ -41,7 +40,7 @@ class EventPins:
 
     async def pins_near(self, centre, radius_m, where, viewer, *, limit):  # type: ignore[no-untyped-def]
         measured = [
-            dataclasses.replace(p, distance_m=round(centre.distance_to(p.location), 1))
+            p._replace(distance_m=round(centre.distance_to(p.location), 1))
             for p in self.pins
         ]
         inside = [p for p in measured if p.distance_m <= radius_m]

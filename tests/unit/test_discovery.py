@@ -3,7 +3,6 @@ keeps, boxes across the antimeridian, and search's checks before it asks the ind
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from datetime import UTC, datetime
 
@@ -38,7 +37,7 @@ class FakeSource:
 
     async def pins_near(self, centre, radius_m, where, viewer, *, limit):  # type: ignore[no-untyped-def]
         measured = [
-            dataclasses.replace(p, distance_m=round(centre.distance_to(p.location), 1))
+            p._replace(distance_m=round(centre.distance_to(p.location), 1))
             for p in self.pins
         ]
         inside = [p for p in measured if p.distance_m <= radius_m]
