@@ -9,6 +9,7 @@ import smtplib
 import ssl
 import uuid
 from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -24,7 +25,8 @@ def _message(mail: Mail, sender: str) -> EmailMessage:
     message["To"] = mail.to
     message["Subject"] = mail.subject
     # A retried mail keeps its id, so mail systems (and our tests) can tell it is the same.
-    message["Message-ID"] = f"<{mail.key or uuid.uuid4().hex}@stadtkern>"
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "stadtkern"
+    message["Message-ID"] = f"<{mail.key or uuid.uuid4().hex}@{domain}>"
     message.set_content(mail.text)
     return message
 

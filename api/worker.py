@@ -59,11 +59,16 @@ class Worker:
         return len(jobs)
 
     async def _run(self, job: Job) -> None:
+        # The batch was claimed at once; the jobs before this one may have used up its lease.
+        if not await self.queue.hold(job, self.name, now=self._now(), lease=self._lease):
+            return
         run = self._runs.get(job.handler)
         try:
             if run is None:
                 raise LookupError(f"no handler {job.handler!r} in this version")
-            await run(job)
+            # A handler that outlives its lease would run beside the worker that takes over.
+            async with asyncio.timeout(self._lease.total_seconds()):
+                await run(job)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:2000]
             retry_at = None

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
-from domain.events import DomainEvent
+from domain.domain_events import DomainEvent
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,13 @@ class Job:
     attempt: int  # 1 on the first run
     max_attempts: int
     event: DomainEvent | None = None  # None for periodic and one-off jobs
+    # Names this job's effect across retries and workers (a mail's Message-ID): for an event's
+    # job the event's id and the handler, so unique across deployments too.
+    key: str = ""
 
-    @property
-    def key(self) -> str:
-        """Names this job's effect across retries and workers (e.g. a mail's Message-ID)."""
-        return f"job-{self.id}"
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", f"job-{self.id}")
 
 
 Run = Callable[[Job], Awaitable[None]]
@@ -100,6 +102,11 @@ class JobQueue(Protocol):
     async def claim(self, worker: str, *, limit: int, now: datetime, lease: timedelta) -> list[Job]:
         """Up to `limit` due jobs, each now held by `worker` until the lease ends (then any
         worker may take it over). Two workers never hold the same job."""
+        ...
+
+    async def hold(self, job: Job, worker: str, *, now: datetime, lease: timedelta) -> bool:
+        """Renew the worker's lease on the job just before it runs; False when the lease ran
+        out meanwhile and another worker took the job (then this one must leave it)."""
         ...
 
     async def finish(self, job: Job, worker: str, now: datetime) -> None: ...

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Protocol, Self
 from uuid import UUID
 
-from domain.events import DomainEvent
+from domain.domain_events import DomainEvent
 
 
 class Clock(Protocol):

@@ -179,9 +179,11 @@ class SqlAccountRepository:
         return self._entity(row) if row else None
 
     async def add(self, account: Account) -> None:
+        # In a savepoint: an email taken meanwhile (a racing sign-up) fails this insert only,
+        # and the transaction goes on (sign-up then answers as for a taken email).
         with constraint_errors():
-            self._session.add(AccountRow(**vars(account)))
-            await self._session.flush()
+            async with self._session.begin_nested():
+                self._session.add(AccountRow(**vars(account)))
 
     async def update(self, account: Account) -> None:
         values = vars(account).copy()

@@ -3,9 +3,9 @@ PostgreSQL, so any number of workers share it; on SQLite the statement alone is 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.db.outbox import JobRow, OutboxRow
 from adapters.db.unit_of_work import begin_for_tenant
-from domain.events import DomainEvent, event_from
+from domain.domain_events import event_from
 from domain.jobs import Job, PeriodicJob, QueueStatus
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -61,32 +61,50 @@ class SqlJobQueue:
             ).all()
         jobs = []
         for row in sorted(rows, key=lambda r: r.id):
-            event = await self._event(row.tenant_id, row.event_id) if row.event_id else None
-            jobs.append(
-                Job(
-                    id=row.id,
-                    handler=row.handler,
-                    tenant_id=row.tenant_id,
-                    attempt=row.attempts,
-                    max_attempts=row.max_attempts,
-                    event=event,
-                )
+            job = Job(
+                id=row.id,
+                handler=row.handler,
+                tenant_id=row.tenant_id,
+                attempt=row.attempts,
+                max_attempts=row.max_attempts,
             )
+            if row.event_id is not None:
+                try:
+                    job = await self._with_event(job, row.event_id)
+                except Exception as exc:  # an event this version cannot read: that job fails
+                    error = f"unreadable event: {type(exc).__name__}: {exc}"[:2000]
+                    await self.fail(job, worker, error, now=now, retry_at=None)
+                    continue
+            jobs.append(job)
         return jobs
 
-    async def _event(self, tenant_id: UUID, outbox_id: int) -> DomainEvent | None:
-        """Read in a transaction of the event's tenant: the outbox's row-level security holds."""
+    async def _with_event(self, job: Job, outbox_id: int) -> Job:
+        """The job with its event, read in a transaction of the event's tenant (the outbox's
+        row-level security holds), and a key made of the event's id: the same for every
+        attempt, and unique across deployments."""
         async with self._sessions() as session:
-            await begin_for_tenant(session, tenant_id)
+            await begin_for_tenant(session, job.tenant_id)
             row = (
                 await session.execute(
-                    select(OutboxRow.event_type, OutboxRow.payload).where(OutboxRow.id == outbox_id)
+                    select(OutboxRow.event_id, OutboxRow.event_type, OutboxRow.payload).where(
+                        OutboxRow.id == outbox_id
+                    )
                 )
             ).one_or_none()
             await session.rollback()
-        if row is None:
-            return None
-        return event_from(row.event_type, tenant_id, row.payload)
+        if row is None or job.tenant_id is None:
+            return job  # its tenant is gone, and the event with it
+        event = event_from(row.event_type, job.tenant_id, row.payload)
+        return replace(job, event=event, key=f"{row.event_id}.{job.handler}")
+
+    async def hold(self, job: Job, worker: str, *, now: datetime, lease: timedelta) -> bool:
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(JobRow)
+                .where(JobRow.id == job.id, JobRow.locked_by == worker, JobRow.status == "running")
+                .values(locked_until=now + lease)
+            )
+        return result.rowcount == 1
 
     async def finish(self, job: Job, worker: str, now: datetime) -> None:
         await self._set(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from adapters.db.types import JsonDocument, UtcDateTime
-from domain.events import DomainEvent
+from domain.domain_events import DomainEvent
 from domain.jobs import Subscriptions
 
 # SQLite numbers rows itself only in an INTEGER PRIMARY KEY.

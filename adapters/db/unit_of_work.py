@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.db.constraints import constraint_errors
 from adapters.db.outbox import write_events
-from domain.events import DomainEvent
+from domain.domain_events import DomainEvent
 from domain.jobs import Subscriptions
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from domain.events import DomainEvent
+from domain.domain_events import DomainEvent
 
 
 @dataclass(frozen=True, kw_only=True)

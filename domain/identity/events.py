@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from domain.events import DomainEvent
+from domain.domain_events import DomainEvent
 from domain.identity.model import Role
 
 

@@ -1,8 +1,9 @@
 """The mails identity sends, each from an event in the outbox, after its change was committed.
 
 The worker calls `send_identity_mail` for each such event. A link's single-use token is made
-here, in the transaction that is committed only once the mail was handed over: a mail that
-could not be sent leaves no token behind, and its retry makes a fresh one."""
+here and committed before the mail is sent: no transaction is held while SMTP answers, and
+a mailed link always works. A send that fails leaves an unsent token to expire unused; the
+retry makes a fresh one."""
 
 from __future__ import annotations
 
@@ -42,8 +43,8 @@ async def send_identity_mail(
         mail = await _mail_for(event, tenant, uow, ports)
         if mail is None:
             return
-        await ports.mailer.send(Mail(mail.to, mail.subject, mail.text, key=key))
         await uow.commit()
+    await ports.mailer.send(Mail(mail.to, mail.subject, mail.text, key=key))
 
 
 async def _mail_for(

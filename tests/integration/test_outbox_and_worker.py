@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from adapters.db.jobs import SqlJobQueue
 from adapters.db.outbox import JobRow, OutboxRow
@@ -337,3 +337,95 @@ async def test_on_the_embedded_default_the_app_sends_mail_by_itself(
                 await asyncio.sleep(0.02)  # nobody runs the worker here but the app itself
     [eml] = tmp_path.glob("*.eml")
     assert b"To: ada@example.org" in eml.read_bytes()
+
+
+async def test_an_event_this_version_cannot_read_fails_its_job_and_jams_no_other(services, leipzig):
+    await sign_up(
+        SignUp(services.tenant_ref(leipzig), "ada@example.org", PASSWORD, "Ada"),
+        uow=services.identity_uow(leipzig.id),
+        ports=services.identity,
+    )
+    await sign_up(
+        SignUp(services.tenant_ref(leipzig), "bob@example.org", PASSWORD, "Bob"),
+        uow=services.identity_uow(leipzig.id),
+        ports=services.identity,
+    )
+    first, *_ = await outbox_rows(services, leipzig)
+    async with services.identity_uow(leipzig.id) as uow:  # as if written by a newer version
+        await uow.session.execute(
+            update(OutboxRow).where(OutboxRow.id == first.id).values(event_type="identity.new")
+        )
+        await uow.commit()
+    await services.worker.run_until_idle()
+    status = await services.jobs.status(services.clock.now(), [])
+    assert status.failed == 1 and status.running == 0 and status.pending == 0
+    assert "unreadable event" in status.recent_failures[0][2]
+
+
+async def test_a_job_whose_lease_another_worker_took_is_not_run_twice(services):
+    ran: list[int] = []
+
+    async def run(job: Job) -> None:
+        ran.append(job.id)
+        async with services.sessions() as session, session.begin():
+            # Meanwhile the second job's lease ran out and another worker took it over.
+            await session.execute(
+                update(JobRow).where(JobRow.id != job.id).values(locked_by="another worker")
+            )
+
+    worker = Worker(
+        services.jobs,
+        [Handler("test.slow", (), run)],
+        [],
+        now=services.clock.now,
+        lease=timedelta(minutes=5),
+        retry_base=60,
+        retry_cap=60,
+    )
+    first = await services.jobs.enqueue("test.slow", services.clock.now())
+    await services.jobs.enqueue("test.slow", services.clock.now())
+    assert await worker.run_once() == 2  # both claimed in one batch
+    assert ran == [first]  # the second was left to the worker that holds it now
+    async with services.sessions() as session:
+        rows = (await session.execute(select(JobRow.status, JobRow.locked_by))).all()
+    assert sorted(rows) == [("done", worker.name), ("running", "another worker")]
+
+
+async def test_a_sign_up_that_loses_the_race_for_its_email_still_commits_its_notice(
+    services, leipzig
+):
+    async with services.identity_uow(leipzig.id) as uow:
+        await uow.accounts.add(
+            Account(uuid.uuid4(), "ada@example.org", "Ada", None, leipzig.created_at)
+        )
+        await uow.commit()
+
+    class LateLookup:
+        """The racing sign-up looked before the other one committed: it saw no account."""
+
+        def __init__(self, uow):  # type: ignore[no-untyped-def]
+            self._uow = uow
+
+        async def __aenter__(self):  # type: ignore[no-untyped-def]
+            await self._uow.__aenter__()
+            accounts = self._uow.accounts
+
+            async def nobody(email: str) -> None:
+                return None
+
+            accounts.get_by_email = nobody
+            return self._uow
+
+        async def __aexit__(self, *exc):  # type: ignore[no-untyped-def]
+            await self._uow.__aexit__(*exc)
+
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(self._uow, name)
+
+    await sign_up(
+        SignUp(services.tenant_ref(leipzig), "ada@example.org", PASSWORD, "Ada"),
+        uow=LateLookup(services.identity_uow(leipzig.id)),
+        ports=services.identity,
+    )
+    [notice] = await outbox_rows(services, leipzig)
+    assert notice.event_type == "identity.sign_up_with_known_email"

@@ -7,7 +7,7 @@ import pytest
 
 from api.worker import Worker
 from domain.directory.events import BusinessModerated
-from domain.events import event_from, known_event_types
+from domain.domain_events import event_from, known_event_types
 from domain.identity.events import AccountSignedUp, MemberRoleChanged
 from domain.identity.model import Role
 from domain.identity.sessions import IdentityPorts, SignUp, TenantRef, sign_up
@@ -101,6 +101,11 @@ class MemoryQueue:
         claimed, self.due = self.due[:limit], self.due[limit:]
         return claimed
 
+    lost: set[int] = set()  # jobs whose lease another worker took over
+
+    async def hold(self, job, worker, *, now, lease):  # type: ignore[no-untyped-def]
+        return job.id not in self.lost
+
     async def finish(self, job, worker, now):  # type: ignore[no-untyped-def]
         self.finished.append(job.id)
 
@@ -156,3 +161,15 @@ async def test_a_job_that_runs_is_finished_and_one_without_a_handler_fails_for_g
     assert ran == [1] and queue.finished == [1]
     [(job_id, error, retry_at)] = queue.failed
     assert job_id == 2 and "no handler" in error and retry_at is None
+
+
+async def test_a_job_whose_lease_ran_out_before_its_turn_is_left_to_the_other_worker():
+    ran: list[int] = []
+
+    async def run(job: Job) -> None:
+        ran.append(job.id)
+
+    queue = MemoryQueue(Job(1, "flaky", None, 1, 3), Job(2, "flaky", None, 1, 3))
+    queue.lost = {2}
+    await worker_for(queue, run).run_once()
+    assert ran == [1] and queue.finished == [1] and queue.failed == []
