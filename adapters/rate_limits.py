@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
+from domain.identity.ports import LoginAttempt
+
 log = logging.getLogger("stadtkern.rate_limits")
 
 # KEYS[1] counter; ARGV[1] seconds to keep it; ARGV[2] increment. Returns the count.
@@ -36,18 +38,24 @@ class RedisRateLimiter:
         self._prefix = prefix
         self._script = client.register_script(_HIT)
 
-    async def _count(self, key: str, window: int, increment: int) -> tuple[int, int] | None:
-        # The window number is part of the key, so a counter never outlives its window.
+    def counter(self, key: str, window: int) -> tuple[str, int]:
+        """The Redis key of the current window's counter, and seconds until the window ends.
+        The window number is part of the key, so a counter never outlives its window."""
         now = int(time.time())
-        bucket = now // window
+        return f"{self._prefix}{key}:{window}:{now // window}", window - now % window
+
+    async def _count(self, key: str, window: int, increment: int) -> tuple[int, int] | None:
+        counter, resets_in = self.counter(key, window)
+        count = await self.move(counter, window, increment)
+        return None if count is None else (count, resets_in)
+
+    async def move(self, counter: str, window: int, increment: int) -> int | None:
+        """Move one window's counter (a key from `counter`); None if Redis is unreachable."""
         try:
-            count = await self._script(
-                keys=[f"{self._prefix}{key}:{window}:{bucket}"], args=[window, increment]
-            )
+            return int(await self._script(keys=[counter], args=[window, increment]))
         except (RedisError, OSError) as exc:
             log.warning("rate limit not checked: redis unreachable", extra={"reason": str(exc)})
             return None
-        return int(count), window - now % window
 
     async def hit(self, key: str, *, limit: int, window: int) -> Decision:
         counted = await self._count(key, window, 1)
@@ -55,11 +63,6 @@ class RedisRateLimiter:
             return Decision(True, limit, limit, window, window)
         count, ttl = counted
         return Decision(count <= limit, limit, max(0, limit - count), ttl, window)
-
-    async def add(self, key: str, increment: int, *, window: int) -> tuple[int, int]:
-        """Move a counter by `increment`; (its count, seconds left). Unreachable Redis: 0."""
-        counted = await self._count(key, window, increment)
-        return counted if counted else (0, window)
 
     async def peek(self, key: str, *, window: int) -> tuple[int, int]:
         counted = await self._count(key, window, 0)
@@ -77,8 +80,10 @@ class RedisLoginThrottle:
     async def failures(self, account_key: str) -> tuple[int, int]:
         return await self._limiter.peek(f"login-fail:{account_key}", window=self.WINDOW)
 
-    async def begin_attempt(self, account_key: str) -> tuple[int, int]:
-        return await self._limiter.add(f"login-fail:{account_key}", 1, window=self.WINDOW)
+    async def begin_attempt(self, account_key: str) -> LoginAttempt:
+        counter, resets_in = self._limiter.counter(f"login-fail:{account_key}", self.WINDOW)
+        count = await self._limiter.move(counter, self.WINDOW, 1)
+        return LoginAttempt(count or 0, resets_in, counter)
 
-    async def attempt_succeeded(self, account_key: str) -> None:
-        await self._limiter.add(f"login-fail:{account_key}", -1, window=self.WINDOW)
+    async def attempt_succeeded(self, attempt: LoginAttempt) -> None:
+        await self._limiter.move(attempt.counter, self.WINDOW, -1)

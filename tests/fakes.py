@@ -11,7 +11,7 @@ from typing import Self
 
 from domain.identity.errors import EmailTaken, InvalidToken
 from domain.identity.model import Member
-from domain.identity.ports import AccessClaims
+from domain.identity.ports import AccessClaims, LoginAttempt
 from domain.tenancy.errors import HostnameTaken, SlugTaken
 from domain.tenancy.model import Tenant
 
@@ -189,12 +189,12 @@ class FakeThrottle:
     async def failures(self, account_key: str) -> tuple[int, int]:
         return self.counts.get(account_key, 0), 3600
 
-    async def begin_attempt(self, account_key: str) -> tuple[int, int]:
+    async def begin_attempt(self, account_key: str) -> LoginAttempt:
         self.counts[account_key] = self.counts.get(account_key, 0) + 1
-        return self.counts[account_key], 3600
+        return LoginAttempt(self.counts[account_key], 3600, account_key)
 
-    async def attempt_succeeded(self, account_key: str) -> None:
-        self.counts[account_key] -= 1
+    async def attempt_succeeded(self, attempt: LoginAttempt) -> None:
+        self.counts[attempt.counter] -= 1
 
 
 class FakeIdentityStore:

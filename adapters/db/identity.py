@@ -50,6 +50,7 @@ class AccountRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     email_verified_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
     is_operator: bool = Field(sa_column=Column(Boolean, nullable=False, default=False))
+    password_changed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
 
 
 class MembershipRow(SQLModel, table=True):
@@ -168,6 +169,7 @@ class SqlAccountRepository:
             **_fields(row, "id", "email", "display_name", "password_hash", "created_at"),
             email_verified_at=row.email_verified_at,
             is_operator=row.is_operator,
+            password_changed_at=row.password_changed_at,
         )
 
     async def get(self, account_id: UUID) -> Account | None:

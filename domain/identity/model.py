@@ -102,9 +102,11 @@ def hash_secret(secret: str) -> str:
 
 
 def credential_stamp(account: Account) -> str:
-    """Changes whenever the account's password does: device tokens carry the stamp of their
-    login, so a password change or reset voids every device token issued before it."""
-    return hash_secret(account.password_hash or "")[:16]
+    """Changes whenever the owner sets a new password: device tokens carry the stamp of their
+    login, so a password change or reset voids every device token issued before it, while a
+    rehash with new Argon2 parameters voids none."""
+    since = account.password_changed_at or account.created_at
+    return hash_secret(f"{account.id}:{since.isoformat()}")[:16]
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ class Account:
     created_at: datetime
     email_verified_at: datetime | None = None
     is_operator: bool = False  # platform operator: granted only through the CLI
+    # Set when the owner sets a new password (never by a rehash); None: since sign-up.
+    password_changed_at: datetime | None = None
 
     @property
     def email_verified(self) -> bool:

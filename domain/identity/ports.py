@@ -171,14 +171,22 @@ class LoginThrottle(Protocol):
         """(failures in the current window, seconds until the window ends)"""
         ...
 
-    async def begin_attempt(self, account_key: str) -> tuple[int, int]:
+    async def begin_attempt(self, account_key: str) -> LoginAttempt:
         """Count an attempt as failed until `attempt_succeeded`; atomically, so concurrent
-        attempts each get their own count. (the count with it, seconds until the window ends)"""
+        attempts each get their own count."""
         ...
 
-    async def attempt_succeeded(self, account_key: str) -> None:
-        """Take back the count of an attempt whose password was right."""
+    async def attempt_succeeded(self, attempt: LoginAttempt) -> None:
+        """Take back the count of an attempt whose password was right (in the window it was
+        counted in, even if a new one began meanwhile)."""
         ...
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    count: int  # failed attempts in the window, this one included
+    resets_in: int  # seconds until the window ends
+    counter: str  # which counter it was counted in, for taking it back
 
 
 @dataclass(frozen=True)

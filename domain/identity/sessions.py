@@ -174,25 +174,26 @@ async def log_in(
     # Counted as a failure before the password is checked, and taken back if it was right:
     # concurrent attempts each see their own count, so a burst cannot slip past the limit
     # while its passwords wait for the hasher.
-    attempts, resets_in = await throttle.begin_attempt(throttle_key)
-    if attempts > limit:
+    attempt = await throttle.begin_attempt(throttle_key)
+    if attempt.count > limit:
         raise LoginLocked(
-            resets_in, "log in from a device that logged in before, or try again later"
+            attempt.resets_in, "log in from a device that logged in before, or try again later"
         )
     if account is None or account.password_hash is None:
         await ports.hasher.spend_verify_time(cmd.password)  # an unknown email costs the same
         raise InvalidCredentials()
     if not await ports.hasher.verify(account.password_hash, cmd.password):
         raise InvalidCredentials()
-    await throttle.attempt_succeeded(throttle_key)
+    await throttle.attempt_succeeded(attempt)
+    rehashed = None
     if ports.hasher.needs_rehash(account.password_hash):
-        account = dataclasses.replace(account, password_hash=await ports.hasher.hash(cmd.password))
-        rehashed = True
-    else:
-        rehashed = False
+        rehashed = await ports.hasher.hash(cmd.password)
     async with uow:
-        if rehashed:
-            await uow.accounts.update(account)
+        if rehashed is not None:
+            # Only over the hash it was made from: a password changed meanwhile stays.
+            current = await uow.accounts.get(account.id)
+            if current is not None and current.password_hash == account.password_hash:
+                await uow.accounts.update(dataclasses.replace(current, password_hash=rehashed))
         session = await open_session(uow, ports, account, cmd.tenant)
         await uow.commit()
     return session
@@ -430,7 +431,10 @@ async def _set_password(
     uow: IdentityUnitOfWork, ports: IdentityPorts, account: Account, password_hash: str
 ) -> None:
     """Store an already hashed password and end every session of the account."""
-    await uow.accounts.update(dataclasses.replace(account, password_hash=password_hash))
+    changed = dataclasses.replace(
+        account, password_hash=password_hash, password_changed_at=ports.clock.now()
+    )
+    await uow.accounts.update(changed)
     await uow.refresh_tokens.revoke_all_of(account.id, ports.clock.now())
 
 

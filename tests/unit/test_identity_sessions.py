@@ -175,10 +175,34 @@ async def test_a_burst_of_concurrent_attempts_gets_no_more_guesses_than_the_limi
     assert world.ports.hasher.spent == 100  # the refused ones were never checked
 
 
+async def test_a_rehash_with_new_parameters_voids_no_device_token(world):
+    await world.sign_up()
+    known = (await world.log_in()).device_token
+
+    class UpgradingHasher(FakeHasher):
+        def needs_rehash(self, password_hash: str) -> bool:
+            return not password_hash.startswith("v2:")
+
+        async def hash(self, password: str) -> str:
+            return "v2:" + await super().hash(password)
+
+        async def verify(self, password_hash: str, password: str) -> bool:
+            return await super().verify(password_hash.removeprefix("v2:"), password)
+
+    world.ports = dataclasses.replace(world.ports, hasher=UpgradingHasher())
+    await world.log_in()  # from another client: the stored hash is upgraded
+    assert next(iter(world.store.accounts.values())).password_hash.startswith("v2:")
+    for _ in range(100):
+        with pytest.raises(InvalidCredentials):
+            await world.log_in(password="wrong password here")
+    assert (await world.log_in(device=known)).access_token  # the first client still gets in
+
+
 async def test_a_password_change_voids_the_device_tokens_issued_before(world):
     await world.sign_up()
     known = (await world.log_in()).device_token
     account_id = next(iter(world.store.accounts))
+    world.clock.advance(minutes=5)
     await sessions.change_password(
         sessions.ChangePassword(account_id, PASSWORD, "a brand new passphrase"),
         uow=world.uow(),
