@@ -3,7 +3,9 @@ exactly for committed changes, jobs run once across workers, mails survive SMTP 
 a worker killed mid-job."""
 
 import asyncio
+import email
 import os
+import re
 import signal
 import socket
 import sys
@@ -24,7 +26,7 @@ from api.worker import Worker
 from domain.identity.errors import EmailTaken
 from domain.identity.events import AccountSignedUp
 from domain.identity.model import Account
-from domain.identity.sessions import SignUp, sign_up
+from domain.identity.sessions import SignUp, sign_up, verify_email
 from domain.jobs import Handler, Job, PeriodicJob
 from tests.conftest import (
     TEST_JWT_KEYS,
@@ -204,7 +206,8 @@ async def test_mail_waits_out_an_smtp_outage_and_is_sent_once(
         )
         await services.worker.run_until_idle()  # nothing listens: the attempt fails
         status = await services.jobs.status(services.clock.now(), [])
-        assert status.scheduled == 1 and "MailNotSent" in status.recent_failures[0][2]
+        assert status.pending + status.scheduled == 1 and status.failed == 0  # to be retried
+        assert "MailNotSent" in status.recent_failures[0][2]
         async with services.identity_uow() as uow:
             account = await uow.accounts.get_by_email("ada@example.org")
         smtp.start()  # and comes back
@@ -216,6 +219,11 @@ async def test_mail_waits_out_an_smtp_outage_and_is_sent_once(
         [message] = smtp.messages
         assert "ada@example.org" in message and "verify-email?token=" in message
         assert account is not None and not account.email_verified
+        token = email.message_from_string(message).get_payload(decode=True).decode()
+        token = re.search(r"token=(\S+)", token)[1]  # type: ignore[index]
+        await verify_email(token, uow=services.identity_uow(), ports=services.identity)
+        async with services.identity_uow() as uow:  # the link that arrived works
+            assert (await uow.accounts.get_by_email("ada@example.org")).email_verified
     finally:
         await services.close()
 
