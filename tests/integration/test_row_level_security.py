@@ -203,3 +203,35 @@ async def test_bulk_imports_of_the_same_external_ids_stay_within_each_tenant(app
         "Laden", kinds=("business",), category_ids=(), limit=10
     )
     assert sorted(h.title for h in hits) == [f"Laden bb {i}" for i in range(3)]
+
+
+async def test_the_worker_reads_each_event_in_a_transaction_of_its_tenant(app_sessions):
+    """As the API's role: the outbox is behind its policy, and the worker still gets every
+    tenant's events, each read with that tenant set; a transaction without one sees none."""
+    from datetime import timedelta
+
+    from adapters.db.jobs import SqlJobQueue
+    from adapters.db.unit_of_work import Outbox
+    from domain.identity.events import AccountSignedUp
+    from domain.jobs import Subscription
+
+    ids, clock = SequentialIds(), FixedClock()
+    tenants = await two_tenants(app_sessions, ids, clock)
+    outbox = Outbox({AccountSignedUp.event_type: (Subscription("test.mail", 3),)}, now=clock.now)
+    for slug in ("aa", "bb"):
+        async with SqlIdentityUnitOfWork(
+            app_sessions, tenant_id=tenants[slug], outbox=outbox
+        ) as uow:
+            uow.record(
+                AccountSignedUp(
+                    tenant_id=tenants[slug], account_id=uuid.uuid4(), email=f"{slug}@x.example"
+                )
+            )
+            await uow.commit()
+    async with SqlTenancyUnitOfWork(app_sessions) as uow:
+        assert await uow.session.scalar(text("SELECT count(*) FROM outbox")) == 0
+    jobs = await SqlJobQueue(app_sessions).claim(
+        "w", limit=10, now=clock.now() + timedelta(seconds=1), lease=timedelta(minutes=1)
+    )
+    assert sorted(j.event.email for j in jobs) == ["aa@x.example", "bb@x.example"]
+    assert all(j.event.tenant_id == j.tenant_id for j in jobs)
