@@ -14,6 +14,7 @@ from api.graphql.directory_inputs import BusinessKindEnum
 from api.graphql.directory_queries import require_directory
 from api.graphql.directory_types import CategoryRefs
 from api.graphql.errors import or_graphql_error
+from domain.directory.model import BusinessKind
 from domain.directory.pins import BUSINESS, BusinessPinDetails
 from domain.discovery import map as discovery_map
 from domain.discovery import search as discovery_search
@@ -66,7 +67,7 @@ def _pins(found: Pins) -> list[MapPin]:
                 type=pin.kind,
                 business_id=pin.item_id,
                 name=pin.title,
-                kind=details.kind,
+                kind=BusinessKind(details.kind),
                 category_ids=list(pin.category_ids),
                 verified=details.verified,
                 open_now=details.open_now,

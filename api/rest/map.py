@@ -33,7 +33,8 @@ def _details(details: object) -> dict[str, Any]:
     if details is None:
         return {}
     if isinstance(details, tuple):  # a NamedTuple: the fast way, for the common pins
-        return {k: v for k, v in details._asdict().items() if v is not None}  # type: ignore[attr-defined]
+        fields = details._fields  # type: ignore[attr-defined]
+        return {k: v for k, v in zip(fields, details, strict=True) if v is not None}
     names = _DETAIL_FIELDS.get(type(details))
     if names is None:
         names = _DETAIL_FIELDS[type(details)] = tuple(

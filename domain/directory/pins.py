@@ -23,7 +23,7 @@ _KINDS = {k.value: k for k in BusinessKind}
 class BusinessPinDetails(NamedTuple):
     """What a business's pin shows besides its name and categories."""
 
-    kind: BusinessKind
+    kind: str  # a BusinessKind's value: answers carry it as text
     verified: bool
     open_now: bool | None  # None: it has no opening hours
 
@@ -72,7 +72,7 @@ class BusinessPins:
                 title=s.name,
                 location=s.location,
                 category_ids=s.category_ids,
-                details=BusinessPinDetails(s.kind, s.verified, is_open),
+                details=BusinessPinDetails(s.kind.value, s.verified, is_open),
                 distance_m=s.distance_m,
             )
             for s, is_open in zip(found, open_now, strict=True)
