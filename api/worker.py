@@ -43,6 +43,7 @@ class Worker:
         self._poll = poll_interval
         self._batch = batch
         self._wake = asyncio.Event()
+        self._enqueued: dict[str, datetime] = {}  # the period each periodic job was enqueued for
 
     def wake(self) -> None:
         """Jobs were written: look now rather than at the next poll."""
@@ -50,7 +51,7 @@ class Worker:
 
     async def run_once(self) -> int:
         """Enqueue due periodic jobs, then claim and run one batch; the number run."""
-        await self.queue.schedule_periodic(self.periodic, self._now())
+        await self._enqueue_periodic()
         jobs = await self.queue.claim(
             self.name, limit=self._batch, now=self._now(), lease=self._lease
         )
@@ -93,6 +94,15 @@ class Worker:
         """Run jobs while there are due ones this worker can claim; wait for no other."""
         while await self.run_once():
             pass
+
+    async def _enqueue_periodic(self) -> None:
+        """Once per period and worker (the queue keeps it to once across workers): not a
+        write on every poll."""
+        now = self._now()
+        due = [p for p in self.periodic if self._enqueued.get(p.name) != p.period_start(now)]
+        if due:
+            await self.queue.schedule_periodic(due, now)
+            self._enqueued.update((p.name, p.period_start(now)) for p in due)
 
     async def run_until_idle(self, *, within: float = 30.0) -> None:
         """Run until no job is due or running anywhere (jobs of other workers included)."""

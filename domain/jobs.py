@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
@@ -56,6 +56,16 @@ class PeriodicJob:
     every: timedelta
     run: Run
     max_attempts: int = 3
+
+    def period_start(self, now: datetime) -> datetime:
+        """The start of the period `now` falls in, counted from a fixed epoch: every worker
+        computes the same periods."""
+        period = self.every.total_seconds()
+        elapsed = (now - _PERIODS_FROM).total_seconds()
+        return _PERIODS_FROM + timedelta(seconds=(elapsed // period) * period)
+
+
+_PERIODS_FROM = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)

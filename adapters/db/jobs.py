@@ -3,9 +3,11 @@ PostgreSQL, so any number of workers share it; on SQLite the statement alone is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,16 +18,12 @@ from adapters.db.unit_of_work import begin_for_tenant
 from domain.domain_events import event_from
 from domain.jobs import Job, PeriodicJob, QueueStatus
 
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
 
 class SqlJobQueue:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def claim(
-        self, worker: str, *, limit: int, now: datetime, lease: timedelta
-    ) -> list[Job]:
+    async def claim(self, worker: str, *, limit: int, now: datetime, lease: timedelta) -> list[Job]:
         due = or_(
             (JobRow.status == "pending") & (JobRow.run_at <= now),
             # A worker that died (or ran past its lease) leaves its job to the others.
@@ -59,6 +57,7 @@ class SqlJobQueue:
                     )
                 )
             ).all()
+        stored = await self._events(rows)
         jobs = []
         for row in sorted(rows, key=lambda r: r.id):
             job = Job(
@@ -68,34 +67,40 @@ class SqlJobQueue:
                 attempt=row.attempts,
                 max_attempts=row.max_attempts,
             )
-            if row.event_id is not None:
+            found = stored.get(row.event_id) if row.event_id is not None else None
+            if found is not None:  # else no event, or its tenant is gone and the event with it
                 try:
-                    job = await self._with_event(job, row.event_id)
+                    event = event_from(found.event_type, row.tenant_id, found.payload)
                 except Exception as exc:  # an event this version cannot read: that job fails
                     error = f"unreadable event: {type(exc).__name__}: {exc}"[:2000]
                     await self.fail(job, worker, error, now=now, retry_at=None)
                     continue
+                # The key, the event's id: the same for every attempt, unique across deployments.
+                job = replace(job, event=event, key=f"{found.event_id}.{job.handler}")
             jobs.append(job)
         return jobs
 
-    async def _with_event(self, job: Job, outbox_id: int) -> Job:
-        """The job with its event, read in a transaction of the event's tenant (the outbox's
-        row-level security holds), and a key made of the event's id: the same for every
-        attempt, and unique across deployments."""
-        async with self._sessions() as session:
-            await begin_for_tenant(session, job.tenant_id)
-            row = (
-                await session.execute(
-                    select(OutboxRow.event_id, OutboxRow.event_type, OutboxRow.payload).where(
-                        OutboxRow.id == outbox_id
-                    )
+    async def _events(self, rows: Sequence[Any]) -> dict[int, Any]:
+        """The claimed jobs' events by outbox id, one query per tenant, each in a transaction
+        of that tenant: the outbox's row-level security holds."""
+        wanted: dict[UUID, list[int]] = {}
+        for row in rows:
+            if row.event_id is not None and row.tenant_id is not None:
+                wanted.setdefault(row.tenant_id, []).append(row.event_id)
+        found: dict[int, Any] = {}
+        for tenant_id, outbox_ids in wanted.items():
+            async with self._sessions() as session:
+                await begin_for_tenant(session, tenant_id)
+                columns = (
+                    OutboxRow.id,
+                    OutboxRow.event_id,
+                    OutboxRow.event_type,
+                    OutboxRow.payload,
                 )
-            ).one_or_none()
-            await session.rollback()
-        if row is None or job.tenant_id is None:
-            return job  # its tenant is gone, and the event with it
-        event = event_from(row.event_type, job.tenant_id, row.payload)
-        return replace(job, event=event, key=f"{row.event_id}.{job.handler}")
+                result = await session.execute(select(*columns).where(OutboxRow.id.in_(outbox_ids)))
+                found.update((r.id, r) for r in result)
+                await session.rollback()
+        return found
 
     async def hold(self, job: Job, worker: str, *, now: datetime, lease: timedelta) -> bool:
         async with self._sessions() as session, session.begin():
@@ -135,9 +140,7 @@ class SqlJobQueue:
         async with self._sessions() as session, session.begin():
             await session.execute(
                 update(JobRow)
-                .where(
-                    JobRow.id == job.id, JobRow.locked_by == worker, JobRow.status == "running"
-                )
+                .where(JobRow.id == job.id, JobRow.locked_by == worker, JobRow.status == "running")
                 .values(**values)
             )
 
@@ -147,7 +150,7 @@ class SqlJobQueue:
         async with self._sessions() as session, session.begin():
             dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
             for job in jobs:
-                slot = slot_start(job, now)
+                slot = job.period_start(now)
                 statement = dialect.insert(JobRow).values(
                     handler=job.name,
                     status="pending",
@@ -194,7 +197,7 @@ class SqlJobQueue:
             failed=counts.get("failed", 0),
             done_last_hour=done or 0,
             recent_failures=[(r.id, r.handler, r.last_error or "") for r in failures],
-            periodic=[(job.name, slot_start(job, now) + job.every) for job in periodic],
+            periodic=[(job.name, job.period_start(now) + job.every) for job in periodic],
         )
 
     async def busy(self, now: datetime) -> bool:
@@ -248,11 +251,3 @@ class SqlJobQueue:
                     .returning(JobRow.id)
                 )
             ).scalar_one()
-
-
-def slot_start(job: PeriodicJob, now: datetime) -> datetime:
-    """The start of the period `now` falls in, counted from a fixed epoch: every worker
-    computes the same slots."""
-    period = job.every.total_seconds()
-    elapsed = (now - EPOCH).total_seconds()
-    return EPOCH + timedelta(seconds=(elapsed // period) * period)

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from domain.directory.businesses import ImportedBusiness
 from domain.directory.hours import OpeningHours, parse_weekly
+from domain.directory.imports import ImportedBusiness
 from domain.directory.model import Address, BusinessKind, BusinessProfile, Contact, GeoPoint
 from domain.errors import FieldProblem, InvalidInput
 

@@ -17,7 +17,7 @@ from api.cli.business_rows import (
 from api.cli.csv_input import CsvFile, CsvRow, UnreadableCsv, read_csv
 from api.cli.runtime import fail, run_with_services, settings_or_exit
 from api.services import Services
-from domain.directory.businesses import ImportedBusiness, import_businesses
+from domain.directory.imports import ImportedBusiness, import_businesses
 from domain.errors import DomainError
 from domain.tenancy.model import Tenant
 

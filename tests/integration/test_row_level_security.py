@@ -14,7 +14,7 @@ from adapters.db.engine import create_engine, create_session_factory
 from adapters.db.identity_uow import SqlIdentityUnitOfWork
 from adapters.db.search import SqlSearchReads
 from adapters.db.tenancy_uow import SqlTenancyUnitOfWork
-from domain.directory import businesses, categories
+from domain.directory import businesses, categories, imports
 from domain.directory.model import BusinessKind, BusinessProfile
 from domain.identity.model import Account, Membership, Person, Role
 from domain.tenancy.model import CategorySeed
@@ -177,16 +177,16 @@ async def test_bulk_imports_of_the_same_external_ids_stay_within_each_tenant(app
     ids, clock = SequentialIds(), FixedClock()
     tenants = await two_tenants(app_sessions, ids, clock)
 
-    async def load(slug: str, name: str) -> businesses.ImportReport:
+    async def load(slug: str, name: str) -> imports.ImportReport:
         uow = german_uow(app_sessions, tenants[slug])
         await categories.seed_categories((CategorySeed("food", "Essen"),), uow=uow, ids=ids)
         rows = [
-            businesses.ImportedBusiness(
+            imports.ImportedBusiness(
                 f"ext-{i}", BusinessProfile(f"{name} {slug} {i}", BusinessKind.RETAIL), ("food",)
             )
             for i in range(3)
         ]
-        return await businesses.import_businesses(
+        return await imports.import_businesses(
             rows,
             uow=german_uow(app_sessions, tenants[slug]),
             clock=clock,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.directory import businesses, categories, offers, queries
+from domain.directory import businesses, categories, imports, offers, queries
 from domain.directory.errors import (
     AlreadyOnTeam,
     BusinessNotFound,
@@ -312,18 +312,18 @@ async def test_offers_are_published_by_the_team_within_a_sane_window(world):
 
 def imported(
     external_id: str, name: str | None, *keys: str, **profile: object
-) -> businesses.ImportedBusiness:
+) -> imports.ImportedBusiness:
     """A row; no name stands for a row whose own fields were refused."""
-    return businesses.ImportedBusiness(
+    return imports.ImportedBusiness(
         external_id,
         None if name is None else BusinessProfile(name, BusinessKind.RETAIL, **profile),  # type: ignore[arg-type]
         keys,
     )
 
 
-async def import_rows(world, *rows: businesses.ImportedBusiness) -> businesses.ImportReport:  # type: ignore[no-untyped-def]
+async def import_rows(world, *rows: imports.ImportedBusiness) -> imports.ImportReport:  # type: ignore[no-untyped-def]
     _, uow, clock, ids = world
-    return await businesses.import_businesses(list(rows), uow=uow(), clock=clock, ids=ids)
+    return await imports.import_businesses(list(rows), uow=uow(), clock=clock, ids=ids)
 
 
 async def test_the_import_creates_then_updates_by_external_id(world):
@@ -405,7 +405,7 @@ async def test_an_import_batch_that_meets_a_newer_version_stores_nothing(world):
     store, _, clock, ids = world
     await import_rows(world, imported("ext-1", "Laden"))
     with pytest.raises(StaleVersion):
-        await businesses.import_businesses(
+        await imports.import_businesses(
             [imported("ext-1", "Laden neu"), imported("ext-2", "Neu")],
             uow=_EditedMeanwhile(store, TENANT),
             clock=clock,
