@@ -1,0 +1,1 @@
+"""Media: uploaded images, their variants (metadata stripped) and alt texts, in a storage port."""
