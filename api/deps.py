@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from api.rate_limits import MINUTE, enforce_rate_limit
 from api.request_context import bind_tenant_slug
 from api.services import Services
+from domain.languages import choose_language
 from domain.tenancy.model import Tenant
 from domain.tenancy.resolution import TenantRequest, resolve_tenant
 
@@ -66,6 +67,12 @@ async def current_tenant(request: Request) -> Tenant:
         tenants=services.tenant_directory,
     )
     request.state.tenant_slug = tenant.slug
+    # What the answer's Content-Language says unless a route negotiates otherwise.
+    request.state.content_language = choose_language(
+        request.query_params.get("lang"),
+        request.headers.get("accept-language"),
+        tenant.config.locales,
+    )
     bind_tenant_slug(tenant.slug)
     await _limit_tenant(request, services, tenant)
     return tenant

@@ -44,11 +44,16 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = message.setdefault("headers", [])
                 headers.append((b"x-request-id", request_id.encode()))
-                limits = scope.get("state", {}).get("rate_limit", {})
-                names = {name for name, _ in headers}
-                for name, value in limits.items():
+                state = scope.get("state", {})
+                names = {name.lower() for name, _ in headers}
+                for name, value in state.get("rate_limit", {}).items():
                     if name.lower().encode() not in names:
                         headers.append((name.lower().encode(), value.encode()))
+                language = state.get("content_language")
+                if language and b"content-language" not in names:
+                    headers.append((b"content-language", language.encode()))
+                    # Several Vary headers combine (RFC 9110): caches keep one answer per language.
+                    headers.append((b"vary", b"Accept-Language"))
             await send(message)
 
         try:

@@ -68,7 +68,7 @@ class AttachedTo:
 class Media:
     id: UUID
     tenant_id: UUID
-    owner_id: UUID  # the account that uploaded it
+    owner_id: UUID | None  # the account that uploaded it (None: erased since)
     format: ImageFormat  # of the upload
     width: int  # of the upload, after its orientation was applied
     height: int

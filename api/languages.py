@@ -1,0 +1,49 @@
+"""A request's language: `?lang=` or `Accept-Language` in, negotiated against the tenant's
+locales, `Content-Language` out (RequestContextMiddleware adds the header)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.deps import CurrentTenant
+from domain.languages import LocalizedText, Picked, choose_language
+from domain.tenancy.model import Tenant
+
+
+@dataclass(frozen=True)
+class Language:
+    """What a request reads in (`chosen`), what a missing translation falls back to
+    (`default`, the tenant's first locale), and what a plain-text write is in (`writing`)."""
+
+    chosen: str
+    default: str
+    locales: tuple[str, ...]
+    writing: str
+
+    def pick(self, text: LocalizedText) -> Picked:
+        return text.pick(self.chosen, self.default)
+
+    def text(self, text: LocalizedText) -> str:
+        return text.pick(self.chosen, self.default).text
+
+
+def language_of(request: Request, tenant: Tenant) -> Language:
+    """Writes without a language named are in the request's `Content-Language`, else in the
+    language it reads in."""
+    locales = tenant.config.locales
+    lang = request.query_params.get("lang")
+    chosen = choose_language(lang, request.headers.get("accept-language"), locales)
+    content = request.headers.get("content-language")
+    writing = choose_language(lang, content, locales) if lang or content else chosen
+    request.state.content_language = chosen
+    return Language(chosen=chosen, default=locales[0], locales=locales, writing=writing)
+
+
+async def request_language(request: Request, tenant: CurrentTenant) -> Language:
+    return language_of(request, tenant)
+
+
+RequestLanguage = Annotated[Language, Depends(request_language)]

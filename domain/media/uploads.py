@@ -1,0 +1,206 @@
+"""Use cases of media: upload an image, make its variants, change its alt text, delete it.
+
+Files and rows are kept in step: an upload stores its file before the row commits (and
+removes it if the commit fails), a deletion removes the row and leaves the files to the
+worker (MediaDeleted), so no row points at a missing file, and no file outlives its row for
+longer than the worker takes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from uuid import UUID
+
+from domain.errors import InvalidInput
+from domain.identity.model import Person, Principal, Role
+from domain.identity.policies import require_member, require_person
+from domain.languages import LocalizedText
+from domain.media.errors import MediaNotFound, MediaOwnerRequired
+from domain.media.events import MediaDeleted, MediaUploaded
+from domain.media.model import (
+    MAX_ALT_LENGTH,
+    VARIANTS,
+    Media,
+    MediaStatus,
+    StoredFile,
+    storage_key,
+)
+from domain.media.ports import ImageCodec, ImageLimits, MediaStorage, MediaUnitOfWork
+from domain.ports import Clock, IdGenerator
+
+
+@dataclass(frozen=True)
+class UploadImage:
+    data: bytes
+    alt: LocalizedText
+
+
+def alt_problems(alt: LocalizedText, locales: Sequence[str]):  # type: ignore[no-untyped-def]
+    return alt.problems("alt", locales=locales, min_len=1, max_len=MAX_ALT_LENGTH)
+
+
+async def upload_image(
+    cmd: UploadImage,
+    principal: Principal,
+    *,
+    uow: MediaUnitOfWork,
+    codec: ImageCodec,
+    storage: MediaStorage,
+    limits: ImageLimits,
+    locales: Sequence[str],
+    clock: Clock,
+    ids: IdGenerator,
+) -> Media:
+    """Members upload; the stored copy is the upload re-encoded without its metadata."""
+    person = require_member(principal)
+    problems = alt_problems(cmd.alt, locales)
+    if problems:
+        raise InvalidInput(problems)
+    safe = await codec.safe_original(cmd.data, limits)
+    media_id = ids.new_id()
+    image = safe.image
+    original = StoredFile(
+        key=storage_key(uow.tenant_id, media_id, "original", image.extension),
+        variant="original",
+        content_type=image.content_type,
+        width=image.width,
+        height=image.height,
+        size=len(image.data),
+    )
+    media = Media(
+        id=media_id,
+        tenant_id=uow.tenant_id,
+        owner_id=person.account_id,
+        format=safe.format,
+        width=image.width,
+        height=image.height,
+        alt=cmd.alt,
+        files=(original,),
+        created_at=clock.now(),
+    )
+    await storage.put(original.key, image.data, image.content_type)
+    try:
+        async with uow:
+            await uow.media.add(media)
+            uow.record(MediaUploaded(tenant_id=uow.tenant_id, media_id=media_id))
+            await uow.commit()
+    except BaseException:
+        await storage.delete([original.key])
+        raise
+    return media
+
+
+async def view_media(media_id: UUID, principal: Principal, *, uow: MediaUnitOfWork) -> Media:
+    """Any signed-in account of the tenant sees an item (its files are public by URL)."""
+    require_person(principal)
+    async with uow:
+        media = await uow.media.get(media_id)
+    if media is None:
+        raise MediaNotFound()
+    return media
+
+
+async def make_variants(
+    media_id: UUID, *, uow: MediaUnitOfWork, codec: ImageCodec, storage: MediaStorage
+) -> None:
+    """The worker's job for MediaUploaded. Safe to run again: keys are fixed per variant."""
+    async with uow:
+        media = await uow.media.get(media_id)
+    if media is None or media.status is MediaStatus.READY:
+        return
+    original = await storage.get(media.original.key)
+    if original is None:
+        return  # deleted meanwhile: its MediaDeleted job removes what is left
+    encoded = await codec.variants(original, VARIANTS)
+    files = tuple(
+        StoredFile(
+            key=storage_key(
+                media.tenant_id, media.id, f"{v.variant}", v.image.extension
+            ),
+            variant=v.variant,
+            content_type=v.image.content_type,
+            width=v.image.width,
+            height=v.image.height,
+            size=len(v.image.data),
+        )
+        for v in encoded
+    )
+    for file, v in zip(files, encoded, strict=True):
+        await storage.put(file.key, v.image.data, v.image.content_type)
+    async with uow:
+        # Locked: a deletion either sees these files or runs after this finds the row gone.
+        current = await uow.media.get(media_id, for_update=True)
+        if current is not None:
+            await uow.media.update(current.with_variants(files))
+            await uow.commit()
+    if current is None:
+        await storage.delete([f.key for f in files])
+
+
+async def change_alt_text(
+    media_id: UUID,
+    alt: dict[str, str | None],
+    principal: Principal,
+    *,
+    uow: MediaUnitOfWork,
+    locales: Sequence[str],
+) -> Media:
+    """Languages named are set (null removes one); at least one must remain."""
+    async with uow:
+        media = await uow.media.get(media_id, for_update=True)
+        if media is None:
+            raise MediaNotFound()
+        await _require_manager(media, principal, uow)
+        changed = media.alt.merged(alt)
+        problems = alt_problems(changed, locales)
+        if problems:
+            raise InvalidInput(problems)
+        media = replace(media, alt=changed)
+        await uow.media.update(media)
+        await uow.commit()
+    return media
+
+
+async def delete_media(media_id: UUID, principal: Principal, *, uow: MediaUnitOfWork) -> None:
+    async with uow:
+        media = await uow.media.get(media_id, for_update=True)
+        if media is None:
+            raise MediaNotFound()
+        await _require_manager(media, principal, uow)
+        await _remove(media, uow)
+        await uow.commit()
+
+
+async def delete_media_of(media_ids: Sequence[UUID], *, uow: MediaUnitOfWork) -> None:
+    """What shows these images is gone (a deleted business): they go with it."""
+    async with uow:
+        for media in await uow.media.get_many(media_ids):
+            await _remove(media, uow)
+        await uow.commit()
+
+
+async def remove_files(keys: Sequence[str], *, storage: MediaStorage) -> None:
+    await storage.delete(keys)
+
+
+async def _remove(media: Media, uow: MediaUnitOfWork) -> None:
+    await uow.media.remove(media.id)
+    uow.record(
+        MediaDeleted(
+            tenant_id=uow.tenant_id, media_id=media.id, keys=tuple(f.key for f in media.files)
+        )
+    )
+
+
+async def _require_manager(media: Media, principal: Principal, uow: MediaUnitOfWork) -> Person:
+    """The owner; the team of what shows it; the tenant's moderators."""
+    person = require_person(principal)
+    if person.account_id == media.owner_id or person.is_operator:
+        return person
+    if person.role is not None and person.role.includes(Role.MODERATOR):
+        return person
+    if media.attached_to is not None and await uow.teams.is_on_team(
+        media.attached_to, person.account_id
+    ):
+        return person
+    raise MediaOwnerRequired()
