@@ -28,6 +28,8 @@ def _message(mail: Mail, sender: str) -> EmailMessage:
     domain = parseaddr(sender)[1].rpartition("@")[2] or "stadtkern"
     message["Message-ID"] = f"<{mail.key or uuid.uuid4().hex}@{domain}>"
     message.set_content(mail.text)
+    if mail.language:  # after set_content, which drops every Content-* header set before
+        message["Content-Language"] = mail.language  # RFC 3282
     return message
 
 

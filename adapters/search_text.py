@@ -1,24 +1,52 @@
 """Text handling for search, the same on every database: words, stems (Snowball through
-PyStemmer, German and English), trigram similarity for typos, and highlighted snippets."""
+PyStemmer, in the languages of LANGUAGES), trigram similarity for typos, and highlighted
+snippets."""
 
 from __future__ import annotations
 
 import html
 import re
 import threading
+from collections.abc import Sequence
 
 import Stemmer
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 SNIPPET_WORDS = 24
 
-# A tenant's first locale picks the stemming; PostgreSQL's text search configurations share
-# these names.
-LANGUAGES = {"de": "german", "en": "english"}
+# Each of a tenant's locales stems with its language's Snowball stemmer. PostgreSQL's text search
+# configurations share these names. Only languages that PyStemmer has and PostgreSQL has had
+# since 8.3 are here: Polish and Czech (PostgreSQL has none) stem as "simple", words as they
+# are; Greek, Catalan and others arrived in later PostgreSQL versions, so not yet either.
+LANGUAGES = {
+    "da": "danish",
+    "de": "german",
+    "en": "english",
+    "es": "spanish",
+    "fi": "finnish",
+    "fr": "french",
+    "hu": "hungarian",
+    "it": "italian",
+    "nb": "norwegian",
+    "nl": "dutch",
+    "nn": "norwegian",
+    "no": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sv": "swedish",
+    "tr": "turkish",
+}
 
 
 def language_for(locale: str) -> str:
+    """The stemmer of a locale ("de-AT" stems as "de")."""
     return LANGUAGES.get(locale.split("-")[0].lower(), "simple")
+
+
+def languages_for(locales: Sequence[str]) -> tuple[str, ...]:
+    """The distinct stemmers of these locales, in their order."""
+    return tuple(dict.fromkeys(language_for(locale) for locale in locales))
 
 
 _per_thread = threading.local()
@@ -43,6 +71,15 @@ def stems(text: str, language: str) -> list[str]:
     stemmer = _stemmer(language)
     found = words(text)
     return stemmer.stemWords(found) if stemmer else found
+
+
+def stems_in(text: str, languages: Sequence[str]) -> list[str]:
+    """Each word's stems in each of these languages, its distinct ones once (a name, which is
+    in no one language, is found by the stem of any)."""
+    per_language = [stems(text, language) for language in languages]
+    return [
+        stem for same_word in zip(*per_language, strict=True) for stem in dict.fromkeys(same_word)
+    ]
 
 
 def _trigrams(word: str) -> set[str]:

@@ -12,14 +12,17 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from domain.errors import FieldProblem, InvalidInput
+from domain.languages import LocalizedText
 from domain.tenancy.colors import Color
 from domain.tenancy.model import (
+    MAX_UPLOAD_MB,
     BrandColors,
     Branding,
     CategorySeed,
     CorsSettings,
     Feature,
     LegalLinks,
+    MediaSettings,
     MirrorPolicy,
     ModerationMode,
     ModerationSettings,
@@ -34,6 +37,7 @@ from domain.tenancy.model import (
 
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 Text = Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00]*$")]
+Locale = Annotated[str, StringConstraints(max_length=35, pattern=r"^[A-Za-z0-9-]+$")]
 
 
 class _Strict(BaseModel):
@@ -90,10 +94,24 @@ class RateLimitsDocument(_Strict):
     auth_attempts_per_ip_per_minute: int = Field(default=20, ge=1, le=10_000_000)
 
 
+class MediaDocument(_Strict):
+    max_upload_mb: int = Field(default=10, ge=1, le=MAX_UPLOAD_MB)
+
+
 class CategoryDocument(_Strict):
     key: Text
-    name: Text
+    # One text in the tenant's first language, or a table of locale -> text.
+    name: Text | dict[Locale, Text] = Field(union_mode="left_to_right")
     parent: Text | None = None
+
+    def to_seed(self) -> CategorySeed:
+        name = LocalizedText.of(self.name) if isinstance(self.name, dict) else self.name
+        return CategorySeed(self.key, name, self.parent)
+
+    @classmethod
+    def from_seed(cls, seed: CategorySeed) -> CategoryDocument:
+        name = seed.name.as_dict() if isinstance(seed.name, LocalizedText) else seed.name
+        return cls(key=seed.key, name=name, parent=seed.parent)
 
 
 class OpenDataDocument(_Strict):
@@ -122,6 +140,7 @@ class TenantDocument(_Strict):
     payments: PaymentsDocument = PaymentsDocument()
     sso: SsoDocument | None = None
     rate_limits: RateLimitsDocument = RateLimitsDocument()
+    media: MediaDocument = MediaDocument()
     app_url: Text | None = None
     categories: list[CategoryDocument] = Field(default=[], max_length=1000)
     open_data: OpenDataDocument | None = None
@@ -152,8 +171,9 @@ class TenantDocument(_Strict):
             payments=PaymentSettings(**self.payments.model_dump()),
             sso=SsoSettings(**self.sso.model_dump()) if self.sso else None,
             rate_limits=RateLimits(**self.rate_limits.model_dump()),
+            media=MediaSettings(**self.media.model_dump()),
             app_url=self.app_url,
-            categories=tuple(CategorySeed(**c.model_dump()) for c in self.categories),
+            categories=tuple(c.to_seed() for c in self.categories),
             open_data=OpenDataSettings(**self.open_data.model_dump()) if self.open_data else None,
             cors=CorsSettings(tuple(self.cors.allowed_origins)) if self.cors else None,
         )
@@ -204,8 +224,9 @@ class TenantDocument(_Strict):
             ),
             sso=SsoDocument(**dataclasses.asdict(config.sso)) if config.sso else None,
             rate_limits=RateLimitsDocument(**dataclasses.asdict(config.rate_limits)),
+            media=MediaDocument(**dataclasses.asdict(config.media)),
             app_url=config.app_url,
-            categories=[CategoryDocument(**dataclasses.asdict(c)) for c in config.categories],
+            categories=[CategoryDocument.from_seed(c) for c in config.categories],
             open_data=OpenDataDocument(**dataclasses.asdict(config.open_data))
             if config.open_data
             else None,

@@ -24,6 +24,7 @@ from api.rest import (
     businesses,
     categories,
     map,
+    media,
     members,
     offers,
     open_data,
@@ -95,6 +96,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(api_keys.router)
     app.include_router(api_keys.calling_key_router)
     app.include_router(members.router)
+    app.include_router(media.router)
+    app.include_router(media.files_router)
     app.include_router(auth.jwks_router)
     app.include_router(health_router)
     app.include_router(
@@ -104,7 +107,12 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         prefix="/graphql",
     )
     # Added last, runs first: the request id exists before anything else happens.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        # The form around the largest upload a tenant may allow.
+        upload_max_bytes=services.max_upload_bytes + media.FORM_OVERHEAD,
+    )
     app.add_middleware(RequestContextMiddleware)
     # Outermost, so every answer carries CORS headers (the 500 fallback above included) and
     # preflights are answered before rate limits and auth.

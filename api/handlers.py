@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from domain.identity.mails import MAIL_EVENTS, send_identity_mail
 from domain.jobs import Handler, Job, PeriodicJob
+from domain.media import uploads
+from domain.media.events import MediaDeleted, MediaUploaded
 
 if TYPE_CHECKING:
     from api.services import Services
@@ -32,7 +34,28 @@ def event_handlers(services: Services) -> list[Handler]:
             ports=services.identity,
         )
 
+    async def make_variants(job: Job) -> None:
+        event = job.event
+        if not isinstance(event, MediaUploaded):
+            return
+        tenant = await services.tenant_directory.by_id(event.tenant_id)
+        if tenant is None:
+            return
+        await uploads.make_variants(
+            event.media_id,
+            uow=services.media_uow(tenant),
+            codec=services.image_codec,
+            storage=services.media_storage,
+        )
+
+    async def remove_files(job: Job) -> None:
+        # The keys are in the event: this runs even when the tenant is gone meanwhile.
+        if isinstance(job.event, MediaDeleted):
+            await uploads.remove_files(job.event.keys, storage=services.media_storage)
+
     return [
+        Handler("media.variants", (MediaUploaded.event_type,), make_variants, max_attempts=8),
+        Handler("media.files", (MediaDeleted.event_type,), remove_files, max_attempts=MAIL_ATTEMPTS),
         Handler(
             "identity.mail",
             tuple(event.event_type for event in MAIL_EVENTS),

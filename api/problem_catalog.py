@@ -25,6 +25,7 @@ from domain.errors import (
     Unavailable,
 )
 from domain.identity import errors as identity
+from domain.media import errors as media
 from domain.tenancy import errors as tenancy
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -32,6 +33,8 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 _STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (identity.Unauthenticated, 401),
     (identity.TooManyAttempts, 429),
+    (media.UnsupportedImage, 415),
+    (media.ImageTooLarge, 413),
     (Unavailable, 503),
     (StaleVersion, 412),
     (NotFound, 404),
@@ -135,6 +138,10 @@ DOMAIN_ERRORS: tuple[type[DomainError], ...] = (
     directory.LastOwner,
     RateLimited,
     identity.MailNotSent,
+    media.MediaNotFound,
+    media.UnsupportedImage,
+    media.ImageTooLarge,
+    media.MediaOwnerRequired,
 )
 
 CATALOG: dict[str, ProblemKind] = {

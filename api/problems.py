@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from api.problem_catalog import (
     CREDENTIALED_ROUTE,
@@ -23,6 +24,7 @@ from api.problem_catalog import (
     problems,
     status_for,
 )
+from api.problem_titles import localized_title, problem_language
 from api.request_context import current_request_id
 from domain.errors import DomainError, InvalidInput
 from domain.identity.errors import TooManyAttempts, Unauthenticated
@@ -69,6 +71,31 @@ def problem_type(code: str) -> str:
     return f"urn:stadtkern:problem:{code}"
 
 
+class ProblemResponse(JSONResponse):
+    """A problem document whose title is written, as it is sent, in the language of the
+    request it answers (English or German, `api/problem_titles.py`), with `Content-Language`
+    saying which. Every way a problem goes out (the exception handlers, the middleware's 413
+    and 500, the CORS refusal) sends it with that request's scope, so none can forget."""
+
+    def __init__(
+        self, content: dict[str, Any], status_code: int, headers: dict[str, str] | None = None
+    ) -> None:
+        self.problem = content
+        super().__init__(
+            content, status_code=status_code, headers=headers, media_type=PROBLEM_MEDIA_TYPE
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        english = self.problem["title"]
+        title, language = localized_title(self.problem["code"], english, problem_language(scope))
+        if title != english:
+            self.body = self.render(self.problem | {"title": title})
+            self.headers["content-length"] = str(len(self.body))
+        self.headers["content-language"] = language
+        self.headers.add_vary_header("Accept-Language")
+        await super().__call__(scope, receive, send)
+
+
 def problem_response(
     status: int,
     code: str,
@@ -78,7 +105,9 @@ def problem_response(
     instance: str | None = None,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
-) -> JSONResponse:
+) -> ProblemResponse:
+    """The problem document of a code; `title` in English (the HTTP status's phrase when
+    none is given), turned German on the way out when the request asks for it."""
     body: dict[str, Any] = {
         "type": problem_type(code),
         "title": title or HTTPStatus(status).phrase,
@@ -94,10 +123,10 @@ def problem_response(
         body["request_id"] = request_id
     if errors is not None:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+    return ProblemResponse(body, status_code=status, headers=headers)
 
 
-def problem_for_domain_error(error: DomainError, instance: str | None = None) -> JSONResponse:
+def problem_for_domain_error(error: DomainError, instance: str | None = None) -> ProblemResponse:
     errors = None
     if isinstance(error, InvalidInput):
         errors = [

@@ -19,6 +19,7 @@ from adapters.db.directory_uow import SqlDirectoryUnitOfWork
 from adapters.db.engine import create_engine, create_session_factory, database_reachable
 from adapters.db.identity_uow import SqlIdentityUnitOfWork
 from adapters.db.jobs import SqlJobQueue
+from adapters.db.media import SqlMediaUnitOfWork
 from adapters.db.search import SqlSearchReads
 from adapters.db.tenancy import TenantDirectory
 from adapters.db.tenancy_uow import SqlTenancyUnitOfWork
@@ -29,12 +30,13 @@ from adapters.jwt_tokens import (
     development_key_set,
     key_set_from_json,
 )
+from adapters.images import PillowImageCodec
 from adapters.mail import OutboxMailer, SmtpMailer
+from adapters.media_storage import LocalMediaStorage, S3MediaStorage
 from adapters.oidc import OidcIdTokenVerifier, OidcProviders
 from adapters.passwords import Argon2Hasher
 from adapters.rate_limits import RedisLoginThrottle, RedisRateLimiter
 from adapters.redis_client import connect_redis, redis_reachable
-from adapters.search_text import language_for
 from adapters.system import RandomIds, RandomSecrets, SystemClock
 from api.handlers import event_handlers, periodic_jobs
 from api.settings import Settings
@@ -44,7 +46,8 @@ from domain.discovery.kinds import DiscoveryKinds
 from domain.identity.ports import Mailer
 from domain.identity.sessions import IdentityPorts, TenantRef
 from domain.jobs import subscriptions_of
-from domain.tenancy.model import Feature, SsoSettings, Tenant
+from domain.media.ports import ImageCodec, ImageLimits, MediaStorage
+from domain.tenancy.model import MAX_UPLOAD_MB, Feature, SsoSettings, Tenant
 
 
 @dataclass
@@ -65,10 +68,6 @@ class Services:
     jobs: SqlJobQueue
 
     # What the API needs of adapters besides ports: only this module imports adapters.
-
-    def search_language(self, tenant: Tenant) -> str:
-        """The stemmer of the tenant's search: its first language's."""
-        return language_for(tenant.config.default_locale)
 
     async def database_reachable(self) -> bool:
         return await database_reachable(self.engine)
@@ -114,13 +113,57 @@ class Services:
         return SqlIdentityUnitOfWork(self.sessions, tenant_id=tenant_id, outbox=self.outbox)
 
     def directory_uow(self, tenant: Tenant) -> SqlDirectoryUnitOfWork:
-        """Its search index stems in the tenant's first language."""
+        """Its search index stems in each of the tenant's languages."""
         return SqlDirectoryUnitOfWork(
             self.sessions,
             tenant_id=tenant.id,
             outbox=self.outbox,
-            search_language=language_for(tenant.config.default_locale),
+            search_locales=tenant.config.locales,
+            locales=tenant.config.locales,
         )
+
+    def media_uow(self, tenant: Tenant) -> SqlMediaUnitOfWork:
+        return SqlMediaUnitOfWork(self.sessions, tenant_id=tenant.id, outbox=self.outbox)
+
+    # Media: the image codec and the store of files.
+
+    @cached_property
+    def image_codec(self) -> ImageCodec:
+        return PillowImageCodec()
+
+    @cached_property
+    def media_storage(self) -> MediaStorage:
+        settings = self.settings
+        if settings.media_storage == "s3":
+            secret = settings.s3_secret_access_key
+            return S3MediaStorage(
+                bucket=settings.s3_bucket,
+                public_base_url=settings.media_public_url or "",
+                region=settings.s3_region,
+                endpoint_url=settings.s3_endpoint_url,
+                access_key_id=settings.s3_access_key_id,
+                secret_access_key=secret.get_secret_value() if secret else None,
+                key_prefix=settings.s3_key_prefix,
+            )
+        return LocalMediaStorage(Path(settings.media_dir), settings.media_public_url or "/media")
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The deployment's ceiling on one upload; a tenant's own limit may only be lower."""
+        return MAX_UPLOAD_MB * 1024 * 1024
+
+    def image_limits(self, tenant: Tenant) -> ImageLimits:
+        return ImageLimits(
+            max_bytes=min(tenant.config.media.max_upload_mb * 1024 * 1024, self.max_upload_bytes),
+            max_pixels=self.settings.max_image_pixels,
+        )
+
+    async def local_media_file(self, key: str) -> Path | None:
+        """The file the API serves at /media/{key}: only when files are stored locally."""
+        storage = self.media_storage
+        if isinstance(storage, LocalMediaStorage):
+            return await storage.file_path(key)
+        return None
 
     @cached_property
     def worker(self) -> Worker:
@@ -160,7 +203,7 @@ class Services:
         return BusinessPins(self.directory_reads(tenant), zone=zone, clock=self.clock)
 
     def search_reads(self, tenant: Tenant) -> SqlSearchReads:
-        return SqlSearchReads(self.sessions, tenant.id, self.search_language(tenant))
+        return SqlSearchReads(self.sessions, tenant.id, tenant.config.locales)
 
     def taxonomy(self, tenant: Tenant) -> DirectoryTaxonomy:
         """The categories search filters by: the directory's."""
@@ -174,7 +217,12 @@ class Services:
             if config.hostnames
             else f"{config.slug}.{self.settings.base_domain}"
         )
-        return TenantRef(tenant.id, tenant.slug, (config.app_url or f"https://{host}").rstrip("/"))
+        return TenantRef(
+            tenant.id,
+            tenant.slug,
+            (config.app_url or f"https://{host}").rstrip("/"),
+            config.locales,
+        )
 
     def id_token_verifier(self, sso: SsoSettings) -> OidcIdTokenVerifier:
         return OidcIdTokenVerifier(

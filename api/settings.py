@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.db.engine import is_sqlite
@@ -44,6 +44,20 @@ class Settings(BaseSettings):
     smtp_url: str = ""
     mail_from: str = "Stadtkern <noreply@localhost>"
     mail_outbox_dir: str = "mail-outbox"
+    # Uploaded images: files in `media_dir` (the embedded default) or an S3-compatible bucket.
+    media_storage: Literal["local", "s3"] = "local"
+    media_dir: str = "media"  # local storage only
+    # Where clients fetch media: local defaults to the API's own /media; s3 needs the bucket's
+    # public URL or a CDN in front of it.
+    media_public_url: str | None = Field(default=None, pattern=r"^((/|https?://)\S*)?$")
+    s3_bucket: str = ""
+    s3_endpoint_url: str | None = Field(default=None, pattern=r"^(https?://\S+)?$")  # unset: AWS
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None  # with the secret; both unset: the AWS default chain
+    s3_secret_access_key: SecretStr | None = None
+    s3_key_prefix: str = ""  # e.g. "media/" when the bucket holds other things too
+    # Decoded images above this many pixels are refused unread (decompression bombs).
+    max_image_pixels: int = Field(default=50_000_000, ge=1_000_000, le=200_000_000)
     # The worker (outbox handlers and scheduled jobs). In process: on by default on the
     # embedded database, so `serve` alone does everything; elsewhere run `stadtkern worker`.
     worker_in_process: bool | None = None
@@ -59,6 +73,25 @@ class Settings(BaseSettings):
             raise ValueError(
                 "STADTKERN_JWT_PRIVATE_KEYS is required in production "
                 "(make one with `stadtkern keys generate`)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _s3_needs_bucket_and_public_url(self) -> Settings:
+        if self.media_storage != "s3":
+            return self
+        if not self.s3_bucket:
+            raise ValueError("STADTKERN_S3_BUCKET is required when STADTKERN_MEDIA_STORAGE=s3")
+        if not self.media_public_url:
+            raise ValueError(
+                "STADTKERN_MEDIA_PUBLIC_URL is required when STADTKERN_MEDIA_STORAGE=s3 "
+                "(the bucket's public URL or a CDN's, where clients fetch the images)"
+            )
+        secret = self.s3_secret_access_key.get_secret_value() if self.s3_secret_access_key else ""
+        if bool(self.s3_access_key_id) != bool(secret):
+            raise ValueError(
+                "set both STADTKERN_S3_ACCESS_KEY_ID and STADTKERN_S3_SECRET_ACCESS_KEY, "
+                "or neither (the AWS default credential chain)"
             )
         return self
 

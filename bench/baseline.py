@@ -6,8 +6,9 @@ against the tenant's rate limit in Redis (the product's limiter, same script and
 GET /v1/tenant: the public profile serialised, an ETag computed.
 GET /v1/map?bbox=: the product's statement (the pins in the box with their category ids) in
 a transaction that names the tenant, `open_now` by the same opening-hours code, GeoJSON out.
-GET /v1/search?q=: the product's ranked text search (and its typo fallback when nothing
-matched), snippets by the same highlighting code.
+GET /v1/search?q=: the product's ranked text search in each of the tenant's languages (and its
+typo fallback when nothing matched), snippets in the request's language by the same
+highlighting code.
 GET /v1/businesses: the product's list page: its statements (the page in German name order,
 for a category first within the index window, else everywhere) in a transaction that names
 the tenant, the open status once per schedule, the cursor encoded alike.
@@ -43,10 +44,11 @@ from starlette.routing import Route
 from adapters.db import business_summaries as statements
 from adapters.db.directory import hours_from_json
 from adapters.rate_limits import RedisRateLimiter
-from adapters.search_text import highlight, language_for, stems, words
+from adapters.search_text import highlight, language_for, languages_for, words
 from domain.cursors import read_text_id_cursor, text_id_cursor
 from domain.directory.ports import BusinessFilter
 from domain.errors import InvalidInput
+from domain.languages import LocalizedText, choose_language
 
 DSN = os.environ.get("BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/stadtkern_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -107,14 +109,19 @@ async def tenant(request: Request) -> Response:
     return Response(body, media_type="application/json", headers=headers)
 
 
-RANKED_SQL = """
-SELECT e.kind, e.item_id, e.title, e.body, ts_rank_cd(e.document, q) AS rank
-FROM search_entries e, to_tsquery($2::regconfig, $3) q
-WHERE e.tenant_id = $1 AND e.visible AND e.document @@ q AND e.kind IN ('business')
-ORDER BY rank DESC, e.title LIMIT $4
+def ranked_sql(languages: int) -> str:
+    """The query ($2) in each of the tenant's languages ($4...), any of them matching."""
+    either = " || ".join(f"to_tsquery(${i + 4}::regconfig, $2)" for i in range(languages))
+    return f"""
+SELECT e.kind, e.item_id, e.title, e.texts, ts_rank_cd(e.document, q.q) AS rank
+FROM search_entries e, (SELECT {either} AS q) q
+WHERE e.tenant_id = $1 AND e.visible AND e.document @@ q.q AND e.kind IN ('business')
+ORDER BY rank DESC, e.title LIMIT $3
 """
+
+
 TYPO_SQL = """
-SELECT e.kind, e.item_id, e.title, e.body, word_similarity($2, e.title) AS rank
+SELECT e.kind, e.item_id, e.title, e.texts, word_similarity($2, e.title) AS rank
 FROM search_entries e
 WHERE e.tenant_id = $1 AND e.visible AND e.kind IN ('business') AND $2 <% e.title
 ORDER BY rank DESC, e.title LIMIT $3
@@ -269,27 +276,33 @@ async def search(request: Request) -> Response:
     raw = words(query)[:12]
     if not raw or len(query) > 200:
         return problem(422, "invalid-input")
-    language = language_for(config["locales"][0])
-    stems(query, language)  # the product stems the query once more for its own use
+    locales = config["locales"]
+    language = choose_language(
+        request.query_params.get("lang"), request.headers.get("accept-language"), locales
+    )
+    languages = languages_for(locales)
     async with request.app.state.pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(config["id"]))
         tsquery = " & ".join([*raw[:-1], raw[-1] + ":*"])
-        rows = await conn.fetch(RANKED_SQL, config["id"], language, tsquery, 20)
+        rows = await conn.fetch(ranked_sql(len(languages)), config["id"], tsquery, 20, *languages)
         if not rows:
             await conn.execute(
                 "SELECT set_config('pg_trgm.word_similarity_threshold', '0.3', true)"
             )
             rows = await conn.fetch(TYPO_SQL, config["id"], " ".join(raw), 20)
-    items = [
-        {
-            "type": r["kind"],
-            "id": str(r["item_id"]),
-            "title": r["title"],
-            "snippet": highlight(r["body"] or r["title"], query, language),
-            "rank": round(float(r["rank"]), 6),
-        }
-        for r in rows
-    ]
+    items = []
+    for r in rows:
+        picked = LocalizedText.of(json.loads(r["texts"])).pick(language, locales[0])
+        items.append(
+            {
+                "type": r["kind"],
+                "id": str(r["item_id"]),
+                "title": r["title"],
+                "snippet": highlight(picked.text or r["title"], query, language_for(picked.locale)),
+                "rank": round(float(r["rank"]), 6),
+                "language": picked.locale,
+            }
+        )
     return as_json({"query": query, "items": items})
 
 

@@ -86,7 +86,9 @@ class LocalizedText:
         """Each value within its length, each locale one of the tenant's; `min_len` > 0 means
         the text must exist in at least one language."""
         found = [
-            FieldProblem(f"{field}.{locale}", f"is not one of this tenant's languages {list(locales)}")
+            FieldProblem(
+                f"{field}.{locale}", f"is not one of this tenant's languages {list(locales)}"
+            )
             for locale in self.locales
             if locale not in locales
         ]

@@ -91,6 +91,7 @@ async def migrated_database(database_url: str) -> str:
 
 TEST_JWT_KEYS = key_set_to_json(KeySet([generate_signing_key()]))
 OUTBOX = Path(tempfile.mkdtemp(prefix="stadtkern-test-outbox-"))
+MEDIA_DIR = Path(tempfile.mkdtemp(prefix="stadtkern-test-media-"))
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
@@ -104,6 +105,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "base_domain": "stadtkern.test",
         "jwt_private_keys": TEST_JWT_KEYS,
         "mail_outbox_dir": str(OUTBOX),
+        "media_dir": str(MEDIA_DIR),
         # No worker runs beside apps under test (its polling would show in statement counts):
         # `settle` runs the jobs a test waits for. test_outbox_and_worker.py runs it in-process.
         "worker_in_process": False,

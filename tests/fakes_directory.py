@@ -8,7 +8,17 @@ from dataclasses import dataclass, field, replace
 from typing import Self
 
 from domain.directory.errors import CategoryKeyTaken, ExternalIdTaken
-from domain.directory.model import Business, BusinessClaim, Category, ClaimStatus, Offer
+from domain.directory.model import (
+    BUSINESS_TEXTS,
+    CATEGORY_TEXTS,
+    OFFER_TEXTS,
+    Business,
+    BusinessClaim,
+    Category,
+    ClaimStatus,
+    Offer,
+    in_locale_order,
+)
 from domain.discovery.model import SearchDocument
 from domain.identity.model import BusinessRole, Membership
 
@@ -36,9 +46,15 @@ class FakeDirectoryStore:
 
 
 class FakeDirectoryUnitOfWork:
-    def __init__(self, store: FakeDirectoryStore, tenant_id: uuid.UUID) -> None:
+    def __init__(
+        self,
+        store: FakeDirectoryStore,
+        tenant_id: uuid.UUID,
+        locales: tuple[str, ...] = ("de", "en"),
+    ) -> None:
         self.store = store
         self.tenant_id = tenant_id
+        self.locales = locales
         self.commits = 0
         self.recorded: list = []
 
@@ -72,6 +88,17 @@ class FakeDirectoryUnitOfWork:
         await self.__aenter__()
 
 
+def _as_stored(item):  # type: ignore[no-untyped-def]
+    """The item as the SQL repositories hand it back: its texts' languages in locale order."""
+    if isinstance(item, Business):
+        return replace(item, profile=in_locale_order(item.profile, BUSINESS_TEXTS))
+    if isinstance(item, Offer):
+        return in_locale_order(item, OFFER_TEXTS)
+    if isinstance(item, Category):
+        return in_locale_order(item, CATEGORY_TEXTS)
+    return item
+
+
 class _Rows:
     def __init__(self, rows: dict) -> None:
         self.rows = rows
@@ -80,15 +107,15 @@ class _Rows:
         return self.rows.get(item_id)
 
     async def list(self):  # type: ignore[no-untyped-def]
-        return sorted(self.rows.values(), key=lambda c: (c.position, c.name))
+        return sorted(self.rows.values(), key=lambda c: (c.position, c.key))
 
     async def add(self, item) -> None:  # type: ignore[no-untyped-def]
         assert item.id not in self.rows
-        self.rows[item.id] = item
+        self.rows[item.id] = _as_stored(item)
 
     async def update(self, item) -> None:  # type: ignore[no-untyped-def]
         if item.id in self.rows:  # as SQL's UPDATE: an unknown row stays unknown
-            self.rows[item.id] = item
+            self.rows[item.id] = _as_stored(item)
 
     async def remove(self, item_id) -> None:  # type: ignore[no-untyped-def]
         self.rows.pop(item_id, None)
@@ -127,7 +154,7 @@ class _Businesses(_Rows):
     async def update(self, business: Business, *, expected_version: int) -> bool:  # type: ignore[override]
         if not self._at(business.id, expected_version):
             return False
-        self.rows[business.id] = business
+        self.rows[business.id] = _as_stored(business)
         return True
 
     async def by_external_ids(self, external_ids) -> dict[str, Business]:  # type: ignore[no-untyped-def]
@@ -149,7 +176,7 @@ class _Businesses(_Rows):
         if not all(self._at(b.id, expected) for b, expected in edits):
             return False
         for business, _ in edits:
-            self.rows[business.id] = business
+            self.rows[business.id] = _as_stored(business)
         return True
 
 

@@ -57,6 +57,7 @@ from domain.directory.model import (
     Offer,
 )
 from domain.identity.model import BusinessRole
+from domain.languages import LocalizedText
 
 
 def _tenant_fk() -> Any:
@@ -73,7 +74,7 @@ class CategoryRow(SQLModel, table=True):
     tenant_id: UUID = _tenant_fk()
     id: UUID
     key: str = Field(sa_column=Column(String(48), nullable=False))
-    name: str = Field(sa_column=Column(String(80), nullable=False))
+    name: dict[str, str] = Field(sa_column=Column(JsonDocument, nullable=False))  # locale -> text
     parent_id: UUID | None = None
     position: int = Field(sa_column=Column(Integer, nullable=False))
 
@@ -92,7 +93,8 @@ class BusinessRow(SQLModel, table=True):
     external_id: str | None = Field(default=None, sa_column=Column(String(100)))
     name: str = Field(sa_column=Column(String(120), nullable=False))
     kind: str = Field(sa_column=Column(String(32), nullable=False))
-    description: str = Field(sa_column=Column(Text, nullable=False))
+    # Texts for people: JSON documents of locale -> text (localized below).
+    description: dict[str, str] = Field(sa_column=Column(JsonDocument, nullable=False))
     street: str = Field(sa_column=Column(String(200), nullable=False))
     postcode: str = Field(sa_column=Column(String(12), nullable=False))
     city: str = Field(sa_column=Column(String(100), nullable=False))
@@ -103,10 +105,15 @@ class BusinessRow(SQLModel, table=True):
     website_url: str | None = Field(default=None, sa_column=Column(String(2000)))
     shop_url: str | None = Field(default=None, sa_column=Column(String(2000)))
     delivers: bool = Field(sa_column=Column(Boolean, nullable=False))
-    delivery_notes: str = Field(sa_column=Column(String(500), nullable=False))
+    delivery_notes: dict[str, str] = Field(sa_column=Column(JsonDocument, nullable=False))
     offers_pickup: bool = Field(sa_column=Column(Boolean, nullable=False))
-    pickup_notes: str = Field(sa_column=Column(String(500), nullable=False))
+    pickup_notes: dict[str, str] = Field(sa_column=Column(JsonDocument, nullable=False))
     image_urls: list[str] = Field(sa_column=Column(JsonDocument, nullable=False))
+    # The media it shows, in order (their rows say they are attached to it).
+    image_ids: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JsonDocument, nullable=False, server_default=text("'[]'")),
+    )
     social_links: list[str] = Field(sa_column=Column(JsonDocument, nullable=False))
     opening_hours: dict[str, Any] = Field(sa_column=Column(JsonDocument, nullable=False))
     verified_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
@@ -166,8 +173,8 @@ class OfferRow(SQLModel, table=True):
     tenant_id: UUID
     id: UUID
     business_id: UUID
-    title: str = Field(sa_column=Column(String(120), nullable=False))
-    text: str = Field(sa_column=Column(String(2000), nullable=False))
+    title: dict[str, str] = Field(sa_column=Column(JsonDocument, nullable=False))
+    text: dict[str, str] = Field(sa_column=Column(JsonDocument, nullable=False))
     valid_from: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     valid_until: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     voucher_url: str | None = Field(default=None, sa_column=Column(String(2000)))
@@ -232,13 +239,19 @@ def hours_from_data(data: dict[str, Any]) -> OpeningHours:
     )
 
 
+def localized(document: dict[str, str]) -> LocalizedText:
+    """A stored text: its languages by locale, whatever order the database keeps them in
+    (JSONB has its own), so fakes and both databases hand back the same."""
+    return LocalizedText.of(dict(sorted(document.items())))
+
+
 def profile_from_row(
     row: Any, category_ids: tuple[UUID, ...], hours: OpeningHours | None = None
 ) -> BusinessProfile:
     return BusinessProfile(
         name=row.name,
         kind=BusinessKind(row.kind),
-        description=row.description,
+        description=localized(row.description),
         category_ids=category_ids,
         address=Address(row.street, row.postcode, row.city),
         location=GeoPoint(row.lat, row.lon) if row.lat is not None else None,
@@ -246,9 +259,9 @@ def profile_from_row(
         website_url=row.website_url,
         shop_url=row.shop_url,
         delivers=row.delivers,
-        delivery_notes=row.delivery_notes,
+        delivery_notes=localized(row.delivery_notes),
         offers_pickup=row.offers_pickup,
-        pickup_notes=row.pickup_notes,
+        pickup_notes=localized(row.pickup_notes),
         image_urls=tuple(row.image_urls),
         social_links=tuple(row.social_links),
         opening_hours=hours_from_data(row.opening_hours) if hours is None else hours,
@@ -297,7 +310,7 @@ def _edited_values(b: Business) -> dict[str, Any]:
     return {
         "name": p.name,
         "kind": p.kind.value,
-        "description": p.description,
+        "description": p.description.as_dict(),
         "street": p.address.street,
         "postcode": p.address.postcode,
         "city": p.address.city,
@@ -308,9 +321,9 @@ def _edited_values(b: Business) -> dict[str, Any]:
         "website_url": p.website_url,
         "shop_url": p.shop_url,
         "delivers": p.delivers,
-        "delivery_notes": p.delivery_notes,
+        "delivery_notes": p.delivery_notes.as_dict(),
         "offers_pickup": p.offers_pickup,
-        "pickup_notes": p.pickup_notes,
+        "pickup_notes": p.pickup_notes.as_dict(),
         "image_urls": list(p.image_urls),
         "social_links": list(p.social_links),
         "opening_hours": hours_to_data(p.opening_hours),
@@ -653,7 +666,9 @@ class SqlBusinessRoleRepository(_TenantRepository):
 
 
 def category_from_row(row: Any) -> Category:
-    return Category(row.id, row.tenant_id, row.key, row.name, row.parent_id, row.position)
+    return Category(
+        row.id, row.tenant_id, row.key, localized(row.name), row.parent_id, row.position
+    )
 
 
 class SqlCategoryRepository(_TenantRepository):
@@ -670,6 +685,7 @@ class SqlCategoryRepository(_TenantRepository):
         with constraint_errors():
             # The repository's tenant, whatever the entity says: no write lands in another.
             values = vars(category) | {"tenant_id": self._tenant_id}
+            values["name"] = category.name.as_dict()
             await self._session.execute(insert(CategoryRow).values(**values))
 
     async def update(self, category: Category) -> None:
@@ -679,7 +695,7 @@ class SqlCategoryRepository(_TenantRepository):
                 .where(CategoryRow.tenant_id == self._tenant_id, CategoryRow.id == category.id)
                 .values(
                     key=category.key,
-                    name=category.name,
+                    name=category.name.as_dict(),
                     parent_id=category.parent_id,
                     position=category.position,
                 )
@@ -698,13 +714,17 @@ def offer_from_row(row: Any) -> Offer:
         id=row.id,
         tenant_id=row.tenant_id,
         business_id=row.business_id,
-        title=row.title,
-        text=row.text,
+        title=localized(row.title),
+        text=localized(row.text),
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         created_at=row.created_at,
         voucher_url=row.voucher_url,
     )
+
+
+def _offer_values(offer: Offer) -> dict[str, Any]:
+    return vars(offer) | {"title": offer.title.as_dict(), "text": offer.text.as_dict()}
 
 
 class SqlOfferRepository(_TenantRepository):
@@ -716,10 +736,10 @@ class SqlOfferRepository(_TenantRepository):
 
     async def add(self, offer: Offer) -> None:
         with constraint_errors():
-            await self._session.execute(insert(OfferRow).values(**vars(offer)))
+            await self._session.execute(insert(OfferRow).values(**_offer_values(offer)))
 
     async def update(self, offer: Offer) -> None:
-        values = vars(offer).copy()
+        values = _offer_values(offer)
         for key in ("id", "tenant_id", "business_id", "created_at"):
             values.pop(key)
         await self._session.execute(

@@ -256,7 +256,7 @@ class SqlDirectoryReads:
                     BusinessCategoryRow.tenant_id == self._tenant_id,
                     BusinessCategoryRow.business_id.in_(business_ids),
                 )
-                .order_by(CategoryRow.position, CategoryRow.name)
+                .order_by(CategoryRow.position, CategoryRow.key)
             )
             found: dict[UUID, list[Category]] = {i: [] for i in business_ids}
             for row in rows.all():

@@ -20,6 +20,7 @@ from adapters.db.unit_of_work import Outbox, SqlUnitOfWork
 
 class SqlDirectoryUnitOfWork(SqlUnitOfWork):
     tenant_id: UUID
+    locales: tuple[str, ...]
 
     def __init__(
         self,
@@ -27,10 +28,14 @@ class SqlDirectoryUnitOfWork(SqlUnitOfWork):
         *,
         tenant_id: UUID,
         outbox: Outbox | None = None,
-        search_language: str = "simple",
+        search_locales: tuple[str, ...] = ("de",),
+        locales: tuple[str, ...] = ("de",),
     ) -> None:
+        """`search_locales`: the tenant's locales (the first its default), which its search
+        index stems in."""
         super().__init__(session_factory, tenant_id=tenant_id, outbox=outbox)
-        self._search_language = search_language
+        self._search_locales = search_locales
+        self.locales = locales  # the tenant's languages: texts in others are refused
 
     def _open(self, session: AsyncSession) -> None:
         tenant_id = self.tenant_id
@@ -39,6 +44,6 @@ class SqlDirectoryUnitOfWork(SqlUnitOfWork):
         self.categories = SqlCategoryRepository(session, tenant_id)
         self.offers = SqlOfferRepository(session, tenant_id)
         self.claims = SqlClaimRepository(session, tenant_id)
-        self.search_index = SqlSearchIndex(session, tenant_id, self._search_language)
+        self.search_index = SqlSearchIndex(session, tenant_id, self._search_locales)
         # Read only: whether an account is a member, asked of identity's table.
         self.members = SqlMembershipRepository(session, tenant_id)

@@ -51,6 +51,7 @@ class AccountRow(SQLModel, table=True):
     email_verified_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
     is_operator: bool = Field(sa_column=Column(Boolean, nullable=False, default=False))
     password_changed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
+    preferred_language: str | None = Field(default=None, sa_column=Column(String(16)))
 
 
 class MembershipRow(SQLModel, table=True):
@@ -170,6 +171,7 @@ class SqlAccountRepository:
             email_verified_at=row.email_verified_at,
             is_operator=row.is_operator,
             password_changed_at=row.password_changed_at,
+            preferred_language=row.preferred_language,
         )
 
     async def get(self, account_id: UUID) -> Account | None:

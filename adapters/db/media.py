@@ -110,9 +110,7 @@ class SqlMediaRepository:
         row = (await self._session.scalars(query)).one_or_none()
         return media_from_row(row) if row else None
 
-    async def get_many(
-        self, media_ids: Sequence[UUID], *, for_update: bool = False
-    ) -> list[Media]:
+    async def get_many(self, media_ids: Sequence[UUID], *, for_update: bool = False) -> list[Media]:
         if not media_ids:
             return []
         query = self._mine().where(MediaRow.id.in_(list(media_ids)))  # type: ignore[attr-defined]
@@ -126,6 +124,29 @@ class SqlMediaRepository:
             update(MediaRow)
             .where(MediaRow.tenant_id == self._tenant_id, MediaRow.id == media.id)  # type: ignore[arg-type]
             .values(**_values(media))
+        )
+
+    async def attached_to(self, target: AttachedTo) -> list[Media]:
+        rows = await self._session.scalars(
+            self._mine()
+            .where(MediaRow.attached_kind == target.kind, MediaRow.attached_id == target.item_id)
+            .order_by(MediaRow.created_at, MediaRow.id)
+        )
+        return [media_from_row(r) for r in rows.all()]
+
+    async def set_attachment(self, media_ids: Sequence[UUID], target: AttachedTo | None) -> None:
+        if not media_ids:
+            return
+        await self._session.execute(
+            update(MediaRow)
+            .where(
+                MediaRow.tenant_id == self._tenant_id,  # type: ignore[arg-type]
+                MediaRow.id.in_(list(media_ids)),  # type: ignore[attr-defined]
+            )
+            .values(
+                attached_kind=target.kind if target else None,
+                attached_id=target.item_id if target else None,
+            )
         )
 
     async def remove(self, media_id: UUID) -> None:

@@ -1,5 +1,9 @@
 """The columns of a business import file, and one row of it read into the domain's terms with
-every problem it has, each named by its column."""
+every problem it has, each named by its column.
+
+A text for people (`description`, `delivery_notes`, `pickup_notes`) is in the tenant's first
+language; a column like `description.en` holds it in another (or `description.de`, the first's
+own, instead of `description`)."""
 
 from __future__ import annotations
 
@@ -10,8 +14,16 @@ from functools import lru_cache
 
 from domain.directory.hours import OpeningHours, parse_weekly
 from domain.directory.imports import ImportedBusiness
-from domain.directory.model import Address, BusinessKind, BusinessProfile, Contact, GeoPoint
+from domain.directory.model import (
+    BUSINESS_TEXTS,
+    Address,
+    BusinessKind,
+    BusinessProfile,
+    Contact,
+    GeoPoint,
+)
 from domain.errors import FieldProblem, InvalidInput
+from domain.languages import LocalizedText
 
 COLUMNS = (
     "external_id",
@@ -37,6 +49,8 @@ COLUMNS = (
     "social_links",
 )
 REQUIRED = ("external_id", "name", "kind")
+# A text in one language: `description.en`; the language is checked against the tenant's.
+_TEXT_IN_LANGUAGE = re.compile(rf"^({'|'.join(BUSINESS_TEXTS)})\.([a-z]{{2}}(?:-[A-Z]{{2}})?)$")
 _YES = ("true", "yes", "1", "ja", "wahr")
 _NO = ("", "false", "no", "0", "nein", "falsch")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")  # 51,3397 as German spreadsheets write it
@@ -48,33 +62,73 @@ class RowProblem:
     column: str  # empty when the problem is the row's, not one field's
     reason: str
 
-    def order(self) -> tuple[int, int]:
-        """By line, then as the columns stand in a file."""
-        return self.line, COLUMNS.index(self.column) if self.column in COLUMNS else -1
+    def order(self) -> tuple[int, int, str]:
+        """By line, then as the columns stand in a file (a text's languages after it)."""
+        base = self.column.split(".")[0]
+        return self.line, COLUMNS.index(base) if base in COLUMNS else -1, self.column
 
     def __str__(self) -> str:
         where = f"line {self.line}, {self.column}" if self.column else f"line {self.line}"
         return f"{where}: {self.reason}"
 
 
+def is_column(name: str) -> bool:
+    return name in COLUMNS or _TEXT_IN_LANGUAGE.match(name) is not None
+
+
 def header_problems(columns: list[str]) -> list[str]:
     problems = []
-    unknown = [c for c in columns if c not in COLUMNS]
+    unknown = [c for c in columns if not is_column(c)]
     if unknown:
         problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}")
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         problems.append(f"missing column(s) {', '.join(missing)}")
     if problems:
-        problems.append(f"known: {', '.join(COLUMNS)}")
+        texts = ", ".join(f"{name}.<locale>" for name in BUSINESS_TEXTS)
+        problems.append(f"known: {', '.join(COLUMNS)}; {texts}")
     return problems
 
 
-def column_of(field: str) -> str:
-    """The file's column for a field the domain names ('address.street', 'image_urls[2]')."""
+def column_of(field: str, columns: dict[str, str] | None = None) -> str:
+    """The file's column for a field the domain names ('address.street', 'image_urls[2]',
+    'description.en'). `columns`: the column that gave each localized field's text."""
+    if columns and field in columns:
+        return columns[field]
     name = field.split("[", 1)[0].split(".")
+    if name[0] in BUSINESS_TEXTS:
+        return ".".join(name[:2])
     top = name[1] if name[0] in ("address", "contact", "location") and len(name) > 1 else name[0]
     return "categories" if top in ("category_ids", "category_keys") else top
+
+
+@dataclass(frozen=True)
+class _RowTexts:
+    texts: dict[str, LocalizedText]  # by field
+    columns: dict[str, str]  # the column of each field's language: description.de -> description
+    clashes: list[FieldProblem]  # by column: two columns give one language's text
+
+
+def _texts(fields: dict[str, str], default_locale: str) -> _RowTexts:
+    texts: dict[str, dict[str, str]] = {name: {} for name in BUSINESS_TEXTS}
+    columns: dict[str, str] = {}
+    clashes = []
+    in_languages = sorted(c for c in fields if _TEXT_IN_LANGUAGE.match(c))
+    for column in [c for c in BUSINESS_TEXTS if c in fields] + in_languages:
+        found = _TEXT_IN_LANGUAGE.match(column)
+        name, locale = (found.group(1), found.group(2)) if found else (column, default_locale)
+        value = (fields.get(column) or "").strip()
+        if not value:
+            continue
+        if locale in texts[name]:
+            given = columns[f"{name}.{locale}"]
+            clashes.append(FieldProblem(column, f"gives the {locale} text, as {given} does"))
+            continue
+        texts[name][locale] = value
+        columns[f"{name}.{locale}"] = column
+    # Sorted by locale, as the repository hands texts back: an unchanged row compares equal.
+    localized = {n: LocalizedText.of(dict(sorted(t.items()))) for n, t in texts.items()}
+    return _RowTexts(localized, columns, clashes)
 
 
 def _list(value: str) -> tuple[str, ...]:
@@ -112,9 +166,12 @@ def _location(get: Callable[[str], str], problems: list[FieldProblem]) -> GeoPoi
     return point if len(numbers) == 2 else None
 
 
-def read_business_row(fields: dict[str, str]) -> tuple[ImportedBusiness, list[FieldProblem]]:
+def read_business_row(
+    fields: dict[str, str], default_locale: str
+) -> tuple[ImportedBusiness, list[FieldProblem]]:
     """The row as the import use case takes it, and the problems of its own fields by column,
     all of them: a refused field does not hide the others. With problems, the profile is None.
+    `default_locale` is the tenant's first language, the one `description` is in.
 
     The profile is built even when a field failed (with a stand-in for it), so the domain's
     rules check every other field too."""
@@ -139,29 +196,33 @@ def read_business_row(fields: dict[str, str]) -> tuple[ImportedBusiness, list[Fi
         hours = _weekly_hours(get("opening_hours"))
     except InvalidInput as exc:
         problems += exc.problems
+    given = _texts(fields, default_locale)
+    texts = given.texts
     profile: BusinessProfile | None = None
     try:
         profile = BusinessProfile(
             name=get("name"),
             kind=kind,
-            description=get("description"),
+            description=texts["description"],
             address=Address(get("street"), get("postcode"), get("city")),
             location=location,
             contact=Contact(get("phone"), get("email")),
             website_url=get("website_url") or None,
             shop_url=get("shop_url") or None,
             delivers=flags["delivers"],
-            delivery_notes=get("delivery_notes"),
+            delivery_notes=texts["delivery_notes"],
             offers_pickup=flags["offers_pickup"],
-            pickup_notes=get("pickup_notes"),
+            pickup_notes=texts["pickup_notes"],
             image_urls=_list(get("image_urls")),
             social_links=_list(get("social_links")),
             opening_hours=hours,
         )
     except InvalidInput as exc:
-        reported = {column_of(p.field) for p in problems}
-        problems += [p for p in exc.problems if column_of(p.field) not in reported]
+        reported = {column_of(p.field, given.columns) for p in problems}
+        problems += [p for p in exc.problems if column_of(p.field, given.columns) not in reported]
+    by_column = [FieldProblem(column_of(p.field, given.columns), p.reason) for p in problems]
+    by_column += given.clashes
     row = ImportedBusiness(
-        get("external_id"), None if problems else profile, _list(get("categories"))
+        get("external_id"), None if by_column else profile, _list(get("categories"))
     )
-    return row, [FieldProblem(column_of(p.field), p.reason) for p in problems]
+    return row, by_column

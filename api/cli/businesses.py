@@ -59,13 +59,13 @@ def read_import_file(path: Path) -> CsvFile:
 Row = tuple[int, ImportedBusiness, list[RowProblem]]  # line, business, its problems so far
 
 
-def read_rows(csv_rows: list[CsvRow], first_line: dict[str, int]) -> list[Row]:
+def read_rows(csv_rows: list[CsvRow], first_line: dict[str, int], default_locale: str) -> list[Row]:
     """The rows with the problems of their own fields, and of an external id an earlier row
     has (`first_line` remembers them across batches): such rows are checked against the
-    tenant's data but never written."""
+    tenant's data but never written. Texts without a language named are in `default_locale`."""
     rows: list[Row] = []
     for row in csv_rows:
-        business, field_problems = read_business_row(row.fields)
+        business, field_problems = read_business_row(row.fields, default_locale)
         problems = [RowProblem(row.line, p.field, p.reason) for p in field_problems]
         if row.extra:
             problems.append(RowProblem(row.line, "", f"{row.extra} field(s) beyond the header"))
@@ -115,7 +115,9 @@ async def run_import(
     first_line: dict[str, int] = {}
     for start in range(0, total, BATCH):
         # Read batch by batch: a large file's rows never all exist as businesses at once.
-        batch = read_rows(csv_file.rows[start : start + BATCH], first_line)
+        batch = read_rows(
+            csv_file.rows[start : start + BATCH], first_line, tenant.config.default_locale
+        )
         try:
             await _store(services, tenant, batch, summary)
         except DomainError:
@@ -142,9 +144,11 @@ def import_command(
     external_id, name, kind (required); categories (keys joined by |), description, street,
     postcode, city, lat, lon, phone, email, website_url, shop_url, delivers, delivery_notes,
     offers_pickup, pickup_notes, opening_hours ('mo-fr 09:00-18:00; sa 10:00-14:00'),
-    image_urls and social_links (joined by |). UTF-8 (with or without BOM) or Windows-1252;
-    commas or semicolons. Every problem of a bad row is reported by line and column; good rows
-    load. Exit code 1 when a row was bad, 2 when the file could not be read at all."""
+    image_urls and social_links (joined by |). description, delivery_notes and pickup_notes
+    are in the tenant's first language; description.en (and so on) in another of its
+    languages. UTF-8 (with or without BOM) or Windows-1252; commas or semicolons. Every
+    problem of a bad row is reported by line and column; good rows load. Exit code 1 when a
+    row was bad, 2 when the file could not be read at all."""
     settings = settings_or_exit()
     try:
         csv_file = read_import_file(file)

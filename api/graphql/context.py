@@ -1,5 +1,6 @@
-"""The per-request GraphQL context: the tenant, the composed services, the caller and the
-DataLoaders. Resolvers reach storage only through ports (domain protocols)."""
+"""The per-request GraphQL context: the tenant, the request's language, the composed services,
+the caller and the DataLoaders. Resolvers reach storage only through ports (domain
+protocols)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from strawberry.fastapi import BaseContext
 
 from api.auth import bearer_scheme, resolve_principal
 from api.deps import CurrentTenant, ServicesDep
+from api.languages import Language, language_of
 from api.services import Services
 from domain.directory.ports import DirectoryReads, DirectoryUnitOfWork
 from domain.discovery.kinds import DiscoveryKinds
@@ -28,6 +30,8 @@ from domain.tenancy.model import Tenant
 class GraphQLContext(BaseContext):
     tenant: Tenant
     services: Services
+    # What texts for people resolve to and plain-string writes are in, negotiated as REST does.
+    language: Language
     request: Request | None = None
     credentials: str | None = None
     _principal: Principal | None = None
@@ -87,6 +91,7 @@ async def build_context(
     return GraphQLContext(
         tenant=tenant,
         services=services,
+        language=language_of(request, tenant),
         request=request,
         credentials=credentials.credentials if credentials else None,
     )

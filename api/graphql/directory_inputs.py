@@ -1,6 +1,10 @@
 """GraphQL inputs of the directory's writes. They are checked by the input models REST uses
-too (api/directory_input.py: lengths, URLs, clock times), so both APIs accept and refuse the
-same things."""
+too (api/directory_input.py: lengths, URLs, clock times, languages), so both APIs accept and
+refuse the same things.
+
+A text for people takes a plain string, in the request's language (`?lang=`, else
+Content-Language, else the language it reads in), or a list of `LocalizedTextInput` in its
+`...Translations` twin (REST's object of locale -> text); not both."""
 
 from __future__ import annotations
 
@@ -12,12 +16,28 @@ from uuid import UUID
 import strawberry
 from pydantic import BaseModel, ValidationError
 
+from api.graphql.errors import graphql_field
 from api.problems import pydantic_field_problems
 from domain.directory.model import BusinessKind
 from domain.errors import FieldProblem, InvalidInput
 
 BusinessKindEnum = strawberry.enum(BusinessKind, name="BusinessKind")
 M = TypeVar("M", bound=BaseModel)
+
+
+@strawberry.input(
+    description="A text in one language; on an edit, text null (or empty) removes that language"
+)
+class LocalizedTextInput:
+    locale: str = strawberry.field(description="One of the tenant's locales, like de or de-AT")
+    text: str | None = None
+
+
+TRANSLATIONS = "Instead of the plain string: the text in each language given"
+
+
+def translations_field(default: object = None) -> Any:
+    return strawberry.field(default=default, description=TRANSLATIONS)
 
 
 @strawberry.input
@@ -63,6 +83,7 @@ class BusinessInput:
     name: str
     kind: BusinessKindEnum  # type: ignore[valid-type]
     description: str = ""
+    description_translations: list[LocalizedTextInput] | None = translations_field()
     category_ids: list[UUID] = strawberry.field(default_factory=list)
     address: AddressInput | None = None
     location: LocationInput | None = None
@@ -71,19 +92,25 @@ class BusinessInput:
     shop_url: str | None = None
     delivers: bool = False
     delivery_notes: str = ""
+    delivery_notes_translations: list[LocalizedTextInput] | None = translations_field()
     offers_pickup: bool = False
     pickup_notes: str = ""
+    pickup_notes_translations: list[LocalizedTextInput] | None = translations_field()
     image_urls: list[str] = strawberry.field(default_factory=list)
     social_links: list[str] = strawberry.field(default_factory=list)
     opening_hours: OpeningHoursInput | None = None
     external_id: str | None = None
 
 
-@strawberry.input(description="Only the fields given change; null clears an optional field")
+@strawberry.input(
+    description="Only the fields given change; null clears an optional field. A text given as "
+    "a string changes only the request's language; its translations only the languages listed"
+)
 class BusinessPatchInput:
     name: str | None = strawberry.UNSET
     kind: BusinessKindEnum | None = strawberry.UNSET  # type: ignore[valid-type]
     description: str | None = strawberry.UNSET
+    description_translations: list[LocalizedTextInput] | None = translations_field(strawberry.UNSET)
     category_ids: list[UUID] | None = strawberry.UNSET
     address: AddressInput | None = strawberry.UNSET
     location: LocationInput | None = strawberry.UNSET
@@ -92,8 +119,14 @@ class BusinessPatchInput:
     shop_url: str | None = strawberry.UNSET
     delivers: bool | None = strawberry.UNSET
     delivery_notes: str | None = strawberry.UNSET
+    delivery_notes_translations: list[LocalizedTextInput] | None = translations_field(
+        strawberry.UNSET
+    )
     offers_pickup: bool | None = strawberry.UNSET
     pickup_notes: str | None = strawberry.UNSET
+    pickup_notes_translations: list[LocalizedTextInput] | None = translations_field(
+        strawberry.UNSET
+    )
     image_urls: list[str] | None = strawberry.UNSET
     social_links: list[str] | None = strawberry.UNSET
     opening_hours: OpeningHoursInput | None = strawberry.UNSET
@@ -108,16 +141,34 @@ def _plain(value: Any) -> Any:
             "exceptions": [_plain(e) for e in value.exceptions],
         }
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if getattr(value, f.name) is not strawberry.UNSET
-        }
+        return with_translations(
+            {
+                f.name: _plain(getattr(value, f.name))
+                for f in dataclasses.fields(value)
+                if getattr(value, f.name) is not strawberry.UNSET
+            }
+        )
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, BusinessKind):
         return value.value
     return value
+
+
+def with_translations(data: dict[str, Any]) -> dict[str, Any]:
+    """Each `x_translations` list as REST's object of locale -> text in `x`. Both given (a
+    string that says something, and the list) is refused: which would win is not obvious."""
+    for name in [n for n in data if n.endswith("_translations")]:
+        entries = data.pop(name)
+        if entries is None:
+            continue
+        field = name.removesuffix("_translations")
+        if data.get(field) not in ("", None):
+            raise InvalidInput(
+                [FieldProblem(name, f"give {graphql_field(field)} or this, not both")]
+            )
+        data[field] = {e["locale"]: e["text"] for e in entries}
+    return data
 
 
 def checked(model: type[M], value: Any) -> M:

@@ -5,6 +5,7 @@ claims, teams, categories and offers. Inputs are checked by the models REST uses
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -12,19 +13,29 @@ import strawberry
 from api.directory_input import (
     BusinessCreateIn,
     BusinessPatchIn,
+    CategoryNameIn,
     OfferChangeIn,
     OfferIn,
     offer_input,
     patched,
     profile_from,
+    text_of,
 )
 from api.graphql.context import Info
-from api.graphql.directory_inputs import BusinessInput, BusinessPatchInput, checked
+from api.graphql.directory_inputs import (
+    TRANSLATIONS,
+    BusinessInput,
+    BusinessPatchInput,
+    LocalizedTextInput,
+    checked,
+    with_translations,
+)
 from api.graphql.directory_queries import require_directory
 from api.graphql.directory_types import BusinessDetail, BusinessRoleEnum, detail_from
 from api.graphql.errors import UserError, user_errors
 from domain.directory import businesses, categories, offers
 from domain.errors import DomainError
+from domain.languages import LocalizedText
 
 
 @strawberry.type
@@ -60,17 +71,45 @@ async def _business_payload(info: Info, work) -> BusinessPayload:  # type: ignor
     return BusinessPayload(business=detail_from(view.business, view.caller_role, info))
 
 
+Translations = Annotated[
+    list[LocalizedTextInput] | None, strawberry.argument(description=TRANSLATIONS)
+]
+
+
 def _offer_fields(
-    title: str, text: str, valid_from: datetime, valid_until: datetime, voucher_url: str | None
+    title: str | None,
+    title_translations: list[LocalizedTextInput] | None,
+    text: str,
+    text_translations: list[LocalizedTextInput] | None,
+    valid_from: datetime,
+    valid_until: datetime,
+    voucher_url: str | None,
 ) -> dict[str, object]:
     """An offer's arguments, for the input model that checks them (as REST's body is)."""
-    return {
+    fields = {
         "title": title,
+        "title_translations": _entries(title_translations),
         "text": text,
+        "text_translations": _entries(text_translations),
         "valid_from": valid_from,
         "valid_until": valid_until,
         "voucher_url": voucher_url,
     }
+    return {k: v for k, v in with_translations(fields).items() if v is not None}
+
+
+def _entries(given: list[LocalizedTextInput] | None) -> list[dict[str, str | None]] | None:
+    if given is None:
+        return None
+    return [{"locale": e.locale, "text": e.text} for e in given]
+
+
+def _category_name(
+    name: str | None, name_translations: list[LocalizedTextInput] | None, writing: str
+) -> LocalizedText:
+    """A category's name as given, checked as REST's body is."""
+    given = with_translations({"name": name, "name_translations": _entries(name_translations)})
+    return text_of(checked(CategoryNameIn, given).name, writing)
 
 
 @strawberry.type
@@ -81,8 +120,9 @@ class DirectoryMutation:
 
         async def work(principal):  # type: ignore[no-untyped-def]
             fields = checked(BusinessCreateIn, input)
+            profile = profile_from(fields, c.language.writing)
             return await businesses.register_business(
-                businesses.RegisterBusiness(profile_from(fields), fields.external_id),
+                businesses.RegisterBusiness(profile, fields.external_id),
                 principal,
                 uow=c.directory_uow(),
                 clock=c.services.clock,
@@ -108,7 +148,7 @@ class DirectoryMutation:
             changes = checked(BusinessPatchIn, patch)
             return await businesses.edit_business(
                 id,
-                lambda profile: patched(profile, changes),
+                lambda profile: patched(profile, changes, c.language.writing),
                 principal,
                 expected_version=expected_version,
                 uow=c.directory_uow(),
@@ -162,18 +202,25 @@ class DirectoryMutation:
 
     @strawberry.mutation(description="Add a category (tenant admins)")
     async def create_category(
-        self, info: Info, key: str, name: str, parent_id: UUID | None = None
+        self,
+        info: Info,
+        key: str,
+        name: str | None = None,
+        parent_id: UUID | None = None,
+        name_translations: Translations = None,
     ) -> DirectoryPayload:
         c = info.context
-        return await _payload(
-            info,
-            lambda principal: categories.create_category(
-                categories.CategoryInput(key, name, parent_id),
+
+        async def work(principal):  # type: ignore[no-untyped-def]
+            written = _category_name(name, name_translations, c.language.writing)
+            return await categories.create_category(
+                categories.CategoryInput(key, written, parent_id),
                 principal,
                 uow=c.directory_uow(),
                 ids=c.services.ids,
-            ),
-        )
+            )
+
+        return await _payload(info, work)
 
     @strawberry.mutation(
         description="Give a member of the tenant a role on a business, or take it away with "
@@ -201,26 +248,31 @@ class DirectoryMutation:
 
         return await _payload(info, work)
 
-    @strawberry.mutation(description="Rename or move a category (tenant admins)")
+    @strawberry.mutation(
+        description="Rename or move a category (tenant admins); its name in the languages given"
+    )
     async def update_category(
         self,
         info: Info,
         id: UUID,
         key: str,
-        name: str,
+        name: str | None = None,
         parent_id: UUID | None = None,
         position: int = 0,
+        name_translations: Translations = None,
     ) -> DirectoryPayload:
         c = info.context
-        return await _payload(
-            info,
-            lambda principal: categories.update_category(
+
+        async def work(principal):  # type: ignore[no-untyped-def]
+            written = _category_name(name, name_translations, c.language.writing)
+            return await categories.update_category(
                 id,
-                categories.CategoryInput(key, name, parent_id, position),
+                categories.CategoryInput(key, written, parent_id, position),
                 principal,
                 uow=c.directory_uow(),
-            ),
-        )
+            )
+
+        return await _payload(info, work)
 
     @strawberry.mutation(description="Remove an empty category (tenant admins)")
     async def remove_category(self, info: Info, id: UUID) -> DirectoryPayload:
@@ -235,19 +287,30 @@ class DirectoryMutation:
         self,
         info: Info,
         business_id: UUID,
-        title: str,
         valid_from: datetime,
         valid_until: datetime,
+        title: str | None = None,
         text: str = "",
         voucher_url: str | None = None,
+        title_translations: Translations = None,
+        text_translations: Translations = None,
     ) -> DirectoryPayload:
         c = info.context
 
         async def work(principal):  # type: ignore[no-untyped-def]
-            fields = _offer_fields(title, text, valid_from, valid_until, voucher_url)
+            fields = _offer_fields(
+                title,
+                title_translations,
+                text,
+                text_translations,
+                valid_from,
+                valid_until,
+                voucher_url,
+            )
+            written = checked(OfferIn, {"business_id": business_id, **fields})
             return await offers.publish_offer(
                 business_id,
-                offer_input(checked(OfferIn, {"business_id": business_id, **fields})),
+                offer_input(written, c.language.writing),
                 principal,
                 uow=c.directory_uow(),
                 clock=c.services.clock,
@@ -261,19 +324,29 @@ class DirectoryMutation:
         self,
         info: Info,
         id: UUID,
-        title: str,
         valid_from: datetime,
         valid_until: datetime,
+        title: str | None = None,
         text: str = "",
         voucher_url: str | None = None,
+        title_translations: Translations = None,
+        text_translations: Translations = None,
     ) -> DirectoryPayload:
         c = info.context
 
         async def work(principal):  # type: ignore[no-untyped-def]
-            fields = _offer_fields(title, text, valid_from, valid_until, voucher_url)
+            fields = _offer_fields(
+                title,
+                title_translations,
+                text,
+                text_translations,
+                valid_from,
+                valid_until,
+                voucher_url,
+            )
             return await offers.change_offer(
                 id,
-                offer_input(checked(OfferChangeIn, fields)),
+                offer_input(checked(OfferChangeIn, fields), c.language.writing),
                 principal,
                 uow=c.directory_uow(),
                 clock=c.services.clock,

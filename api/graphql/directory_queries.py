@@ -21,7 +21,7 @@ from api.graphql.directory_types import (
     PageInfo,
     TeamMember,
     business_from,
-    category_from,
+    category_node_from,
     claim_from,
     detail_from,
 )
@@ -95,15 +95,8 @@ class DirectoryQuery:
             require_directory(info)
             return await categories.list_categories(uow=info.context.directory_uow())
 
-        return [
-            CategoryNode(
-                id=n.category.id,
-                key=n.category.key,
-                name=n.category.name,
-                children=[category_from(c) for c in n.children],
-            )
-            for n in await or_graphql_error(work())
-        ]
+        language = info.context.language
+        return [category_node_from(n, language) for n in await or_graphql_error(work())]
 
 
 @strawberry.type

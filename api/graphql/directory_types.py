@@ -1,5 +1,9 @@
 """GraphQL types of the directory (businesses, categories, offers, claims, teams) and how
-domain objects become them. Relations resolve through the DataLoaders in loaders.py."""
+domain objects become them. Relations resolve through the DataLoaders in loaders.py.
+
+Texts for people resolve to one string in the request's language (else the tenant's first);
+each has its `...Language` (the language shown, null without text) and `...Translations` (every
+language), as REST's `languages` and `translations` and as media's `alt`."""
 
 from __future__ import annotations
 
@@ -11,11 +15,14 @@ from zoneinfo import ZoneInfo
 import strawberry
 
 from api.directory_input import fields_of
+from api.directory_texts import ShownTexts, shown_texts
 from api.graphql.context import Info
 from api.graphql.directory_inputs import BusinessKindEnum
 from api.graphql.loaders import load_categories, load_current_offers
-from domain.directory import model
-from domain.directory.model import ClaimStatus
+from api.graphql.media import Translation  # one type of a text in one language, for all
+from api.languages import Language
+from domain.directory import categories, model
+from domain.directory.model import BUSINESS_TEXTS, CATEGORY_TEXTS, OFFER_TEXTS, ClaimStatus
 from domain.directory.ports import BusinessSummary
 from domain.identity.model import BusinessRole
 
@@ -27,31 +34,48 @@ BusinessRoleEnum = strawberry.enum(BusinessRole, name="BusinessRole")
 ClaimStatusEnum = strawberry.enum(ClaimStatus, name="ClaimStatus")
 
 
+IN_LANGUAGE = "In the request's language, else the tenant's first (its ...Language says which)"
+SHOWN_LANGUAGE = "The language of the text shown; null when it has none"
+EVERY_LANGUAGE = "Every language's text, for editors"
+
+
+def translations(shown: ShownTexts, name: str) -> list[Translation]:
+    return [Translation(locale=k, text=v) for k, v in shown.translated(name)]
+
+
 @strawberry.type
 class Category:
     id: UUID
     key: str
-    name: str
+    name: str = strawberry.field(description=IN_LANGUAGE)
     parent_id: UUID | None
+    name_language: str | None = strawberry.field(description=SHOWN_LANGUAGE)
+    name_translations: list[Translation] = strawberry.field(description=EVERY_LANGUAGE)
 
 
 @strawberry.type
 class CategoryNode:
     id: UUID
     key: str
-    name: str
+    name: str = strawberry.field(description=IN_LANGUAGE)
     children: list[Category]
+    name_language: str | None = strawberry.field(description=SHOWN_LANGUAGE)
+    name_translations: list[Translation] = strawberry.field(description=EVERY_LANGUAGE)
 
 
 @strawberry.type
 class Offer:
     id: UUID
     business_id: UUID
-    title: str
-    text: str
+    title: str = strawberry.field(description=IN_LANGUAGE)
+    text: str = strawberry.field(description=IN_LANGUAGE)
     valid_from: datetime
     valid_until: datetime
     voucher_url: str | None
+    title_language: str | None = strawberry.field(description=SHOWN_LANGUAGE)
+    title_translations: list[Translation] = strawberry.field(description=EVERY_LANGUAGE)
+    text_language: str | None = strawberry.field(description=SHOWN_LANGUAGE)
+    text_translations: list[Translation] = strawberry.field(description=EVERY_LANGUAGE)
 
 
 @strawberry.type
@@ -107,7 +131,7 @@ class BusinessDetail:
     version: int = strawberry.field(description="Give it back as expectedVersion when editing")
     name: str
     kind: BusinessKindEnum  # type: ignore[valid-type]
-    description: str
+    description: str = strawberry.field(description=IN_LANGUAGE)
     address: Address
     lat: float | None
     lon: float | None
@@ -116,9 +140,9 @@ class BusinessDetail:
     website_url: str | None
     shop_url: str | None
     delivers: bool
-    delivery_notes: str
+    delivery_notes: str = strawberry.field(description=IN_LANGUAGE)
     offers_pickup: bool
-    pickup_notes: str
+    pickup_notes: str = strawberry.field(description=IN_LANGUAGE)
     image_urls: list[str]
     social_links: list[str]
     opening_hours: OpeningHours
@@ -130,6 +154,12 @@ class BusinessDetail:
     hidden: bool
     external_id: str | None
     your_role: BusinessRoleEnum | None  # type: ignore[valid-type]
+    description_language: str | None = strawberry.field(description=SHOWN_LANGUAGE)
+    description_translations: list[Translation] = strawberry.field(description=EVERY_LANGUAGE)
+    delivery_notes_language: str | None = strawberry.field(description=SHOWN_LANGUAGE)
+    delivery_notes_translations: list[Translation] = strawberry.field(description=EVERY_LANGUAGE)
+    pickup_notes_language: str | None = strawberry.field(description=SHOWN_LANGUAGE)
+    pickup_notes_translations: list[Translation] = strawberry.field(description=EVERY_LANGUAGE)
 
     @strawberry.field(description="Through a DataLoader")
     async def categories(self, info: Info) -> list[Category]:
@@ -176,19 +206,44 @@ class BusinessConnection:
     page_info: PageInfo
 
 
-def category_from(c: model.Category) -> Category:
-    return Category(id=c.id, key=c.key, name=c.name, parent_id=c.parent_id)
+def category_from(c: model.Category, language: Language) -> Category:
+    shown = shown_texts(c, CATEGORY_TEXTS, language)
+    return Category(
+        id=c.id,
+        key=c.key,
+        name=shown.texts["name"],
+        parent_id=c.parent_id,
+        name_language=shown.languages.get("name"),
+        name_translations=translations(shown, "name"),
+    )
 
 
-def offer_from(o: model.Offer) -> Offer:
+def category_node_from(node: categories.CategoryNode, language: Language) -> CategoryNode:
+    top = category_from(node.category, language)
+    return CategoryNode(
+        id=top.id,
+        key=top.key,
+        name=top.name,
+        children=[category_from(c, language) for c in node.children],
+        name_language=top.name_language,
+        name_translations=top.name_translations,
+    )
+
+
+def offer_from(o: model.Offer, language: Language) -> Offer:
+    shown = shown_texts(o, OFFER_TEXTS, language)
     return Offer(
         id=o.id,
         business_id=o.business_id,
-        title=o.title,
-        text=o.text,
+        title=shown.texts["title"],
+        text=shown.texts["text"],
         valid_from=o.valid_from,
         valid_until=o.valid_until,
         voucher_url=o.voucher_url,
+        title_language=shown.languages.get("title"),
+        title_translations=translations(shown, "title"),
+        text_language=shown.languages.get("text"),
+        text_translations=translations(shown, "text"),
     )
 
 
@@ -206,12 +261,12 @@ def claim_from(c: model.BusinessClaim) -> BusinessClaim:
 
 async def categories_of(business_id: UUID, info: Info) -> list[Category]:
     found = await info.context.loader("categories", load_categories).load(business_id)
-    return [category_from(c) for c in found]
+    return [category_from(c, info.context.language) for c in found]
 
 
 async def offers_of(business_id: UUID, info: Info) -> list[Offer]:
     found = await info.context.loader("offers", load_current_offers).load(business_id)
-    return [offer_from(o) for o in found]
+    return [offer_from(o, info.context.language) for o in found]
 
 
 def business_from(s: BusinessSummary, info: Info) -> Business:
@@ -238,13 +293,14 @@ def detail_from(business: model.Business, role: BusinessRole | None, info: Info)
         info.context.services.clock.now(), ZoneInfo(tenant.config.timezone)
     )
     fields = fields_of(business.profile)
+    shown = shown_texts(business.profile, BUSINESS_TEXTS, info.context.language)
     location = business.profile.location
     return BusinessDetail(
         id=business.id,
         version=business.version,
         name=fields.name,
         kind=fields.kind,
-        description=fields.description,
+        description=shown.texts["description"],
         address=Address(**fields.address.model_dump()),
         lat=location.lat if location else None,
         lon=location.lon if location else None,
@@ -253,9 +309,9 @@ def detail_from(business: model.Business, role: BusinessRole | None, info: Info)
         website_url=fields.website_url,
         shop_url=fields.shop_url,
         delivers=fields.delivers,
-        delivery_notes=fields.delivery_notes,
+        delivery_notes=shown.texts["delivery_notes"],
         offers_pickup=fields.offers_pickup,
-        pickup_notes=fields.pickup_notes,
+        pickup_notes=shown.texts["pickup_notes"],
         image_urls=fields.image_urls,
         social_links=fields.social_links,
         opening_hours=OpeningHours(
@@ -273,4 +329,10 @@ def detail_from(business: model.Business, role: BusinessRole | None, info: Info)
         hidden=business.hidden,
         external_id=business.external_id,
         your_role=role,
+        description_language=shown.languages.get("description"),
+        description_translations=translations(shown, "description"),
+        delivery_notes_language=shown.languages.get("delivery_notes"),
+        delivery_notes_translations=translations(shown, "delivery_notes"),
+        pickup_notes_language=shown.languages.get("pickup_notes"),
+        pickup_notes_translations=translations(shown, "pickup_notes"),
     )

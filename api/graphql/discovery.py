@@ -21,6 +21,7 @@ from domain.discovery import search as discovery_search
 from domain.discovery.model import PinFilter, Pins
 from domain.discovery.ports import DiscoverySource
 from domain.geo import BoundingBox, GeoPoint
+from domain.languages import choose_language
 
 TRUNCATED = (
     "More matched than `limit`: zoom in or filter. A box keeps the pins with the lowest ids "
@@ -55,6 +56,20 @@ class SearchHit:
     title: str
     snippet: str
     rank: float
+    language: str = strawberry.field(
+        description="The locale the snippet is in: the request's language (`lang`, else "
+        "Accept-Language) when the item has a text in it, else the tenant's first locale"
+    )
+
+
+def _request_language(info: Info) -> str:
+    """The request's language among the tenant's, as REST picks it."""
+    request = info.context.request
+    return choose_language(
+        request.query_params.get("lang") if request else None,
+        request.headers.get("accept-language") if request else None,
+        info.context.tenant.config.locales,
+    )
 
 
 def _pins(found: Pins) -> list[MapPin]:
@@ -181,10 +196,18 @@ class DiscoveryQuery:
                 known_kinds=info.context.discovery_kinds.kinds,
                 index=info.context.search_reads(),
                 taxonomy=info.context.taxonomy(),
+                language=_request_language(info),
                 limit=limit,
             )
         )
         return [
-            SearchHit(type=h.kind, id=h.item_id, title=h.title, snippet=h.snippet, rank=h.rank)
+            SearchHit(
+                type=h.kind,
+                id=h.item_id,
+                title=h.title,
+                snippet=h.snippet,
+                rank=h.rank,
+                language=h.language,
+            )
             for h in hits
         ]

@@ -1,5 +1,5 @@
-"""GraphQL for identity: `me`, `apiKeys`, `members`, and key and role mutations, through the
-same use cases and policies as REST."""
+"""GraphQL for identity: `me`, `apiKeys`, `members`, and mutations of the own account, keys
+and roles, through the same use cases and policies as REST."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from api.graphql.context import GraphQLContext
 from api.graphql.errors import UserError, or_graphql_error, user_errors
 from domain.errors import DomainError
 from domain.identity import api_keys, members
-from domain.identity.model import Person, Role, Scope
-from domain.identity.sessions import view_account
+from domain.identity.model import Account, Person, Role, Scope
+from domain.identity.policies import require_person
+from domain.identity.sessions import UpdateAccount, update_account, view_account
 
 Info = strawberry.Info[GraphQLContext, None]
 RoleEnum = strawberry.enum(Role, name="Role")
@@ -32,6 +33,20 @@ class Me:
     display_name: str
     email_verified: bool
     role: RoleEnum | None  # type: ignore[valid-type]
+    preferred_language: str | None = strawberry.field(
+        description="The language of the account's mails; null: the tenant's first locale"
+    )
+
+
+def _me(account: Account, person: Person) -> Me:
+    return Me(
+        id=account.id,
+        email=account.email,
+        display_name=account.display_name,
+        email_verified=account.email_verified,
+        role=person.role,
+        preferred_language=account.preferred_language,
+    )
 
 
 @strawberry.type
@@ -77,13 +92,7 @@ class IdentityQuery:
         if not isinstance(principal, Person):
             return None
         account = await view_account(principal.account_id, uow=info.context.identity_uow())
-        return Me(
-            id=account.id,
-            email=account.email,
-            display_name=account.display_name,
-            email_verified=account.email_verified,
-            role=principal.role,
-        )
+        return _me(account, principal)
 
     @strawberry.field(description="The tenant's partner API keys (admins)")
     async def api_keys(self, info: Info) -> list[ApiKey]:
@@ -129,7 +138,39 @@ class SetMemberRolePayload:
 
 
 @strawberry.type
+class UpdateMePayload:
+    me: Me | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
 class IdentityMutation:
+    @strawberry.mutation(
+        description="Change the signed-in account's display name and/or preferred language "
+        "(one of this tenant's locales); an argument left out stays as it is"
+    )
+    async def update_me(
+        self,
+        info: Info,
+        display_name: str | None = None,
+        preferred_language: str | None = None,
+    ) -> UpdateMePayload:
+        context = info.context
+        try:
+            person = require_person(await context.principal())
+            account = await update_account(
+                UpdateAccount(
+                    person.account_id,
+                    context.services.tenant_ref(context.tenant),
+                    display_name=display_name,
+                    preferred_language=preferred_language,
+                ),
+                uow=context.identity_uow(),
+            )
+        except DomainError as error:
+            return UpdateMePayload(errors=user_errors(error))
+        return UpdateMePayload(me=_me(account, person))
+
     @strawberry.mutation(description="Create a partner API key (admins)")
     async def create_api_key(
         self,

@@ -28,6 +28,7 @@ from api.graphql.directory_queries import BusinessPeopleQuery, DirectoryQuery
 from api.graphql.discovery import DiscoveryQuery
 from api.graphql.errors import ErrorCodes
 from api.graphql.identity import IdentityMutation, IdentityQuery
+from api.graphql.media import MediaMutation, MediaQuery
 from api.graphql.tenancy import SCALARS as TENANCY_SCALARS
 from api.graphql.tenancy import TenancyQuery
 
@@ -40,8 +41,9 @@ QUERY_PARTS: tuple[type, ...] = (
     DirectoryQuery,
     DiscoveryQuery,
     BusinessPeopleQuery,
+    MediaQuery,
 )
-MUTATION_PARTS: tuple[type, ...] = (IdentityMutation, DirectoryMutation)
+MUTATION_PARTS: tuple[type, ...] = (IdentityMutation, DirectoryMutation, MediaMutation)
 SCALARS = {**TENANCY_SCALARS}
 
 MAX_DEPTH = 10
@@ -95,6 +97,9 @@ def build_graphql_router(*, mask_errors: bool, introspection: bool) -> GraphQLRo
         build_schema(mask_errors=mask_errors, introspection=introspection),
         graphql_ide=None,
         allow_queries_via_get=False,
+        # Uploads follow the GraphQL multipart request spec. Strawberry turns it off by default
+        # against CSRF with cookies; this API reads bearer tokens only, never cookies.
+        multipart_uploads_enabled=True,
         context_getter=build_context,
         include_in_schema=False,
     )

@@ -16,7 +16,7 @@ from domain.errors import StaleVersion
 from domain.identity.errors import AccountRequired
 from domain.identity.model import Account, Person
 from domain.identity.policies import require_person
-from domain.identity.sessions import rename_account, view_account
+from domain.identity.sessions import UpdateAccount, update_account, view_account
 
 router = APIRouter(prefix="/v1/me", tags=["accounts"])
 
@@ -30,6 +30,7 @@ def _me(account: Account, person: Person, slug: str) -> bytes:
             email_verified=account.email_verified,
             tenant=slug,
             role=person.role,
+            preferred_language=account.preferred_language,
         )
         .model_dump_json()
         .encode()
@@ -69,7 +70,8 @@ async def get_me(
     "",
     response_model=MeOut,
     responses=problems(AccountRequired, StaleVersion),
-    summary="Change the display name (send If-Match with the ETag to avoid lost updates)",
+    summary="Change the display name or preferred language (send If-Match with the ETag to "
+    "avoid lost updates)",
 )
 async def update_me(
     body: MeUpdateIn,
@@ -84,5 +86,13 @@ async def update_me(
         current = _me(await view_account(person.account_id, uow=uow), person, tenant.slug)
         if not matches_if_none_match(if_match, etag_of(current)):
             raise HTTPException(412, "the account changed since it was read")
-    account = await rename_account(person.account_id, body.display_name, uow=uow)
+    account = await update_account(
+        UpdateAccount(
+            person.account_id,
+            services.tenant_ref(tenant),
+            display_name=body.display_name,
+            preferred_language=body.preferred_language,
+        ),
+        uow=uow,
+    )
     return _private(_me(account, person, tenant.slug))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from api.auth import AuthAttemptLimit, SignedInPrincipal
 from api.deps import CurrentTenant, ServicesDep
@@ -34,9 +34,20 @@ from domain.identity.errors import (
     SsoNotConfigured,
 )
 from domain.identity.policies import require_person
+from domain.languages import choose_language
+from domain.tenancy.model import Tenant
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 jwks_router = APIRouter(tags=["auth"])
+
+
+def _new_account_language(request: Request, tenant: Tenant) -> str:
+    """What a new account prefers: the request's language among the tenant's locales."""
+    return choose_language(
+        request.query_params.get("lang"),
+        request.headers.get("accept-language"),
+        tenant.config.locales,
+    )
 
 
 @router.post(
@@ -47,11 +58,20 @@ jwks_router = APIRouter(tags=["auth"])
     responses=problems(MailNotSent),
     summary="Create an account; a verification link is mailed",
 )
-async def sign_up(body: SignUpIn, tenant: CurrentTenant, services: ServicesDep) -> AcceptedOut:
+async def sign_up(
+    body: SignUpIn, request: Request, tenant: CurrentTenant, services: ServicesDep
+) -> AcceptedOut:
     """The answer is the same whether or not the email already has an account (that
-    address gets a mail saying so instead). Login works at once; verification follows."""
+    address gets a mail saying so instead). Login works at once; verification follows.
+    The account's mails are in `language`, else in the request's language."""
     await sessions.sign_up(
-        sessions.SignUp(services.tenant_ref(tenant), body.email, body.password, body.display_name),
+        sessions.SignUp(
+            services.tenant_ref(tenant),
+            body.email,
+            body.password,
+            body.display_name,
+            language=body.language or _new_account_language(request, tenant),
+        ),
         uow=services.identity_uow(tenant.id),
         ports=services.identity,
     )
@@ -211,10 +231,15 @@ async def resend_verification(
     summary="Become an admin of the tenant with a mailed invitation",
 )
 async def accept_invite(
-    body: AcceptInviteIn, tenant: CurrentTenant, services: ServicesDep
+    body: AcceptInviteIn, request: Request, tenant: CurrentTenant, services: ServicesDep
 ) -> Response:
     await members.accept_invite(
-        members.AcceptInvite(body.token, body.display_name, body.password),
+        members.AcceptInvite(
+            body.token,
+            body.display_name,
+            body.password,
+            language=_new_account_language(request, tenant),
+        ),
         tenant.id,
         uow=services.identity_uow(tenant.id),
         ports=services.identity,
@@ -229,7 +254,9 @@ async def accept_invite(
     responses=problems(SsoNotConfigured, InvalidToken),
     summary="Log in with an ID token from the tenant's own OIDC provider",
 )
-async def log_in_with_sso(body: SsoIn, tenant: CurrentTenant, services: ServicesDep) -> SessionOut:
+async def log_in_with_sso(
+    body: SsoIn, request: Request, tenant: CurrentTenant, services: ServicesDep
+) -> SessionOut:
     settings = tenant.config.sso
     if settings is None:
         raise SsoNotConfigured()
@@ -240,6 +267,7 @@ async def log_in_with_sso(body: SsoIn, tenant: CurrentTenant, services: Services
         verifier=services.id_token_verifier(settings),
         uow=services.identity_uow(tenant.id),
         ports=services.identity,
+        language=_new_account_language(request, tenant),
     )
     return SessionOut.model_validate(session)
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Query, Response
 from api.auth import CurrentPrincipal, SignedInPrincipal
 from api.deps import ServicesDep
 from api.directory_input import BusinessCreateIn, BusinessPatchIn, patched, profile_from
+from api.languages import RequestLanguage
 from api.problem_catalog import problems
 from api.rest.directory_mapping import (
     OPTIONAL_AUTH,
@@ -111,10 +112,11 @@ async def register_business(
     principal: SignedInPrincipal,
     tenant: DirectoryTenant,
     services: ServicesDep,
+    language: RequestLanguage,
     response: Response,
 ) -> schemas.BusinessOut:
     view = await businesses.register_business(
-        businesses.RegisterBusiness(profile_from(body), body.external_id),
+        businesses.RegisterBusiness(profile_from(body, language.writing), body.external_id),
         principal,
         uow=services.directory_uow(tenant),
         clock=services.clock,
@@ -122,7 +124,7 @@ async def register_business(
     )
     response.headers["ETag"] = etag_for(view.business)
     response.headers["Location"] = f"/v1/businesses/{view.business.id}"
-    return business_out(view.business, tenant, services.clock.now(), view.caller_role)
+    return business_out(view.business, tenant, services.clock.now(), view.caller_role, language)
 
 
 @router.get(
@@ -137,6 +139,7 @@ async def get_business(
     principal: CurrentPrincipal,
     tenant: DirectoryTenant,
     services: ServicesDep,
+    language: RequestLanguage,
     response: Response,
 ) -> schemas.BusinessOut:
     view = await businesses.view_business(
@@ -144,7 +147,7 @@ async def get_business(
     )
     response.headers["ETag"] = etag_for(view.business)
     response.headers["Cache-Control"] = "no-cache"
-    return business_out(view.business, tenant, services.clock.now(), view.caller_role)
+    return business_out(view.business, tenant, services.clock.now(), view.caller_role, language)
 
 
 @router.patch(
@@ -166,19 +169,20 @@ async def update_business(
     principal: SignedInPrincipal,
     tenant: DirectoryTenant,
     services: ServicesDep,
+    language: RequestLanguage,
     response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=200)] = None,
 ) -> schemas.BusinessOut:
     view = await businesses.edit_business(
         business_id,
-        lambda profile: patched(profile, body),
+        lambda profile: patched(profile, body, language.writing),
         principal,
         expected_version=version_from_if_match(if_match, business_id.hex) if if_match else None,
         uow=services.directory_uow(tenant),
         clock=services.clock,
     )
     response.headers["ETag"] = etag_for(view.business)
-    return business_out(view.business, tenant, services.clock.now(), view.caller_role)
+    return business_out(view.business, tenant, services.clock.now(), view.caller_role, language)
 
 
 @router.put(
@@ -193,6 +197,7 @@ async def moderate_business(
     principal: SignedInPrincipal,
     tenant: DirectoryTenant,
     services: ServicesDep,
+    language: RequestLanguage,
 ) -> schemas.BusinessOut:
     view = await businesses.moderate_business(
         business_id,
@@ -201,7 +206,7 @@ async def moderate_business(
         uow=services.directory_uow(tenant),
         clock=services.clock,
     )
-    return business_out(view.business, tenant, services.clock.now(), view.caller_role)
+    return business_out(view.business, tenant, services.clock.now(), view.caller_role, language)
 
 
 @router.post(

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Response
 
 from api.auth import SignedInPrincipal
 from api.deps import ServicesDep
+from api.directory_input import text_of
+from api.languages import Language, RequestLanguage
 from api.problem_catalog import problems
-from api.rest.directory_mapping import DirectoryTenant
+from api.rest.directory_mapping import DirectoryTenant, category_detail_out, category_out
 from api.rest.schemas import directory as schemas
 from domain.directory import categories
 from domain.directory.errors import CategoryInUse, CategoryKeyTaken, CategoryNotFound, FeatureOff
@@ -19,8 +21,9 @@ router = APIRouter(prefix="/v1/categories", tags=["categories"])
 ADMIN_REFUSALS = (FeatureOff, AccountRequired, RoleRequired)
 
 
-def _input(body: schemas.CategoryIn) -> categories.CategoryInput:
-    return categories.CategoryInput(body.key, body.name, body.parent_id, body.position)
+def _input(body: schemas.CategoryIn, language: Language) -> categories.CategoryInput:
+    name = text_of(body.name, language.writing)
+    return categories.CategoryInput(body.key, name, body.parent_id, body.position)
 
 
 @router.get(
@@ -30,13 +33,13 @@ def _input(body: schemas.CategoryIn) -> categories.CategoryInput:
     summary="The category tree: top-level categories with their children",
 )
 async def list_categories(
-    tenant: DirectoryTenant, services: ServicesDep
+    tenant: DirectoryTenant, services: ServicesDep, language: RequestLanguage
 ) -> list[schemas.CategoryTreeOut]:
     tree = await categories.list_categories(uow=services.directory_uow(tenant))
     return [
         schemas.CategoryTreeOut(
-            **schemas.CategoryOut.model_validate(node.category).model_dump(),
-            children=[schemas.CategoryOut.model_validate(c) for c in node.children],
+            **category_out(node.category, language).model_dump(),
+            children=[category_out(c, language) for c in node.children],
         )
         for node in tree
     ]
@@ -45,7 +48,7 @@ async def list_categories(
 @router.post(
     "",
     status_code=201,
-    response_model=schemas.CategoryOut,
+    response_model=schemas.CategoryDetailOut,
     responses=problems(*ADMIN_REFUSALS, CategoryKeyTaken, CategoryNotFound),
     summary="Add a category",
 )
@@ -54,18 +57,19 @@ async def create_category(
     principal: SignedInPrincipal,
     tenant: DirectoryTenant,
     services: ServicesDep,
-) -> schemas.CategoryOut:
+    language: RequestLanguage,
+) -> schemas.CategoryDetailOut:
     made = await categories.create_category(
-        _input(body), principal, uow=services.directory_uow(tenant), ids=services.ids
+        _input(body, language), principal, uow=services.directory_uow(tenant), ids=services.ids
     )
-    return schemas.CategoryOut.model_validate(made)
+    return category_detail_out(made, language)
 
 
 @router.put(
     "/{category_id}",
-    response_model=schemas.CategoryOut,
+    response_model=schemas.CategoryDetailOut,
     responses=problems(*ADMIN_REFUSALS, CategoryNotFound, CategoryKeyTaken, CategoryInUse),
-    summary="Change a category",
+    summary="Change a category (all of it: its name in the languages given)",
 )
 async def update_category(
     category_id: UUID,
@@ -73,11 +77,12 @@ async def update_category(
     principal: SignedInPrincipal,
     tenant: DirectoryTenant,
     services: ServicesDep,
-) -> schemas.CategoryOut:
+    language: RequestLanguage,
+) -> schemas.CategoryDetailOut:
     changed = await categories.update_category(
-        category_id, _input(body), principal, uow=services.directory_uow(tenant)
+        category_id, _input(body, language), principal, uow=services.directory_uow(tenant)
     )
-    return schemas.CategoryOut.model_validate(changed)
+    return category_detail_out(changed, language)
 
 
 @router.delete(

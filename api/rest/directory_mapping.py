@@ -11,10 +11,19 @@ from fastapi import Depends
 
 from api.deps import CurrentTenant
 from api.directory_input import fields_of
+from api.directory_texts import shown_texts
+from api.languages import Language
 from api.rest.schemas import directory as schemas
 from domain.directory.errors import FeatureOff
 from domain.directory.hours import OpenStatus
-from domain.directory.model import Business
+from domain.directory.model import (
+    BUSINESS_TEXTS,
+    CATEGORY_TEXTS,
+    OFFER_TEXTS,
+    Business,
+    Category,
+    Offer,
+)
 from domain.directory.ports import BusinessSummary, Page
 from domain.identity.model import BusinessRole
 from domain.tenancy.model import Feature, Tenant
@@ -36,14 +45,22 @@ OPTIONAL_AUTH = {"security": [{}]}
 
 
 def business_out(
-    business: Business, tenant: Tenant, now: datetime, role: BusinessRole | None
+    business: Business,
+    tenant: Tenant,
+    now: datetime,
+    role: BusinessRole | None,
+    language: Language,
 ) -> schemas.BusinessOut:
     zone = ZoneInfo(tenant.config.timezone)
     status = business.profile.opening_hours.status_at(now, zone)
     fields = fields_of(business.profile)
+    shown = shown_texts(business.profile, BUSINESS_TEXTS, language)
     return schemas.BusinessOut(
         id=business.id,
-        **fields.model_dump(),
+        **fields.model_dump(exclude=set(BUSINESS_TEXTS)),
+        **shown.texts,
+        languages=shown.languages,
+        translations=shown.translations,
         timezone=tenant.config.timezone,
         open_status=schemas.OpenStatus(**vars(status)),
         verified=business.verified,
@@ -53,6 +70,47 @@ def business_out(
         your_role=role,
         created_at=business.created_at,
         updated_at=business.updated_at,
+    )
+
+
+def offer_out(offer: Offer, language: Language) -> schemas.OfferOut:
+    """An offer in a list: its texts in the request's language."""
+    shown = shown_texts(offer, OFFER_TEXTS, language)
+    return schemas.OfferOut(
+        id=offer.id,
+        business_id=offer.business_id,
+        **shown.texts,
+        valid_from=offer.valid_from,
+        valid_until=offer.valid_until,
+        voucher_url=offer.voucher_url,
+        languages=shown.languages,
+    )
+
+
+def offer_detail_out(offer: Offer, language: Language) -> schemas.OfferDetailOut:
+    """An offer as written: with every language of its texts."""
+    translations = shown_texts(offer, OFFER_TEXTS, language).translations
+    return schemas.OfferDetailOut(
+        **offer_out(offer, language).model_dump(), translations=translations
+    )
+
+
+def category_out(category: Category, language: Language) -> schemas.CategoryOut:
+    shown = shown_texts(category, CATEGORY_TEXTS, language)
+    return schemas.CategoryOut(
+        id=category.id,
+        key=category.key,
+        **shown.texts,
+        parent_id=category.parent_id,
+        position=category.position,
+        languages=shown.languages,
+    )
+
+
+def category_detail_out(category: Category, language: Language) -> schemas.CategoryDetailOut:
+    translations = shown_texts(category, CATEGORY_TEXTS, language).translations
+    return schemas.CategoryDetailOut(
+        **category_out(category, language).model_dump(), translations=translations
     )
 
 

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query, Response
 from api.auth import SignedInPrincipal
 from api.deps import ServicesDep
 from api.directory_input import OfferChangeIn, OfferIn, offer_input
+from api.languages import RequestLanguage
 from api.problem_catalog import problems
-from api.rest.directory_mapping import DirectoryTenant
+from api.rest.directory_mapping import DirectoryTenant, offer_detail_out, offer_out
 from api.rest.schemas import directory as schemas
 from api.rest.schemas.paging import CURSOR_TEXT
 from domain.cursors import INSTANT_ID_PATTERN, MAX_CURSOR_LENGTH
@@ -37,6 +38,7 @@ EDITOR_REFUSALS = (FeatureOff, AccountRequired, ScopeRequired, RoleRequired, Bus
 async def list_offers(
     tenant: DirectoryTenant,
     services: ServicesDep,
+    language: RequestLanguage,
     business_id: Annotated[list[UUID] | None, Query(max_length=50)] = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 20,
     cursor: Annotated[
@@ -52,14 +54,14 @@ async def list_offers(
         cursor=cursor,
     )
     return schemas.OfferPage(
-        items=[schemas.OfferOut.model_validate(o) for o in page.items], next_cursor=page.next_cursor
+        items=[offer_out(o, language) for o in page.items], next_cursor=page.next_cursor
     )
 
 
 @router.post(
     "",
     status_code=201,
-    response_model=schemas.OfferOut,
+    response_model=schemas.OfferDetailOut,
     responses=problems(*EDITOR_REFUSALS, BusinessNotFound),
     summary="Publish an offer",
 )
@@ -68,23 +70,24 @@ async def publish_offer(
     principal: SignedInPrincipal,
     tenant: DirectoryTenant,
     services: ServicesDep,
-) -> schemas.OfferOut:
+    language: RequestLanguage,
+) -> schemas.OfferDetailOut:
     made = await offers.publish_offer(
         body.business_id,
-        offer_input(body),
+        offer_input(body, language.writing),
         principal,
         uow=services.directory_uow(tenant),
         clock=services.clock,
         ids=services.ids,
     )
-    return schemas.OfferOut.model_validate(made)
+    return offer_detail_out(made, language)
 
 
 @router.put(
     "/{offer_id}",
-    response_model=schemas.OfferOut,
+    response_model=schemas.OfferDetailOut,
     responses=problems(*EDITOR_REFUSALS, OfferNotFound, BusinessNotFound),
-    summary="Change an offer",
+    summary="Change an offer (all of it: its texts in the languages given)",
 )
 async def change_offer(
     offer_id: UUID,
@@ -92,15 +95,16 @@ async def change_offer(
     principal: SignedInPrincipal,
     tenant: DirectoryTenant,
     services: ServicesDep,
-) -> schemas.OfferOut:
+    language: RequestLanguage,
+) -> schemas.OfferDetailOut:
     changed = await offers.change_offer(
         offer_id,
-        offer_input(body),
+        offer_input(body, language.writing),
         principal,
         uow=services.directory_uow(tenant),
         clock=services.clock,
     )
-    return schemas.OfferOut.model_validate(changed)
+    return offer_detail_out(changed, language)
 
 
 @router.delete(

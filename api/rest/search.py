@@ -9,13 +9,14 @@ appears here without an edit."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from api.deps import CurrentTenant, ServicesDep
 from api.problem_catalog import problems
 from api.rest.schemas import directory as directory_schemas
 from api.rest.schemas import discovery as schemas
 from domain.discovery import search as discovery_search
+from domain.languages import choose_language
 
 
 def search_router(kinds: tuple[str, ...]) -> APIRouter:
@@ -30,6 +31,7 @@ def search_router(kinds: tuple[str, ...]) -> APIRouter:
         "posts)",
     )
     async def search_content(
+        request: Request,
         tenant: CurrentTenant,
         services: ServicesDep,
         q: Annotated[str, Query(min_length=1, max_length=discovery_search.MAX_QUERY_LENGTH)],
@@ -40,6 +42,11 @@ def search_router(kinds: tuple[str, ...]) -> APIRouter:
         category: directory_schemas.CategoryFilter = None,
         limit: Annotated[int, Query(ge=1, le=discovery_search.MAX_SEARCH_RESULTS)] = 20,
     ) -> schemas.SearchResults:
+        language = choose_language(
+            request.query_params.get("lang"),
+            request.headers.get("accept-language"),
+            tenant.config.locales,
+        )
         hits = await discovery_search.search(
             q,
             kinds=tuple(type or ()),
@@ -47,13 +54,19 @@ def search_router(kinds: tuple[str, ...]) -> APIRouter:
             known_kinds=services.discovery_kinds.kinds,
             index=services.search_reads(tenant),
             taxonomy=services.taxonomy(tenant),
+            language=language,
             limit=limit,
         )
         return schemas.SearchResults(
             query=q,
             items=[
                 schemas.SearchHitOut(
-                    type=h.kind, id=h.item_id, title=h.title, snippet=h.snippet, rank=h.rank
+                    type=h.kind,
+                    id=h.item_id,
+                    title=h.title,
+                    snippet=h.snippet,
+                    rank=h.rank,
+                    language=h.language,
                 )
                 for h in hits
             ],

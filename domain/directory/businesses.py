@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -25,10 +25,12 @@ from domain.directory.events import (
     BusinessTeamChanged,
 )
 from domain.directory.model import (
+    BUSINESS_TEXTS,
     Business,
     BusinessClaim,
     BusinessProfile,
     ClaimStatus,
+    require_tenant_languages,
     text_problems,
 )
 from domain.directory.pins import BUSINESS
@@ -44,6 +46,7 @@ from domain.discovery.model import SearchDocument
 from domain.errors import FieldProblem, InvalidInput, StaleVersion
 from domain.identity.model import BusinessRole, PartnerKey, Person, Principal, Role
 from domain.identity.policies import require_member
+from domain.languages import LocalizedText
 from domain.ports import Clock, IdGenerator
 
 MAX_EXTERNAL_ID = 100
@@ -55,7 +58,9 @@ class BusinessView:
     caller_role: BusinessRole | None  # the caller's role on the business, if any
 
 
-async def _category_names(uow: DirectoryUnitOfWork, profile: BusinessProfile) -> dict[UUID, str]:
+async def _category_names(
+    uow: DirectoryUnitOfWork, profile: BusinessProfile
+) -> dict[UUID, LocalizedText]:
     """The tenant's category names; CategoryNotFound if the profile names an unknown one."""
     names = {c.id: c.name for c in await uow.categories.list()}
     missing = [i for i in profile.category_ids if i not in names]
@@ -70,17 +75,30 @@ async def _caller_role(uow: DirectoryUnitOfWork, business_id: UUID, principal: P
     return None
 
 
-def search_document(business: Business, category_names: dict[UUID, str]) -> SearchDocument:
-    names = category_names
+def search_document(
+    business: Business, category_names: Mapping[UUID, LocalizedText], locales: Sequence[str]
+) -> SearchDocument:
+    """The business as search holds it: in each of the tenant's languages (`locales`), its
+    description in that language, its city and its categories' names in that language."""
     p = business.profile
-    body = " ".join(
-        filter(None, [p.description, p.address.city, *(names.get(i, "") for i in p.category_ids)])
-    )
+    texts = {
+        locale: " ".join(
+            filter(
+                None,
+                [
+                    p.description.get(locale),
+                    p.address.city,
+                    *(category_names[i].get(locale) for i in p.category_ids if i in category_names),
+                ],
+            )
+        )
+        for locale in locales
+    }
     return SearchDocument(
         kind=BUSINESS,
         item_id=business.id,
         title=p.name,
-        body=body,
+        texts=LocalizedText.of(texts),
         category_ids=p.category_ids,
         visible=not business.hidden,
     )
@@ -112,6 +130,7 @@ async def register_business(
     sees it."""
     require_registrant(principal)
     _check_external_id(cmd.external_id)
+    require_tenant_languages(cmd.profile, BUSINESS_TEXTS, uow.locales)
     now = clock.now()
     business = Business(
         id=ids.new_id(),
@@ -130,7 +149,7 @@ async def register_business(
         if isinstance(principal, Person) and not is_moderator(principal):
             role = BusinessRole.OWNER
             await uow.business_roles.set_role(business.id, principal.account_id, role, now)
-        await uow.search_index.put(search_document(business, names))
+        await uow.search_index.put(search_document(business, names, uow.locales))
         uow.record(
             BusinessRegistered(
                 tenant_id=uow.tenant_id, business_id=business.id, external_id=cmd.external_id
@@ -182,11 +201,12 @@ async def edit_business(
         if version != business.version:
             raise StaleVersion()
         profile = change(business.profile)
+        require_tenant_languages(profile, BUSINESS_TEXTS, uow.locales)
         names = await _category_names(uow, profile)
         edited = business.edited(profile, clock.now())
         if not await uow.businesses.update(edited, expected_version=version):
             raise StaleVersion()
-        await uow.search_index.put(search_document(edited, names))
+        await uow.search_index.put(search_document(edited, names, uow.locales))
         uow.record(
             BusinessEdited(tenant_id=uow.tenant_id, business_id=edited.id, version=edited.version)
         )
@@ -226,7 +246,7 @@ async def moderate_business(
         if not await uow.businesses.update(moderated, expected_version=business.version):
             raise StaleVersion()
         names = await _category_names(uow, moderated.profile)
-        await uow.search_index.put(search_document(moderated, names))
+        await uow.search_index.put(search_document(moderated, names, uow.locales))
         uow.record(
             BusinessModerated(
                 tenant_id=uow.tenant_id,

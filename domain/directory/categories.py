@@ -7,11 +7,12 @@ from dataclasses import dataclass, replace
 from uuid import UUID
 
 from domain.directory.errors import CategoryInUse, CategoryKeyTaken, CategoryNotFound
-from domain.directory.model import Category
+from domain.directory.model import CATEGORY_TEXTS, Category, require_tenant_languages
 from domain.directory.ports import DirectoryUnitOfWork
 from domain.errors import FieldProblem, InvalidInput
 from domain.identity.model import Principal, Role
 from domain.identity.policies import require_member
+from domain.languages import LocalizedText
 from domain.ports import IdGenerator
 from domain.tenancy.model import MAX_CATEGORIES, CategorySeed
 
@@ -23,7 +24,7 @@ class CategoryNode:
 
 
 def as_tree(categories: list[Category]) -> list[CategoryNode]:
-    ordered = sorted(categories, key=lambda c: (c.position, c.name))
+    ordered = sorted(categories, key=lambda c: (c.position, c.key))
     return [
         CategoryNode(top, tuple(c for c in ordered if c.parent_id == top.id))
         for top in ordered
@@ -48,7 +49,7 @@ async def list_categories(*, uow: DirectoryUnitOfWork) -> list[CategoryNode]:
 @dataclass(frozen=True)
 class CategoryInput:
     key: str
-    name: str
+    name: LocalizedText
     parent_id: UUID | None = None
     position: int = 0
 
@@ -57,9 +58,8 @@ async def create_category(
     cmd: CategoryInput, principal: Principal, *, uow: DirectoryUnitOfWork, ids: IdGenerator
 ) -> Category:
     require_member(principal, Role.ADMIN)
-    category = Category(
-        ids.new_id(), uow.tenant_id, cmd.key, cmd.name.strip(), cmd.parent_id, cmd.position
-    )
+    category = Category(ids.new_id(), uow.tenant_id, cmd.key, cmd.name, cmd.parent_id, cmd.position)
+    require_tenant_languages(category, CATEGORY_TEXTS, uow.locales)
     async with uow:
         existing = await uow.categories.list()
         if len(existing) >= MAX_CATEGORIES:
@@ -93,10 +93,11 @@ async def update_category(
         updated = replace(
             current,
             key=cmd.key,
-            name=cmd.name.strip(),
+            name=cmd.name,
             parent_id=cmd.parent_id,
             position=cmd.position,
         )
+        require_tenant_languages(updated, CATEGORY_TEXTS, uow.locales)
         await uow.categories.update(updated)
         await uow.commit()
     return updated
@@ -120,23 +121,24 @@ async def remove_category(
 async def seed_categories(
     seeds: tuple[CategorySeed, ...], *, uow: DirectoryUnitOfWork, ids: IdGenerator
 ) -> int:
-    """Add the file's categories that the tenant lacks (by key) and rename changed ones;
-    categories admins added stay. Returns how many were added or changed."""
+    """Add the file's categories that the tenant lacks (by key) and rename changed ones (in
+    every language the file names); categories admins added stay. Returns how many were added
+    or changed. The tenant file's rules (TenantConfig) hold its names to the tenant's
+    languages."""
     changed = 0
     async with uow:
         by_key = {c.key: c for c in await uow.categories.list()}
         for position, seed in enumerate(sorted(seeds, key=lambda s: s.parent is not None)):
             parent_id = by_key[seed.parent].id if seed.parent else None
+            name = seed.names(uow.locales)
             current = by_key.get(seed.key)
             if current is None:
-                category = Category(
-                    ids.new_id(), uow.tenant_id, seed.key, seed.name, parent_id, position
-                )
+                category = Category(ids.new_id(), uow.tenant_id, seed.key, name, parent_id, position)
                 await uow.categories.add(category)
                 by_key[seed.key] = category
                 changed += 1
-            elif (current.name, current.parent_id) != (seed.name, parent_id):
-                await uow.categories.update(replace(current, name=seed.name, parent_id=parent_id))
+            elif (current.name.as_dict(), current.parent_id) != (name.as_dict(), parent_id):
+                await uow.categories.update(replace(current, name=name, parent_id=parent_id))
                 changed += 1
         await uow.commit()
     return changed

@@ -9,7 +9,15 @@ from uuid import UUID
 
 from domain.directory.businesses import MAX_EXTERNAL_ID, search_document
 from domain.directory.events import BusinessEdited, BusinessRegistered
-from domain.directory.model import Business, BusinessProfile, category_id_problems, text_problems
+from domain.directory.model import (
+    BUSINESS_TEXTS,
+    Business,
+    BusinessProfile,
+    category_id_problems,
+    in_locale_order,
+    localized_problems,
+    text_problems,
+)
 from domain.directory.ports import DirectoryUnitOfWork
 from domain.errors import FieldProblem, StaleVersion
 from domain.ports import Clock, IdGenerator
@@ -35,10 +43,13 @@ class ImportReport:
 
 
 def _import_problems(
-    row: ImportedBusiness, by_key: dict[str, UUID], taken: set[str]
+    row: ImportedBusiness, by_key: dict[str, UUID], taken: set[str], locales: Sequence[str]
 ) -> tuple[list[FieldProblem], tuple[UUID, ...]]:
-    """What keeps a row out of the tenant, besides its own fields; and its category ids."""
+    """What keeps a row out of the tenant, besides its own fields (texts in languages the
+    tenant lacks, too); and its category ids."""
     problems = text_problems(row.external_id, "external_id", min_len=1, max_len=MAX_EXTERNAL_ID)
+    if row.profile is not None:
+        problems += localized_problems(row.profile, BUSINESS_TEXTS, locales)
     if row.external_id in taken:
         problems.append(FieldProblem("external_id", "appears twice in this import"))
     unknown = [k for k in row.category_keys if k not in by_key]
@@ -69,13 +80,14 @@ async def import_businesses(
         by_key = {c.key: c.id for c in known}
         taken: set[str] = set()
         for index, row in enumerate(rows):
-            problems, category_ids = _import_problems(row, by_key, taken)
+            problems, category_ids = _import_problems(row, by_key, taken, uow.locales)
             if row.profile is not None:
                 taken.add(row.external_id)
             if problems:
                 refused[index] = problems
             elif row.profile is not None:
-                ready.append((row.external_id, replace(row.profile, category_ids=category_ids)))
+                profile = in_locale_order(row.profile, BUSINESS_TEXTS)
+                ready.append((row.external_id, replace(profile, category_ids=category_ids)))
         current = await uow.businesses.by_external_ids([external_id for external_id, _ in ready])
         new: list[Business] = []
         edits: list[tuple[Business, int]] = []
@@ -99,7 +111,7 @@ async def import_businesses(
             raise StaleVersion()
         names = {c.id: c.name for c in known}
         changed = [*new, *(business for business, _ in edits)]
-        await uow.search_index.put_many([search_document(b, names) for b in changed])
+        await uow.search_index.put_many([search_document(b, names, uow.locales) for b in changed])
         for business in new:
             uow.record(
                 BusinessRegistered(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
 from uuid import UUID
 
 from domain.directory.hours import OpeningHours
 from domain.errors import FieldProblem, InvalidInput
 from domain.geo import GeoPoint
+from domain.languages import EMPTY, LocalizedText
 
 MAX_CATEGORIES_PER_BUSINESS = 5
 MAX_IMAGES = 10
@@ -50,6 +53,49 @@ def text_problems(value: str, field_name: str, *, min_len: int, max_len: int) ->
     return []
 
 
+# The texts meant for people, one value per language of the tenant: each language's text within
+# (min, max) characters; a minimum of 1 means the text must exist in at least one language.
+TextLimits = Mapping[str, tuple[int, int]]
+_T = TypeVar("_T")
+BUSINESS_TEXTS: TextLimits = {
+    "description": (0, 5000),
+    "delivery_notes": (0, 500),
+    "pickup_notes": (0, 500),
+}
+OFFER_TEXTS: TextLimits = {"title": (1, 120), "text": (0, 2000)}
+CATEGORY_TEXTS: TextLimits = {"name": (1, 80)}
+
+
+def localized_problems(
+    holder: object, limits: TextLimits, locales: Sequence[str] | None = None
+) -> list[FieldProblem]:
+    """The problems of `holder`'s localized texts: lengths in every language, and with
+    `locales` (the tenant's), languages that are not among them. Entities check lengths on
+    construction; they do not know their tenant, so use cases check the languages."""
+    found: list[FieldProblem] = []
+    for name, (min_len, max_len) in limits.items():
+        text: LocalizedText = getattr(holder, name)
+        allowed = text.locales if locales is None else locales
+        found += text.problems(name, locales=allowed, min_len=min_len, max_len=max_len)
+    return found
+
+
+def in_locale_order(holder: _T, limits: TextLimits) -> _T:
+    """`holder` with each localized text's languages in the order repositories hand them back
+    (by locale), so an unchanged text compares equal to the stored one."""
+    return replace(
+        holder,  # type: ignore[type-var]
+        **{name: LocalizedText(tuple(sorted(getattr(holder, name).values))) for name in limits},
+    )
+
+
+def require_tenant_languages(holder: object, limits: TextLimits, locales: Sequence[str]) -> None:
+    """InvalidInput when a text of `holder` is in a language the tenant lacks."""
+    problems = localized_problems(holder, limits, locales)
+    if problems:
+        raise InvalidInput(problems)
+
+
 @dataclass(frozen=True)
 class Address:
     street: str = ""
@@ -87,7 +133,7 @@ class BusinessProfile:
 
     name: str
     kind: BusinessKind
-    description: str = ""
+    description: LocalizedText = EMPTY
     category_ids: tuple[UUID, ...] = ()
     address: Address = field(default_factory=Address)
     location: GeoPoint | None = None
@@ -95,9 +141,9 @@ class BusinessProfile:
     website_url: str | None = None
     shop_url: str | None = None
     delivers: bool = False
-    delivery_notes: str = ""
+    delivery_notes: LocalizedText = EMPTY
     offers_pickup: bool = False
-    pickup_notes: str = ""
+    pickup_notes: LocalizedText = EMPTY
     image_urls: tuple[str, ...] = ()
     social_links: tuple[str, ...] = ()
     opening_hours: OpeningHours = field(default_factory=OpeningHours)
@@ -110,9 +156,7 @@ class BusinessProfile:
 
 def profile_problems(p: BusinessProfile) -> list[FieldProblem]:
     problems = text_problems(p.name, "name", min_len=1, max_len=120)
-    problems += text_problems(p.description, "description", min_len=0, max_len=5000)
-    for name in ("delivery_notes", "pickup_notes"):
-        problems += text_problems(getattr(p, name), name, min_len=0, max_len=500)
+    problems += localized_problems(p, BUSINESS_TEXTS)
     problems += p.address.problems() + p.contact.problems()
     problems += category_id_problems(p.category_ids)
     for name in ("website_url", "shop_url"):
@@ -210,7 +254,7 @@ class Category:
     id: UUID
     tenant_id: UUID
     key: str  # stable, for files and filters: 'food', 'food-bakery'
-    name: str
+    name: LocalizedText
     parent_id: UUID | None = None
     position: int = 0
 
@@ -220,8 +264,9 @@ class Category:
             raise InvalidInput(problems)
 
 
-def category_problems(key: str, name: str) -> list[FieldProblem]:
-    problems = text_problems(name, "name", min_len=1, max_len=80)
+def category_problems(key: str, name: LocalizedText) -> list[FieldProblem]:
+    min_len, max_len = CATEGORY_TEXTS["name"]
+    problems = name.problems("name", locales=name.locales, min_len=min_len, max_len=max_len)
     if not _KEY.match(key):
         problems.append(FieldProblem("key", "1-48 lower-case letters, digits and inner dashes"))
     return problems
@@ -234,16 +279,15 @@ class Offer:
     id: UUID
     tenant_id: UUID
     business_id: UUID
-    title: str
-    text: str
+    title: LocalizedText
+    text: LocalizedText
     valid_from: datetime
     valid_until: datetime
     created_at: datetime
     voucher_url: str | None = None
 
     def __post_init__(self) -> None:
-        problems = text_problems(self.title, "title", min_len=1, max_len=120)
-        problems += text_problems(self.text, "text", min_len=0, max_len=2000)
+        problems = localized_problems(self, OFFER_TEXTS)
         if self.valid_until <= self.valid_from:
             problems.append(FieldProblem("valid_until", "must be after valid_from"))
         if self.voucher_url is not None and not is_web_url(self.voucher_url):

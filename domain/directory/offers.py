@@ -8,12 +8,13 @@ from uuid import UUID
 
 from domain.directory.errors import BusinessNotFound, OfferNotFound
 from domain.directory.events import OfferChanged, OfferPublished, OfferWithdrawn
-from domain.directory.model import Offer
+from domain.directory.model import OFFER_TEXTS, Offer, require_tenant_languages
 from domain.directory.policies import require_business_editor
 from domain.directory.ports import DirectoryUnitOfWork
 from domain.errors import FieldProblem, InvalidInput
 from domain.identity.model import Person, Principal
 from domain.instants import instant_problem
+from domain.languages import LocalizedText
 from domain.ports import Clock, IdGenerator
 
 MAX_VALIDITY_DAYS = 366
@@ -21,8 +22,8 @@ MAX_VALIDITY_DAYS = 366
 
 @dataclass(frozen=True)
 class OfferInput:
-    title: str
-    text: str
+    title: LocalizedText
+    text: LocalizedText
     valid_from: datetime
     valid_until: datetime
     voucher_url: str | None = None
@@ -73,13 +74,14 @@ async def publish_offer(
         id=ids.new_id(),
         tenant_id=uow.tenant_id,
         business_id=business_id,
-        title=cmd.title.strip(),
-        text=cmd.text.strip(),
+        title=cmd.title,
+        text=cmd.text,
         valid_from=cmd.valid_from,
         valid_until=cmd.valid_until,
         created_at=now,
         voucher_url=cmd.voucher_url,
     )
+    require_tenant_languages(offer, OFFER_TEXTS, uow.locales)
     _check_window(cmd, now)
     async with uow:
         await _require_editor(uow, business_id, principal)
@@ -101,12 +103,13 @@ async def change_offer(
         await _require_editor(uow, offer.business_id, principal)
         changed = replace(
             offer,
-            title=cmd.title.strip(),
-            text=cmd.text.strip(),
+            title=cmd.title,
+            text=cmd.text,
             valid_from=cmd.valid_from,
             valid_until=cmd.valid_until,
             voucher_url=cmd.voucher_url,
         )
+        require_tenant_languages(changed, OFFER_TEXTS, uow.locales)
         _check_window(cmd, clock.now())
         await uow.offers.update(changed)
         uow.record(

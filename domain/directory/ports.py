@@ -108,6 +108,7 @@ class MemberLookup(Protocol):
 
 class DirectoryUnitOfWork(UnitOfWork, Protocol):
     tenant_id: UUID
+    locales: tuple[str, ...]  # the tenant's languages, its default first
     businesses: BusinessRepository
     business_roles: BusinessRoleRepository
     categories: CategoryRepository

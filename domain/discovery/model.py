@@ -8,6 +8,7 @@ from typing import NamedTuple
 from uuid import UUID
 
 from domain.geo import GeoPoint
+from domain.languages import LocalizedText
 
 
 @dataclass(frozen=True)
@@ -16,8 +17,8 @@ class SearchDocument:
 
     kind: str  # the kind its capability registered: "business", later "campaign", "event"
     item_id: UUID
-    title: str
-    body: str
+    title: str  # a name: one for every language
+    texts: LocalizedText  # what it says, per locale; each stemmed in its own language
     category_ids: tuple[UUID, ...] = ()
     visible: bool = True
 
@@ -29,6 +30,7 @@ class SearchHit:
     title: str
     snippet: str  # with <mark>...</mark> around matched words; other text HTML-escaped
     rank: float
+    language: str  # the locale the snippet is in: the one asked for, else the tenant's first
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,18 @@ class SearchReads(Protocol):
     """The index of one tenant, read."""
 
     async def search(
-        self, text: str, *, kinds: tuple[str, ...], category_ids: tuple[UUID, ...], limit: int
+        self,
+        text: str,
+        *,
+        kinds: tuple[str, ...],
+        category_ids: tuple[UUID, ...],
+        language: str,
+        limit: int,
     ) -> list[SearchHit]:
         """Visible items of these kinds, best first; in one of the categories when some are
-        given (the ids as they are: the taxonomy has added the children already)."""
+        given (the ids as they are: the taxonomy has added the children already). The text
+        is looked for in every language of the tenant; each hit's snippet is in `language`
+        (a locale of the tenant) when the item has a text in it, else in the tenant's first."""
         ...
 
 

@@ -30,10 +30,12 @@ async def search(
     known_kinds: tuple[str, ...],
     index: SearchReads,
     taxonomy: Taxonomy,
+    language: str,
     limit: int,
 ) -> list[SearchHit]:
     """Items of the kinds asked for (every registered kind when none is), in one of the
-    categories named by id or key when some are."""
+    categories named by id or key when some are, found in any of the tenant's languages; the
+    snippets in `language` (the request's, one of the tenant's locales) where there is one."""
     unknown = [k for k in kinds if k not in known_kinds]
     if unknown:
         raise InvalidInput(
@@ -48,5 +50,9 @@ async def search(
         if not category_ids:
             return []  # categories that do not exist hold nothing
     return await index.search(
-        text, kinds=kinds or known_kinds, category_ids=category_ids, limit=limit
+        text,
+        kinds=kinds or known_kinds,
+        category_ids=category_ids,
+        language=language,
+        limit=limit,
     )

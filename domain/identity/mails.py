@@ -3,9 +3,17 @@
 The worker calls `send_identity_mail` for each such event. A link's single-use token is made
 here and committed before the mail is sent: no transaction is held while SMTP answers, and
 a mailed link always works. A send that fails leaves an unsent token to expire unused; the
-retry makes a fresh one."""
+retry makes a fresh one.
+
+A mail is written in its recipient's language (`mail_texts.mail_language`), read from the
+account when the mail is sent, not copied into the event: a language changed between the
+event and its mail counts, and events stay ids and an address. An event that names no account
+(the known-email notice; an invitation to an address without one at the time) finds it by
+the address; no account there means the tenant's default language."""
 
 from __future__ import annotations
+
+import dataclasses
 
 from domain.identity.events import (
     AccountSignedUp,
@@ -14,7 +22,8 @@ from domain.identity.events import (
     SignUpWithKnownEmail,
     VerificationRequested,
 )
-from domain.identity.model import TokenPurpose
+from domain.identity.mail_texts import MailKind, mail_language, written
+from domain.identity.model import Account, TokenPurpose
 from domain.identity.ports import IdentityUnitOfWork, Mail
 from domain.identity.sessions import IdentityPorts, TenantRef, one_time_link
 
@@ -44,7 +53,7 @@ async def send_identity_mail(
         if mail is None:
             return
         await uow.commit()
-    await ports.mailer.send(Mail(mail.to, mail.subject, mail.text, key=key))
+    await ports.mailer.send(dataclasses.replace(mail, key=key))
 
 
 async def _mail_for(
@@ -58,9 +67,10 @@ async def _mail_for(
             link = await one_time_link(
                 uow, ports, TokenPurpose.VERIFY_EMAIL, tenant, event.email, account.id
             )
-            return Mail(event.email, "Confirm your email address", _verify_text(link))
+            return _mail(MailKind.VERIFY_EMAIL, event.email, account, tenant, link)
         case SignUpWithKnownEmail():
-            return Mail(event.email, "You already have an account", _existing_account_text(tenant))
+            account = await uow.accounts.get_by_email(event.email)
+            return _mail(MailKind.KNOWN_EMAIL, event.email, account, tenant)
         case PasswordResetRequested():
             account = await uow.accounts.get(event.account_id)
             if account is None or account.email != event.email:
@@ -68,38 +78,26 @@ async def _mail_for(
             link = await one_time_link(
                 uow, ports, TokenPurpose.RESET_PASSWORD, tenant, event.email, account.id
             )
-            return Mail(event.email, "Reset your password", _reset_text(link))
+            return _mail(MailKind.RESET_PASSWORD, event.email, account, tenant, link)
         case AdminInvited():
             link = await one_time_link(
                 uow, ports, TokenPurpose.ADMIN_INVITE, tenant, event.email, event.account_id
             )
-            return Mail(
-                event.email,
-                f"You are invited to administer {tenant.slug}",
-                f"Open this link to become an admin of {tenant.slug}:\n\n{link}\n\n"
-                "It works once and expires in seven days.\n",
+            account = await (
+                uow.accounts.get(event.account_id)
+                if event.account_id
+                else uow.accounts.get_by_email(event.email)
             )
+            return _mail(MailKind.ADMIN_INVITE, event.email, account, tenant, link)
     return None
 
 
-def _verify_text(link: str) -> str:
-    return (
-        "Please confirm your email address by opening this link:\n\n"
-        f"{link}\n\nThe link works once and expires in two days. "
-        "If you did not sign up, ignore this mail.\n"
+def _mail(
+    kind: MailKind, to: str, account: Account | None, tenant: TenantRef, link: str = ""
+) -> Mail:
+    """The mail in its recipient's language (the account's, else the tenant's default)."""
+    language = mail_language(account.preferred_language if account else None, tenant.locales)
+    subject, text = written(
+        kind, language, link=link, tenant=tenant.slug, link_base=tenant.link_base
     )
-
-
-def _existing_account_text(tenant: TenantRef) -> str:
-    return (
-        "Someone (probably you) tried to sign up with this email address, which already has an "
-        f"account. Log in instead, or reset your password at {tenant.link_base}.\n"
-        "If this was not you, ignore this mail.\n"
-    )
-
-
-def _reset_text(link: str) -> str:
-    return (
-        f"To set a new password, open this link:\n\n{link}\n\n"
-        "The link works once and expires in one hour. If you did not ask for it, ignore it.\n"
-    )
+    return Mail(to, subject, text, language=language)

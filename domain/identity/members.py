@@ -105,6 +105,8 @@ class AcceptInvite:
     token: str
     display_name: str | None = None
     password: str | None = None  # needed only when the invited email has no account yet
+    # A new account's preferred language: the request's, one of the tenant's locales.
+    language: str | None = None
 
 
 async def accept_invite(
@@ -141,6 +143,7 @@ async def accept_invite(
                 password_hash=password_hash,
                 created_at=now,
                 email_verified_at=now,  # the link came through that mailbox
+                preferred_language=cmd.language,
             )
             await uow.accounts.add(account)
         else:

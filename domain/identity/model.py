@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -90,10 +91,17 @@ def clean_display_name(raw: str) -> str:
     return name
 
 
-def require_valid_credentials(email: str, password: str) -> None:
-    problems = email_problems(email) + password_problems(password, email)
-    if problems:
-        raise InvalidInput(problems)
+def tenant_locale(language: str, locales: Sequence[str]) -> str | None:
+    """`language` as the tenant spells it (`de-at` is its `de-AT`); None if it is none of
+    the tenant's locales."""
+    wanted = language.strip(_SPACE).lower()
+    return next((locale for locale in locales if locale.lower() == wanted), None)
+
+
+def locale_problems(language: str, locales: Sequence[str], field_name: str) -> list[FieldProblem]:
+    if tenant_locale(language, locales) is None:
+        return [FieldProblem(field_name, f"is not one of this tenant's languages {list(locales)}")]
+    return []
 
 
 def hash_secret(secret: str) -> str:
@@ -122,6 +130,9 @@ class Account:
     is_operator: bool = False  # platform operator: granted only through the CLI
     # Set when the owner sets a new password (never by a rehash); None: since sign-up.
     password_changed_at: datetime | None = None
+    # The language its mails are written in, a locale of the tenant it was set on ("de",
+    # "de-AT"); None for accounts from before it was asked: mails then use the tenant's.
+    preferred_language: str | None = None
 
     @property
     def email_verified(self) -> bool:
@@ -129,6 +140,11 @@ class Account:
 
     def verified(self, at: datetime) -> Account:
         return self if self.email_verified_at else replace(self, email_verified_at=at)
+
+    def preferring(self, language: str) -> Account:
+        """The account with this preferred language (one of a tenant's locales: see
+        `tenant_locale`)."""
+        return replace(self, preferred_language=language)
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,7 @@ class Mail:
     # Stable for one mail however often it is retried: its Message-ID, by which mail systems
     # and tests recognise a duplicate.
     key: str | None = None
+    language: str | None = None  # the language the text is written in (Content-Language)
 
 
 class Mailer(Protocol):

@@ -34,9 +34,10 @@ from domain.identity.model import (
     credential_stamp,
     email_problems,
     hash_secret,
+    locale_problems,
     normalise_email,
     password_problems,
-    require_valid_credentials,
+    tenant_locale,
 )
 from domain.identity.ports import (
     AccessTokens,
@@ -58,11 +59,13 @@ MAX_FAILED_LOGINS_PER_DEVICE_PER_HOUR = 10
 
 @dataclass(frozen=True)
 class TenantRef:
-    """The tenant a request is for, as identity needs it; `link_base` is its public URL."""
+    """The tenant a request is for, as identity needs it; `link_base` is its public URL,
+    `locales` its languages (the first is its default)."""
 
     id: UUID
     slug: str
     link_base: str
+    locales: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ class SignUp:
     email: str
     password: str
     display_name: str
+    # One of the tenant's locales: the one the caller chose, else the one its request
+    # negotiated. None: no preference (mails then use the tenant's default).
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,13 @@ async def sign_up(cmd: SignUp, *, uow: IdentityUnitOfWork, ports: IdentityPorts)
     An email that already has an account gets a mail saying so instead; the caller sees
     the same answer either way, so sign-up tells nobody which emails exist."""
     email = normalise_email(cmd.email)
-    require_valid_credentials(email, cmd.password)
+    problems = email_problems(email) + password_problems(cmd.password, email)
+    language = None
+    if cmd.language is not None:
+        problems += locale_problems(cmd.language, cmd.tenant.locales, "language")
+        language = tenant_locale(cmd.language, cmd.tenant.locales)
+    if problems:
+        raise InvalidInput(problems)
     name = clean_display_name(cmd.display_name)
     now = ports.clock.now()
     # Hashed whether or not the email is taken: the answer's timing tells nothing either.
@@ -137,6 +149,7 @@ async def sign_up(cmd: SignUp, *, uow: IdentityUnitOfWork, ports: IdentityPorts)
                 display_name=name,
                 password_hash=password_hash,
                 created_at=now,
+                preferred_language=language,
             )
             try:
                 await uow.accounts.add(account)
@@ -444,18 +457,46 @@ def _require_password(password: str, email: str, field_name: str) -> None:
         raise InvalidInput(problems)
 
 
-async def rename_account(
-    account_id: UUID, display_name: str, *, uow: IdentityUnitOfWork
-) -> Account:
-    name = clean_display_name(display_name)
+@dataclass(frozen=True)
+class UpdateAccount:
+    """What the owner changes of their account; None leaves a field as it is."""
+
+    account_id: UUID
+    tenant: TenantRef  # whose locales a preferred language must be one of
+    display_name: str | None = None
+    preferred_language: str | None = None
+
+
+async def update_account(cmd: UpdateAccount, *, uow: IdentityUnitOfWork) -> Account:
+    """Rename the account and/or set the language of its mails; every field is checked
+    before anything is written, so a refused one changes nothing."""
+    problems = []
+    name = None
+    if cmd.display_name is not None:
+        try:
+            name = clean_display_name(cmd.display_name)
+        except InvalidInput as exc:
+            problems += exc.problems
+    language = None
+    if cmd.preferred_language is not None:
+        field_name = "preferred_language"
+        problems += locale_problems(cmd.preferred_language, cmd.tenant.locales, field_name)
+        language = tenant_locale(cmd.preferred_language, cmd.tenant.locales)
+    if problems:
+        raise InvalidInput(problems)
     async with uow:
-        account = await uow.accounts.get(account_id)
+        account = await uow.accounts.get(cmd.account_id)
         if account is None:
             raise InvalidToken()
-        renamed = dataclasses.replace(account, display_name=name)
-        await uow.accounts.update(renamed)
-        await uow.commit()
-    return renamed
+        changed = account
+        if name is not None:
+            changed = dataclasses.replace(changed, display_name=name)
+        if language is not None:
+            changed = changed.preferring(language)
+        if changed != account:
+            await uow.accounts.update(changed)
+            await uow.commit()
+    return changed
 
 
 async def view_account(account_id: UUID, *, uow: IdentityUnitOfWork) -> Account:

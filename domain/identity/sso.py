@@ -16,11 +16,13 @@ async def sign_in_with_id_token(
     verifier: IdTokenVerifier,
     uow: IdentityUnitOfWork,
     ports: IdentityPorts,
+    language: str | None = None,
 ) -> Session:
     """Link the provider's (issuer, subject) to an account and open a session.
 
     A known link wins. Otherwise an account with the same email is linked only when the
-    provider says the email is verified; else a new account is made (without a password)."""
+    provider says the email is verified; else a new account is made (without a password),
+    preferring `language` (the request's, one of the tenant's locales)."""
     verified = await verifier.verify(id_token, nonce=nonce)
     now = ports.clock.now()
     async with uow:
@@ -41,6 +43,7 @@ async def sign_in_with_id_token(
                     password_hash=None,
                     created_at=now,
                     email_verified_at=now if verified.email_verified else None,
+                    preferred_language=language,
                 )
                 await uow.accounts.add(account)
             await uow.external_identities.add(

@@ -89,9 +89,7 @@ class Media:
         return made or (self.original,)
 
     def with_variants(self, variants: tuple[StoredFile, ...]) -> Media:
-        return replace(
-            self, files=(self.original, *variants), status=MediaStatus.READY
-        )
+        return replace(self, files=(self.original, *variants), status=MediaStatus.READY)
 
 
 def storage_key(tenant_id: UUID, media_id: UUID, variant: str, extension: str) -> str:

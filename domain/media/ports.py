@@ -49,9 +49,7 @@ class ImageCodec(Protocol):
         orientation applied and no metadata (HEIC becomes JPEG)."""
         ...
 
-    async def variants(
-        self, data: bytes, specs: Sequence[VariantSpec]
-    ) -> list[EncodedVariant]:
+    async def variants(self, data: bytes, specs: Sequence[VariantSpec]) -> list[EncodedVariant]:
         """Each spec in WebP and in a JPEG fallback, never upscaled, no metadata."""
         ...
 
@@ -77,7 +75,17 @@ class MediaRepository(Protocol):
 
     async def get(self, media_id: UUID, *, for_update: bool = False) -> Media | None: ...
 
-    async def get_many(self, media_ids: Sequence[UUID]) -> list[Media]: ...
+    async def get_many(
+        self, media_ids: Sequence[UUID], *, for_update: bool = False
+    ) -> list[Media]: ...
+
+    async def attached_to(self, target: AttachedTo) -> list[Media]:
+        """The images `target` shows, oldest first."""
+        ...
+
+    async def set_attachment(
+        self, media_ids: Sequence[UUID], target: AttachedTo | None
+    ) -> None: ...
 
     async def update(self, media: Media) -> None: ...
 

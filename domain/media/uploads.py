@@ -114,9 +114,7 @@ async def make_variants(
     encoded = await codec.variants(original, VARIANTS)
     files = tuple(
         StoredFile(
-            key=storage_key(
-                media.tenant_id, media.id, f"{v.variant}", v.image.extension
-            ),
+            key=storage_key(media.tenant_id, media.id, f"{v.variant}", v.image.extension),
             variant=v.variant,
             content_type=v.image.content_type,
             width=v.image.width,

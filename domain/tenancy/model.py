@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -10,6 +11,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.errors import FieldProblem, InvalidInput
+from domain.languages import EMPTY, LocalizedText
 from domain.tenancy.colors import WCAG_AA_TEXT_CONTRAST, Color, contrast_ratio
 from domain.tenancy.origins import ANY_ORIGIN, MAX_ALLOWED_ORIGINS, origin_problem
 
@@ -119,13 +121,28 @@ class RateLimits:
     auth_attempts_per_ip_per_minute: int = 20  # logins and sign-ups from one address
 
 
+MAX_UPLOAD_MB = 50  # the deployment's ceiling; STADTKERN_MAX_UPLOAD_BYTES may lower it
+
+
+@dataclass(frozen=True)
+class MediaSettings:
+    max_upload_mb: int = 10  # per image upload
+
+
 @dataclass(frozen=True)
 class CategorySeed:
-    """A directory category as the tenant file names it; `parent` is a top-level key."""
+    """A directory category as the tenant file names it; `parent` is a top-level key. Its
+    name is one text in the tenant's first language, or a text per language."""
 
     key: str
-    name: str
+    name: str | LocalizedText
     parent: str | None = None
+
+    def names(self, locales: Sequence[str]) -> LocalizedText:
+        """The name in each language it has; a single text is in the first of `locales`."""
+        if isinstance(self.name, LocalizedText):
+            return self.name
+        return LocalizedText.single(locales[0], self.name) if locales else EMPTY
 
 
 @dataclass(frozen=True)
@@ -163,6 +180,7 @@ class TenantConfig:
     payments: PaymentSettings = field(default_factory=PaymentSettings)
     sso: SsoSettings | None = None
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    media: MediaSettings = field(default_factory=MediaSettings)
     app_url: str | None = None  # the city app's public URL, for links in mails
     categories: tuple[CategorySeed, ...] = ()  # seeds the directory's taxonomy
     open_data: OpenDataSettings | None = None
@@ -250,8 +268,10 @@ def config_problems(config: TenantConfig) -> list[FieldProblem]:
     ):
         if not 1 <= getattr(config.rate_limits, name) <= 10_000_000:
             problems.append(FieldProblem(f"rate_limits.{name}", "must be 1 to 10,000,000"))
+    if not 1 <= config.media.max_upload_mb <= MAX_UPLOAD_MB:
+        problems.append(FieldProblem("media.max_upload_mb", f"must be 1 to {MAX_UPLOAD_MB}"))
     problems += _payment_problems(config.payments, takes_money=Feature.CAMPAIGNS in config.features)
-    problems += category_seed_problems(config.categories)
+    problems += category_seed_problems(config.categories, config.locales)
     problems += _open_data_problems(config)
     problems += _cors_problems(config.cors)
     return problems
@@ -279,8 +299,11 @@ _CATEGORY_KEY = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
 MAX_CATEGORIES = 500
 
 
-def category_seed_problems(seeds: tuple[CategorySeed, ...]) -> list[FieldProblem]:
-    """Unique keys, names of 1-80 characters, two levels: a parent is a top-level key here."""
+def category_seed_problems(
+    seeds: tuple[CategorySeed, ...], locales: Sequence[str]
+) -> list[FieldProblem]:
+    """Unique keys, names of 1-80 characters in the tenant's languages (`locales`), two
+    levels: a parent is a top-level key here."""
     problems: list[FieldProblem] = []
     keys = [s.key for s in seeds]
     tops = {s.key for s in seeds if s.parent is None}
@@ -288,8 +311,10 @@ def category_seed_problems(seeds: tuple[CategorySeed, ...]) -> list[FieldProblem
         where = f"categories[{i}]"
         if not _CATEGORY_KEY.match(seed.key):
             problems.append(FieldProblem(f"{where}.key", "1-48 lower-case letters, digits, dashes"))
-        if not seed.name.strip() or len(seed.name) > 80:
-            problems.append(FieldProblem(f"{where}.name", "must be 1-80 characters"))
+        problems += [
+            FieldProblem(f"{where}.{p.field}", p.reason)
+            for p in seed.names(locales).problems("name", locales=locales, min_len=1, max_len=80)
+        ]
         if keys.count(seed.key) > 1:
             problems.append(FieldProblem(f"{where}.key", f"{seed.key!r} is listed twice"))
         if seed.parent is not None and seed.parent not in tops:

@@ -69,7 +69,8 @@ async def test_sign_up_answers_the_same_for_a_taken_email(tenants, client):
     )
     assert first.status_code == again.status_code == 202 and first.json() == again.json()
     await settle(tenants)
-    assert [m["Subject"] for m in mails_to("ada@example.org")][-1] == "You already have an account"
+    # In the account's language: the request's, here the tenant's first locale (de).
+    assert [m["Subject"] for m in mails_to("ada@example.org")][-1] == "Du hast schon ein Konto"
 
 
 async def test_a_token_of_one_tenant_is_refused_on_another_until_the_account_joins(tenants, client):

@@ -93,3 +93,33 @@ async def test_a_bulk_import_updates_by_external_id_and_keeps_moderation_and_tea
     assert await search("Lesungen") == []  # hidden ones stay out of search
     team = (await client.get(f"{url}/team", headers=people["owner"])).json()
     assert [m["role"] for m in team] == ["owner"]
+
+
+async def test_an_import_names_other_languages_in_columns_like_description_en(
+    home, client, services, tmp_path
+):
+    """`description` is in the tenant's first language (de); `description.en` in English; a
+    language the tenant lacks is the row's problem, named by its column."""
+    people, _ = home
+    path = tmp_path / "languages.csv"
+    path.write_text(
+        "external_id,name,kind,description,description.en,pickup_notes.fr\n"
+        "shop-1,Bäckerei Morgenstern,gastronomy,Frische Brötchen,Fresh rolls,\n"
+        "shop-2,Café Eule,gastronomy,Kaffee,Coffee,Dans la cour\n",
+        encoding="utf-8",
+    )
+    summary = await run_import(services, "home", read_import_file(path), progress=False)
+    assert (summary.created, summary.bad_rows) == (1, 1)
+    assert [(p.line, p.column) for p in summary.problems] == [(3, "pickup_notes.fr")]
+    assert "is not one of this tenant's languages" in summary.problems[0].reason
+    (listed,) = (await client.get("/v1/businesses", headers=people["anonymous"])).json()["items"]
+    shop = await client.get(
+        f"/v1/businesses/{listed['id']}", headers=people["anonymous"] | {"Accept-Language": "en"}
+    )
+    assert shop.json()["description"] == "Fresh rolls"
+    assert shop.json()["translations"]["description"] == {
+        "de": "Frische Brötchen",
+        "en": "Fresh rolls",
+    }
+    again = await run_import(services, "home", read_import_file(path), progress=False)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)

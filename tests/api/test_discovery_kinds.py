@@ -16,6 +16,7 @@ from adapters.db.unit_of_work import begin_for_tenant
 from api.app import create_app
 from domain.discovery.model import Pin, SearchDocument, box_order
 from domain.geo import GeoPoint
+from domain.languages import LocalizedText
 from domain.tenancy.model import Feature
 from tests.conftest import as_user, seed_tenants, sign_up_and_log_in
 from tests.factories import tenant_config
@@ -79,8 +80,9 @@ async def town(services, client):  # type: ignore[no-untyped-def]
     ]
     async with services.sessions() as session:
         await begin_for_tenant(session, tenant.id)
-        index = SqlSearchIndex(session, tenant.id, services.search_language(tenant))
-        await index.put(SearchDocument("event", fest, "Marktfest", "Musik am Markt"))
+        index = SqlSearchIndex(session, tenant.id, tenant.config.locales)
+        texts = LocalizedText.single("de", "Musik am Markt")
+        await index.put(SearchDocument("event", fest, "Marktfest", texts))
         await session.commit()
     return made.json()["id"], fest
 

@@ -1,10 +1,17 @@
 """The map (GeoJSON in a box, "around me") and full-text search, including the box's edge
-cases, German stemming, search-as-you-type and typos."""
+cases, German stemming, search-as-you-type and typos, and search in each of a tenant's
+languages with snippets in the request's."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
+from adapters.db.search import SqlSearchIndex
+from adapters.db.unit_of_work import begin_for_tenant
+from domain.discovery.model import SearchDocument
+from domain.languages import LocalizedText
 from domain.tenancy.model import Feature
 from tests.conftest import as_user, seed_tenants, sign_up_and_log_in
 from tests.factories import tenant_config
@@ -231,6 +238,87 @@ async def test_hidden_businesses_leave_search_and_map(city, client, services):
     assert await search(client, "Kaffee") == []
     names = {f["properties"]["name"] for f in (await pins(client, bbox=LEIPZIG))["features"]}
     assert "Café am Markt" not in names
+
+
+@pytest.fixture
+async def bilingual(services):  # type: ignore[no-untyped-def]
+    """A German and English tenant's index (written as a capability would): one item in
+    both languages, one in German only."""
+    await seed_tenants(services, tenant_config("zwei", features=frozenset({Feature.BUSINESSES})))
+    tenant = await services.tenant_directory.by_slug("zwei")
+    assert tenant.config.locales == ("de", "en")
+    bakery, mill = uuid.uuid4(), uuid.uuid4()
+    both = {"de": "Zwei Bäckereien im Zentrum", "en": "Two bakeries in the centre"}
+    async with services.sessions() as session:
+        await begin_for_tenant(session, tenant.id)
+        await SqlSearchIndex(session, tenant.id, tenant.config.locales).put_many(
+            [
+                SearchDocument("business", bakery, "Korn & Kruste", LocalizedText.of(both)),
+                SearchDocument(
+                    "business",
+                    mill,
+                    "Ölmühle Vogt",
+                    LocalizedText.single("de", "Frisches Leinöl aus eigener Presse"),
+                ),
+            ]
+        )
+        await session.commit()
+    return str(bakery), str(mill)
+
+
+async def search_in(client, q, *, accept_language=None, **params):  # type: ignore[no-untyped-def]
+    headers = {"X-Tenant": "zwei"}
+    if accept_language:
+        headers["Accept-Language"] = accept_language
+    response = await client.get("/v1/search", params={"q": q} | params, headers=headers)
+    assert response.status_code == 200, response.text
+    return [(h["id"], h["language"], h["snippet"]) for h in response.json()["items"]]
+
+
+async def test_search_finds_german_and_english_words_each_by_its_own_stemming(bilingual, client):
+    bakery, _ = bilingual
+    # "Bäckereien" by the German stemmer, "bakeries" by the English one (bakery: bakeri).
+    for q in ("Bäckerei", "Bäckerei Zentrum", "bakery", "bakery centre"):
+        for language in ("de", "en"):
+            hits = await search_in(client, q, accept_language=language)
+            assert [h[0] for h in hits] == [bakery], (q, language)
+
+
+async def test_search_snippets_are_in_the_language_the_request_asks_for(bilingual, client):
+    bakery, mill = bilingual
+    assert await search_in(client, "bakery", accept_language="en-GB, de;q=0.5") == [
+        (bakery, "en", "Two <mark>bakeries</mark> in the centre")
+    ]
+    assert await search_in(client, "Bäckerei", accept_language="de") == [
+        (bakery, "de", "Zwei <mark>Bäckereien</mark> im Zentrum")
+    ]
+    assert await search_in(client, "bakery", accept_language="de") == [
+        (bakery, "de", "Zwei Bäckereien im Zentrum")
+    ]
+    assert await search_in(client, "bakery", accept_language="en", lang="de") == [
+        (bakery, "de", "Zwei Bäckereien im Zentrum")  # ?lang= wins over the header
+    ]
+    # Only in German: found from an English request, its snippet German.
+    assert await search_in(client, "Leinöl", accept_language="en") == [
+        (mill, "de", "Frisches <mark>Leinöl</mark> aus eigener Presse")
+    ]
+
+
+async def test_graphql_search_snippets_are_in_the_request_language(bilingual, client):
+    bakery, _ = bilingual
+    query = '{ search(q: "bakery") { id language snippet } }'
+    for language, snippet in (
+        ("en", "Two <mark>bakeries</mark> in the centre"),
+        ("de", "Zwei Bäckereien im Zentrum"),
+    ):
+        response = await client.post(
+            "/graphql",
+            json={"query": query},
+            headers={"X-Tenant": "zwei", "Accept-Language": language},
+        )
+        assert response.json()["data"]["search"] == [
+            {"id": bakery, "language": language, "snippet": snippet}
+        ]
 
 
 async def test_graphql_map_pins_near_say_when_more_matched(city, client):

@@ -88,7 +88,7 @@ def test_any_bytes_are_rows_or_a_clear_refusal(data):
 
 def problems_of(**fields: str) -> list[tuple[str, str]]:
     row = {"external_id": "b1", "name": "Laden", "kind": "retail"} | fields
-    business, problems = read_business_row(row)
+    business, problems = read_business_row(row, "de")
     assert (business.profile is None) == bool(problems)
     return [(p.field, p.reason) for p in problems]
 
@@ -123,7 +123,7 @@ def test_every_problem_of_a_row_is_named_by_its_column():
 def test_a_lone_coordinate_and_decimal_commas():
     assert problems_of(lat="51.3") == [("lon", "is missing (lat and lon go together)")]
     business, problems = read_business_row(
-        {"external_id": "b1", "name": "L", "kind": "Retail", "lat": "51,34", "lon": "12,37"}
+        {"external_id": "b1", "name": "L", "kind": "Retail", "lat": "51,34", "lon": "12,37"}, "de"
     )
     assert problems == [] and business.profile is not None
     assert business.profile.location is not None
@@ -131,7 +131,48 @@ def test_a_lone_coordinate_and_decimal_commas():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(COLUMNS), st.text(max_size=60)))
+@given(
+    st.dictionaries(
+        st.sampled_from([*COLUMNS, "description.en", "description.de", "pickup_notes.fr"]),
+        st.text(max_size=60),
+    )
+)
 def test_any_text_in_any_column_gives_a_business_or_problems(fields):
-    business, problems = read_business_row(fields)
+    business, problems = read_business_row(fields, "de")
     assert (business.profile is None) == bool(problems)
+
+
+def test_a_text_in_another_language_has_its_own_column():
+    refused, problems = read_business_row(
+        {
+            "external_id": "b1",
+            "name": "Laden",
+            "kind": "retail",
+            "description": "Brot",
+            "description.en": "Bread",
+            "delivery_notes.en": "x" * 501,
+        },
+        "de",
+    )
+    assert [(p.field, p.reason) for p in problems] == [
+        ("delivery_notes.en", "must be 0-500 characters")
+    ]
+    assert refused.profile is None
+    fine, none = read_business_row(
+        {"external_id": "b1", "name": "L", "kind": "retail", "description.en": "Bread"}, "de"
+    )
+    assert none == [] and fine.profile is not None
+    assert fine.profile.description.as_dict() == {"en": "Bread"}
+    _, twice = read_business_row(
+        {
+            "external_id": "b1",
+            "name": "L",
+            "kind": "retail",
+            "description": "A",
+            "description.de": "B",
+        },
+        "de",
+    )
+    assert [(p.field, p.reason) for p in twice] == [
+        ("description.de", "gives the de text, as description does")
+    ]

@@ -38,7 +38,7 @@ from adapters.db.identity import (
     SqlOneTimeTokenRepository,
     SqlRefreshTokenRepository,
 )
-from adapters.db.search import SearchEntryRow, SqlSearchIndex, search_entries
+from adapters.db.search import SearchEntryRow, SqlSearchIndex, search_entries, texts_of
 from adapters.db.tenancy import SqlTenantRepository, TenantRow
 from adapters.tenant_document import config_to_data
 from domain.discovery.model import SearchDocument
@@ -50,7 +50,7 @@ from tests.fakes import FakeIdentityStore, FakeIdentityUnitOfWork, FakeTenantRep
 from tests.fakes_directory import FakeDirectoryStore, FakeDirectoryUnitOfWork
 
 SQL = "postgresql" if on_postgres() else "sqlite"
-SEARCH_LANGUAGE = "simple"
+SEARCH_LOCALES = ("de", "en")  # as the fake unit of work's
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -224,8 +224,9 @@ class DirectoryWorld:
         raise NotImplementedError
 
     async def found(self, side: Any, word: str) -> set[UUID]:
-        """The items the index of `side` finds for a word of a title or body (tests use
-        words far apart, so the SQL index's prefix and typo matches change nothing)."""
+        """The items the index of `side` finds for a word of a title or text in any language
+        (tests use words far apart, so the SQL index's stems, prefix and typo matches change
+        nothing)."""
         raise NotImplementedError
 
 
@@ -259,7 +260,7 @@ class FakeDirectoryWorld(DirectoryWorld):
         return {
             d.item_id
             for d in self._stores[side.tenant_id].search.values()
-            if d.visible and word in f"{d.title} {d.body}".lower().split()
+            if d.visible and word in f"{d.title} {d.texts.all_text()}".lower().split()
         }
 
 
@@ -278,7 +279,7 @@ class SqlDirectoryWorld(DirectoryWorld):
             categories=SqlCategoryRepository(s, tenant_id),
             offers=SqlOfferRepository(s, tenant_id),
             claims=SqlClaimRepository(s, tenant_id),
-            search_index=SqlSearchIndex(s, tenant_id, SEARCH_LANGUAGE),
+            search_index=SqlSearchIndex(s, tenant_id, SEARCH_LOCALES),
             members=SqlMembershipRepository(s, tenant_id),
         )
 
@@ -303,7 +304,7 @@ class SqlDirectoryWorld(DirectoryWorld):
                 r.kind,
                 r.item_id,
                 r.title,
-                r.body,
+                texts_of(r.texts),
                 tuple(UUID(c) for c in r.category_ids),
                 r.visible,
             )
@@ -317,7 +318,8 @@ class SqlDirectoryWorld(DirectoryWorld):
             word,
             kinds=("business", "event"),
             category_ids=(),
-            language=SEARCH_LANGUAGE,
+            locales=SEARCH_LOCALES,
+            language=SEARCH_LOCALES[0],
             limit=50,
         )
         return {h.item_id for h in hits}

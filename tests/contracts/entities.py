@@ -29,6 +29,7 @@ from domain.identity.model import (
     Scope,
     TokenPurpose,
 )
+from domain.languages import LocalizedText
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -100,9 +101,14 @@ def category(tenant_id: UUID, key: str, **overrides: Any) -> Category:
         "id": uuid.uuid4(),
         "tenant_id": tenant_id,
         "key": key,
-        "name": key.replace("-", " ").title(),
+        "name": de(key.replace("-", " ").title()),
     }
     return Category(**(values | overrides))
+
+
+def de(text: str) -> LocalizedText:
+    """A text in German alone, as most of these entities' texts are."""
+    return LocalizedText.single("de", text)
 
 
 def business(tenant_id: UUID, name: str = "Bäckerei Zimt", **overrides: Any) -> Business:
@@ -116,7 +122,7 @@ def business(tenant_id: UUID, name: str = "Bäckerei Zimt", **overrides: Any) ->
             **{
                 "name": name,
                 "kind": BusinessKind.RETAIL,
-                "description": "Sauerteig und Zimtschnecken",
+                "description": de("Sauerteig und Zimtschnecken"),
                 "address": Address("Marktplatz 1", "04109", "Leipzig"),
                 "location": GeoPoint(51.3406, 12.3747),
             }
@@ -136,8 +142,8 @@ def offer(tenant_id: UUID, business_id: UUID, **overrides: Any) -> Offer:
         "id": uuid.uuid4(),
         "tenant_id": tenant_id,
         "business_id": business_id,
-        "title": "Zwei Schnecken zum Preis von einer",
-        "text": "Nur diese Woche",
+        "title": de("Zwei Schnecken zum Preis von einer"),
+        "text": LocalizedText.of({"de": "Nur diese Woche", "en": "This week only"}),
         "valid_from": AT,
         "valid_until": later(60 * 24 * 7),
         "created_at": AT,

@@ -14,7 +14,8 @@ from domain.directory.hours import hours_from_text
 from domain.directory.model import BusinessKind, ClaimStatus, Contact
 from domain.discovery.model import SearchDocument
 from domain.identity.model import BusinessRole, Role
-from tests.contracts.entities import AT, business, category, claim, later, offer
+from domain.languages import EMPTY, LocalizedText
+from tests.contracts.entities import AT, business, category, claim, de, later, offer
 
 
 async def categories_in(side, *keys: str) -> tuple[uuid.UUID, ...]:  # type: ignore[no-untyped-def]
@@ -56,6 +57,29 @@ async def test_an_added_business_reads_back_equal(directory):
     await a.businesses.add(made)
     assert await a.businesses.get(made.id) == made
     assert await a.businesses.get_by_external_id("shop-17") == made
+
+
+async def test_texts_read_back_in_every_language_in_locale_order(directory):
+    """Whatever order a text's languages were written in (JSONB keeps its own): an import
+    compares what it reads with what a file says, and unchanged must compare equal."""
+    a = directory.a
+    made = business(
+        directory.tenant_a,
+        description=LocalizedText.of({"en": "Sourdough", "de": "Sauerteig", "de-AT": "Sauerteig"}),
+        delivery_notes=LocalizedText.of({"en": "In town", "de": "In der Stadt"}),
+        pickup_notes=de("Hintereingang"),
+        external_id="shop-18",
+    )
+    await a.businesses.add(made)
+    stored = await a.businesses.get(made.id)
+    assert stored.profile.description.locales == ("de", "de-AT", "en")
+    assert stored.profile.description.as_dict() == made.profile.description.as_dict()
+    assert stored.profile.delivery_notes.as_dict() == {"de": "In der Stadt", "en": "In town"}
+    assert stored.profile.pickup_notes == de("Hintereingang")
+    assert await a.businesses.by_external_ids(["shop-18"]) == {"shop-18": stored}
+    titled = offer(directory.tenant_a, made.id, title=LocalizedText.of({"en": "B", "de": "A"}))
+    await a.offers.add(titled)
+    assert (await a.offers.get(titled.id)).title.locales == ("de", "en")
 
 
 async def test_an_unknown_business_is_none(directory):
@@ -277,7 +301,8 @@ async def test_an_updated_category_reads_back_with_its_changes(directory):
     moved = category(directory.tenant_a, "bakery")
     for each in (top, moved):
         await a.categories.add(each)
-    changed = dataclasses.replace(moved, key="food-bakery", name="Bäcker", parent_id=top.id)
+    named = LocalizedText.of({"de": "Bäcker", "en": "Bakers"})
+    changed = dataclasses.replace(moved, key="food-bakery", name=named, parent_id=top.id)
     await a.categories.update(dataclasses.replace(changed, position=4))
     assert await a.categories.get(moved.id) == dataclasses.replace(changed, position=4)
 
@@ -297,7 +322,7 @@ async def test_categories_of_another_tenant_are_out_of_sight(directory):
     assert await directory.a.categories.get(theirs) is None
     assert [c.id for c in await directory.a.categories.list()] == [mine]
     stored = await directory.b.categories.get(theirs)
-    await directory.a.categories.update(dataclasses.replace(stored, name="Übernommen"))
+    await directory.a.categories.update(dataclasses.replace(stored, name=de("Übernommen")))
     assert [c.id for c in await directory.a.categories.list()] == [mine]
     await directory.a.categories.remove(theirs)
     assert await directory.b.categories.get(theirs) == stored
@@ -343,7 +368,7 @@ async def test_an_updated_offer_reads_back_with_its_changes(directory):
     made = offer(directory.tenant_a, (await a_business(a)).id)
     await a.offers.add(made)
     changed = dataclasses.replace(
-        made, title="Drei für zwei", text="", valid_until=later(60), voucher_url=None
+        made, title=de("Drei für zwei"), text=EMPTY, valid_until=later(60), voucher_url=None
     )
     await a.offers.update(changed)
     assert await a.offers.get(made.id) == changed
@@ -362,7 +387,7 @@ async def test_offers_of_another_tenant_are_out_of_sight(directory):
     theirs = offer(directory.tenant_b, (await a_business(directory.b)).id)
     await directory.b.offers.add(theirs)
     assert await directory.a.offers.get(theirs.id) is None
-    await directory.a.offers.update(dataclasses.replace(theirs, title="Übernommen"))
+    await directory.a.offers.update(dataclasses.replace(theirs, title=de("Übernommen")))
     assert await directory.a.offers.get(theirs.id) is None
     await directory.a.offers.remove(theirs.id)
     assert await directory.b.offers.get(theirs.id) == theirs
@@ -439,7 +464,9 @@ async def test_claims_of_another_tenant_are_out_of_sight(directory):
 
 
 def document(item_id: uuid.UUID, title: str, body: str = "", **overrides) -> SearchDocument:  # type: ignore[no-untyped-def]
-    return SearchDocument("business", item_id, title, body, **overrides)
+    """A document whose text (if any) is German, the tenant's first language."""
+    overrides.setdefault("texts", LocalizedText.single("de", body))
+    return SearchDocument("business", item_id, title, **overrides)
 
 
 async def test_a_document_put_in_the_index_is_held_and_found(directory):
@@ -466,7 +493,7 @@ async def test_putting_a_document_again_replaces_it(directory):
 async def test_a_removed_document_is_gone_and_removing_it_again_is_harmless(directory):
     a = directory.a
     doc = document(uuid.uuid4(), "Pumpernickel Paradies")
-    kept = SearchDocument("event", doc.item_id, "Pumpernickel Fest", "")  # same id, other kind
+    kept = SearchDocument("event", doc.item_id, "Pumpernickel Fest", EMPTY)  # same id, other kind
     await a.search_index.put_many([doc, kept])
     await a.search_index.remove("business", doc.item_id)
     await a.search_index.remove("business", doc.item_id)
@@ -481,7 +508,7 @@ async def test_documents_put_in_bulk_are_held_as_put_one_by_one(directory):
         document(uuid.uuid4(), "Marzipan Manufaktur", "Mandeln"),
     ]
     await a.search_index.put(docs[0])
-    replaced = dataclasses.replace(docs[0], body="Dinkel")
+    replaced = dataclasses.replace(docs[0], texts=LocalizedText.single("de", "Dinkel"))
     await a.search_index.put_many([replaced, docs[1]])
     await a.search_index.put_many([])
     assert await directory.index_of(a) == {
@@ -490,6 +517,25 @@ async def test_documents_put_in_bulk_are_held_as_put_one_by_one(directory):
     }
     assert await directory.found(a, "Roggen") == set()
     assert await directory.found(a, "Dinkel") == {replaced.item_id}
+
+
+async def test_a_document_in_two_languages_is_held_and_found_by_a_word_of_either(directory):
+    a = directory.a
+    doc = document(
+        uuid.uuid4(),
+        "Pumpernickel Paradies",
+        texts=LocalizedText.of({"de": "Roggen und Dinkel", "en": "Rye and spelt"}),
+    )
+    await a.search_index.put(doc)
+    assert await directory.index_of(a) == {("business", doc.item_id): doc}
+    assert await directory.found(a, "Dinkel") == {doc.item_id}
+    assert await directory.found(a, "Rye") == {doc.item_id}
+    english_only = dataclasses.replace(doc, texts=LocalizedText.single("en", "Oats"))
+    await a.search_index.put_many([english_only])
+    assert await directory.index_of(a) == {("business", doc.item_id): english_only}
+    assert await directory.found(a, "Dinkel") == set()  # its German text is gone
+    assert await directory.found(a, "Rye") == set()
+    assert await directory.found(a, "Oats") == {doc.item_id}
 
 
 async def test_the_index_of_another_tenant_is_out_of_reach(directory):

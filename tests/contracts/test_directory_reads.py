@@ -26,7 +26,8 @@ from domain.directory.model import Business, BusinessKind, Category, Offer
 from domain.directory.ports import BusinessFilter, BusinessSummary
 from domain.discovery.model import SearchDocument
 from domain.geo import BoundingBox, GeoPoint
-from tests.contracts.conftest import SEARCH_LANGUAGE, add_tenant_rows
+from domain.languages import LocalizedText
+from tests.contracts.conftest import SEARCH_LOCALES, add_tenant_rows
 from tests.contracts.entities import business, category, later, offer
 
 NOW = later(60 * 24)
@@ -44,6 +45,7 @@ class Tenant:
     businesses: dict[str, Business] = field(default_factory=dict)
     offers: dict[str, Offer] = field(default_factory=dict)
     documents: list[SearchDocument] = field(default_factory=list)
+    locales: tuple[str, ...] = SEARCH_LOCALES
 
     async def write(self, session) -> None:  # type: ignore[no-untyped-def]
         categories = SqlCategoryRepository(session, self.id)
@@ -53,20 +55,25 @@ class Tenant:
         offers = SqlOfferRepository(session, self.id)
         for each in self.offers.values():
             await offers.add(each)
-        await SqlSearchIndex(session, self.id, SEARCH_LANGUAGE).put_many(self.documents)
+        await SqlSearchIndex(session, self.id, self.locales).put_many(self.documents)
 
-    def index(self, name: str, body: str, kind: str = "business") -> None:
+    def index(self, name: str, body: str | dict[str, str], kind: str = "business") -> None:
+        """A text in the tenant's first language, or texts by locale."""
         made = self.businesses.get(name)
+        texts = body if isinstance(body, dict) else {self.locales[0]: body}
         self.documents.append(
             SearchDocument(
                 kind,
                 made.id if made else uuid.uuid4(),
                 name,
-                body,
+                LocalizedText.of(texts),
                 made.profile.category_ids if made else (),
                 visible=not made.hidden if made else True,
             )
         )
+
+    def reads(self, sessions: async_sessionmaker) -> SqlSearchReads:
+        return SqlSearchReads(sessions, self.id, self.locales)
 
 
 def tenant_a() -> Tenant:
@@ -148,30 +155,51 @@ def tenant_c() -> Tenant:
     return t
 
 
+def tenant_d() -> Tenant:
+    """A German and English tenant whose items have texts in both, or in German only."""
+    t = Tenant(uuid.uuid4(), locales=("de", "en"))
+    t.index(
+        "Korn & Kruste",
+        {"de": "Zwei Bäckereien im Zentrum", "en": "Two bakeries in the centre"},
+    )
+    t.index("Ölmühle Vogt", {"de": "Frisches Leinöl aus eigener Presse"})
+    return t
+
+
+def tenant_e() -> Tenant:
+    """A French tenant."""
+    t = Tenant(uuid.uuid4(), locales=("fr",))
+    t.index("Ferme Dubois", "Trois chevaux et une fromagerie")
+    return t
+
+
 @pytest.fixture(scope="module")
 async def seeded(contract_sessions: async_sessionmaker) -> AsyncIterator[SimpleNamespace]:
-    a, b, c = tenant_a(), tenant_b(), tenant_c()
+    a, b, c, d, e = tenant_a(), tenant_b(), tenant_c(), tenant_d(), tenant_e()
+    everyone = (a, b, c, d, e)
     async with contract_sessions() as session, session.begin():
-        await add_tenant_rows(session, a.id, b.id, c.id)
-        await a.write(session)
-        await b.write(session)
-        await c.write(session)
+        await add_tenant_rows(session, *(t.id for t in everyone))
+        for t in everyone:
+            await t.write(session)
     yield SimpleNamespace(
         a=a,
         b=b,
         c=c,
+        d=d,
         reads_a=SqlDirectoryReads(contract_sessions, a.id),
         reads_b=SqlDirectoryReads(contract_sessions, b.id),
         reads_c=SqlDirectoryReads(contract_sessions, c.id),
-        search_a=SqlSearchReads(contract_sessions, a.id, SEARCH_LANGUAGE),
-        search_b=SqlSearchReads(contract_sessions, b.id, SEARCH_LANGUAGE),
+        search_a=a.reads(contract_sessions),
+        search_b=b.reads(contract_sessions),
+        search_d=d.reads(contract_sessions),
+        search_e=e.reads(contract_sessions),
     )
     async with contract_sessions() as session, session.begin():
-        for t in (a, b):
-            index = SqlSearchIndex(session, t.id, SEARCH_LANGUAGE)
+        for t in everyone:
+            index = SqlSearchIndex(session, t.id, t.locales)
             for doc in t.documents:
                 await index.remove(doc.kind, doc.item_id)
-        await session.execute(delete(TenantRow).where(TenantRow.id.in_([a.id, b.id, c.id])))
+        await session.execute(delete(TenantRow).where(TenantRow.id.in_([t.id for t in everyone])))
 
 
 def names(items: list[BusinessSummary]) -> list[str]:
@@ -380,8 +408,10 @@ async def test_current_offers_page_through_and_keep_to_the_businesses_asked(seed
 # Search -------------------------------------------------------------------------------
 
 
-async def _search(reads, text: str, *, kinds=("business",), categories=()):  # type: ignore[no-untyped-def]
-    return await reads.search(text, kinds=kinds, category_ids=categories, limit=20)
+async def _search(reads, text: str, *, kinds=("business",), categories=(), language="de"):  # type: ignore[no-untyped-def]
+    return await reads.search(
+        text, kinds=kinds, category_ids=categories, language=language, limit=20
+    )
 
 
 async def test_search_finds_a_visible_item_by_a_word_and_by_its_beginning(seeded):
@@ -413,6 +443,37 @@ async def test_search_in_categories_finds_the_items_filed_under_any_of_them(seed
 async def test_search_finds_a_title_despite_a_typo(seeded):
     hits = await _search(seeded.search_a, "Bäckrei")
     assert [h.item_id for h in hits] == [seeded.a.businesses["Bäckerei Zimt"].id]
+
+
+async def test_search_stems_each_language_of_the_tenant_with_its_own_stemmer(seeded):
+    bakery = seeded.d.documents[0].item_id
+    # "Bäckereien" by the German stemmer (not as a prefix: more words follow), "bakeries" by
+    # the English one ("bakery" and "bakeries" are both "bakeri"), whatever the request's
+    # language.
+    for text in ("Bäckerei", "Bäckerei Zentrum", "bakery", "bakery centre"):
+        for language in ("de", "en"):
+            hits = await _search(seeded.search_d, text, language=language)
+            assert [h.item_id for h in hits] == [bakery], (text, language)
+
+
+async def test_a_snippet_is_in_the_request_language_highlighted_by_its_stemmer(seeded):
+    (english,) = await _search(seeded.search_d, "bakery", language="en")
+    assert (english.language, english.snippet) == ("en", "Two <mark>bakeries</mark> in the centre")
+    (german,) = await _search(seeded.search_d, "Bäckerei", language="de")
+    assert (german.language, german.snippet) == ("de", "Zwei <mark>Bäckereien</mark> im Zentrum")
+    (in_german,) = await _search(seeded.search_d, "bakery", language="de")
+    assert (in_german.language, in_german.snippet) == ("de", "Zwei Bäckereien im Zentrum")
+
+
+async def test_an_item_without_a_text_in_the_request_language_shows_the_first_one(seeded):
+    (hit,) = await _search(seeded.search_d, "Leinöl", language="en")
+    assert hit.item_id == seeded.d.documents[1].item_id
+    assert (hit.language, hit.snippet) == ("de", "Frisches <mark>Leinöl</mark> aus eigener Presse")
+
+
+async def test_a_french_tenant_stems_french(seeded):
+    (hit,) = await _search(seeded.search_e, "cheval", language="fr")  # "chevaux": "cheval"
+    assert (hit.language, hit.snippet) == ("fr", "Trois <mark>chevaux</mark> et une fromagerie")
 
 
 # Open data ----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from tests.contracts.entities import (
 
 
 async def test_an_added_account_reads_back_equal_by_id_and_by_email(identity):
-    person = account(email_verified_at=later(1), is_operator=True)
+    person = account(email_verified_at=later(1), is_operator=True, preferred_language="de-AT")
     await identity.accounts.add(person)
     assert await identity.accounts.get(person.id) == person
     assert await identity.accounts.get_by_email(person.email) == person
@@ -50,6 +50,17 @@ async def test_an_updated_account_reads_back_with_its_changes(identity):
     )
     await identity.accounts.update(changed)
     assert await identity.accounts.get(person.id) == changed
+
+
+async def test_an_account_without_a_preferred_language_reads_back_without_one_until_it_has_one(
+    identity,
+):
+    person = account()
+    await identity.accounts.add(person)
+    stored = await identity.accounts.get(person.id)
+    assert stored is not None and stored.preferred_language is None
+    await identity.accounts.update(person.preferring("en"))
+    assert (await identity.accounts.get_by_email(person.email)).preferred_language == "en"
 
 
 async def test_updating_an_unknown_account_adds_none(identity):

@@ -35,7 +35,7 @@ async def test_a_token_copied_from_the_txt_verifies_where_the_eml_holds_it_encod
     await settle(client.services)
     [eml] = directory.glob("*.eml")
     text = eml.with_suffix(".txt").read_text(encoding="utf-8")
-    assert text.startswith("To: ada@example.org\nSubject: Confirm your email address\n\n")
+    assert text.startswith("To: ada@example.org\nSubject: Bitte bestätige deine E-Mail-Adresse\n\n")
     token = re.search(r"https://leipzig\.stadtkern\.test/verify-email\?token=(\S+)", text)[1]
     raw = eml.read_bytes()
     assert b"token=3D" in raw and token.encode() not in raw  # quoted-printable, soft breaks

@@ -50,7 +50,7 @@ async def app_sessions():  # type: ignore[no-untyped-def]
 
 
 def german_uow(app_sessions, tenant_id: uuid.UUID) -> SqlDirectoryUnitOfWork:  # type: ignore[no-untyped-def]
-    return SqlDirectoryUnitOfWork(app_sessions, tenant_id=tenant_id, search_language="german")
+    return SqlDirectoryUnitOfWork(app_sessions, tenant_id=tenant_id, search_locales=("de",))
 
 
 async def two_tenants(app_sessions, ids, clock) -> dict[str, uuid.UUID]:  # type: ignore[no-untyped-def]
@@ -167,8 +167,8 @@ async def test_the_directory_and_its_search_index_stay_within_the_tenant(app_ses
         for table in ("categories", "businesses", "business_categories", "search_entries"):
             seen = (await uow.session.execute(text(f"SELECT tenant_id FROM {table}"))).all()
             assert {r[0] for r in seen} == {tenants["aa"]}, table
-    hits = await SqlSearchReads(app_sessions, tenants["aa"], "german").search(
-        "Bäckerei", kinds=("business",), category_ids=(), limit=10
+    hits = await SqlSearchReads(app_sessions, tenants["aa"], ("de",)).search(
+        "Bäckerei", kinds=("business",), category_ids=(), language="de", limit=10
     )
     assert [h.title for h in hits] == ["Bäckerei aa"]
 
@@ -199,8 +199,8 @@ async def test_bulk_imports_of_the_same_external_ids_stay_within_each_tenant(app
     async with SqlIdentityUnitOfWork(app_sessions, tenant_id=tenants["aa"]) as uow:
         names = (await uow.session.execute(text("SELECT name FROM businesses"))).scalars().all()
         assert sorted(names) == [f"Geschäft aa {i}" for i in range(3)]
-    hits = await SqlSearchReads(app_sessions, tenants["bb"], "german").search(
-        "Laden", kinds=("business",), category_ids=(), limit=10
+    hits = await SqlSearchReads(app_sessions, tenants["bb"], ("de",)).search(
+        "Laden", kinds=("business",), category_ids=(), language="de", limit=10
     )
     assert sorted(h.title for h in hits) == [f"Laden bb {i}" for i in range(3)]
 

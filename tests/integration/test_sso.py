@@ -191,3 +191,17 @@ async def test_a_verified_email_links_the_existing_account(sso_tenant, client):
 async def test_a_tenant_without_sso_says_so(sso_tenant, client):
     response = await sign_in(client, sso_tenant.id_token(), slug="dresden")
     assert response.status_code == 404 and response.json()["code"] == "sso-not-configured"
+
+
+async def test_an_account_made_by_sso_prefers_the_requests_language(sso_tenant, client):
+    response = await client.post(
+        "/v1/auth/sso",
+        headers={"X-Tenant": "leipzig", "Accept-Language": "en-GB, de;q=0.5"},
+        json={
+            "id_token": sso_tenant.id_token(sub="lang-sub", email="lang@example.org"),
+            "nonce": "n-0123456789",
+        },
+    )
+    assert response.status_code == 200, response.text
+    me = (await client.get("/v1/me", headers=as_user(response.json(), "leipzig"))).json()
+    assert me["preferred_language"] == "en"

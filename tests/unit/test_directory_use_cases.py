@@ -40,12 +40,17 @@ from domain.identity.model import (
     Role,
     Scope,
 )
+from domain.languages import EMPTY, LocalizedText
 from domain.tenancy.model import CategorySeed
 from tests.fakes import FixedClock, SequentialIds
 from tests.fakes_directory import FakeDirectoryStore, FakeDirectoryUnitOfWork
 
 TENANT = uuid.UUID(int=500)
 OWNER, STAFF, STRANGER, MODERATOR, ADMIN = (uuid.UUID(int=600 + i) for i in range(5))
+
+
+def de(text: str) -> LocalizedText:
+    return LocalizedText.single("de", text)
 
 
 def person(account: uuid.UUID, role: Role = Role.MEMBER) -> Person:
@@ -96,10 +101,11 @@ async def register(world, who=None, **profile):  # type: ignore[no-untyped-def]
 async def test_a_member_registering_becomes_owner_and_the_listing_is_indexed(world):
     store, *_ = world
     ids = await seed(world, CategorySeed("food", "Essen"))
-    made = await register(world, category_ids=(ids["food"],), description="Brot")
+    made = await register(world, category_ids=(ids["food"],), description=de("Brot"))
     assert store.roles == {(made.id, OWNER): BusinessRole.OWNER}
     document = store.search[("business", made.id)]
-    assert document.title == "Bäckerei Licht" and "Essen" in document.body and document.visible
+    assert document.title == "Bäckerei Licht" and document.visible
+    assert "Essen" in document.texts.all_text()
 
 
 async def test_moderators_and_keys_list_without_an_owner(world):
@@ -142,9 +148,9 @@ async def test_owners_staff_and_moderators_edit_others_do_not(world):
     store, *_ = world
     made = await register(world)
     store.roles[(made.id, STAFF)] = BusinessRole.STAFF
-    edited = await edit(world, made, person(STAFF), description="Neu")
+    edited = await edit(world, made, person(STAFF), description=de("Neu"))
     assert edited.version == made.version + 1
-    assert store.search[("business", made.id)].body == "Neu"
+    assert store.search[("business", made.id)].texts.get("de") == "Neu"
     await edit(world, edited, person(MODERATOR, Role.MODERATOR), delivers=True)
     with pytest.raises(BusinessRoleRequired):
         await edit(world, made, person(STRANGER), name="Meins")
@@ -166,13 +172,13 @@ async def test_registering_editing_and_moderating_answer_as_the_caller_sees_it(w
     made = registered.business
     edited = await businesses.edit_business(
         made.id,
-        lambda profile: replace(profile, description="Neu"),
+        lambda profile: replace(profile, description=de("Neu")),
         person(OWNER),
         expected_version=None,
         uow=uow(),
         clock=clock,
     )
-    assert edited.business.profile.description == "Neu"
+    assert edited.business.profile.description == de("Neu")
     assert edited.caller_role is BusinessRole.OWNER
     hidden = await businesses.moderate_business(
         made.id,
@@ -189,10 +195,54 @@ async def test_registering_editing_and_moderating_answer_as_the_caller_sees_it(w
 async def test_an_edit_of_an_old_version_is_refused_and_changes_nothing(world):
     store, *_ = world
     made = await register(world)
-    await edit(world, made, person(OWNER), version=made.version, description="Erste")
+    await edit(world, made, person(OWNER), version=made.version, description=de("Erste"))
     with pytest.raises(StaleVersion):
-        await edit(world, made, person(OWNER), version=made.version, description="Zweite")
-    assert store.businesses[made.id].profile.description == "Erste"
+        await edit(world, made, person(OWNER), version=made.version, description=de("Zweite"))
+    assert store.businesses[made.id].profile.description == de("Erste")
+
+
+async def test_texts_in_a_language_the_tenant_lacks_are_refused_and_change_nothing(world):
+    store, uow, clock, ids = world  # the tenant speaks de and en
+    french = LocalizedText.of({"de": "Brot", "fr": "Pain"})
+    with pytest.raises(InvalidInput) as refused:
+        await register(world, description=french)
+    assert [p.field for p in refused.value.problems] == ["description.fr"]
+    assert "is not one of this tenant's languages" in str(refused.value)
+    assert store.businesses == {} and store.search == {}
+    made = await register(world, description=de("Brot"))
+    with pytest.raises(InvalidInput):
+        await edit(world, made, person(OWNER), pickup_notes=LocalizedText.single("fr", "Cour"))
+    assert store.businesses[made.id] == made
+    with pytest.raises(InvalidInput):
+        cmd = offers.OfferInput(french, EMPTY, clock.now(), clock.now() + timedelta(days=1))
+        await offers.publish_offer(made.id, cmd, person(OWNER), uow=uow(), clock=clock, ids=ids)
+    with pytest.raises(InvalidInput):
+        named = categories.CategoryInput("bread", french)
+        await categories.create_category(named, person(ADMIN, Role.ADMIN), uow=uow(), ids=ids)
+    assert store.offers == {} and store.categories == {}
+
+
+async def test_search_holds_each_language_with_the_categories_named_in_it(world):
+    store, *_ = world
+    food = LocalizedText.of({"de": "Essen", "en": "Food"})
+    ids = await seed(world, CategorySeed("food", food))
+    bread = LocalizedText.of({"de": "Frisches Brot", "en": "Fresh bread"})
+    made = await register(world, category_ids=(ids["food"],), description=bread)
+    texts = store.search[("business", made.id)].texts
+    assert "Fresh bread" in texts.get("en") and "Food" in texts.get("en")  # type: ignore[operator]
+    assert "Essen" not in texts.get("en")  # type: ignore[operator]
+    assert "Frisches Brot" in texts.get("de") and "Essen" in texts.get("de")  # type: ignore[operator]
+
+
+async def test_seeded_names_change_in_the_languages_the_file_names(world):
+    store, uow, _, ids = world
+    keys = await seed(world, CategorySeed("food", "Essen"))
+    assert store.categories[keys["food"]].name == de("Essen")  # a string: the first language
+    both = LocalizedText.of({"en": "Food", "de": "Essen"})
+    assert await categories.seed_categories((CategorySeed("food", both),), uow=uow(), ids=ids) == 1
+    assert store.categories[keys["food"]].name.as_dict() == {"de": "Essen", "en": "Food"}
+    same = LocalizedText.of({"de": "Essen", "en": "Food"})  # in another order: no change
+    assert await categories.seed_categories((CategorySeed("food", same),), uow=uow(), ids=ids) == 0
 
 
 async def test_hidden_listings_exist_only_for_their_team_and_moderators(world):
@@ -268,7 +318,7 @@ async def test_categories_have_two_levels_and_unique_keys_managed_by_admins(worl
 
     async def create(key, parent=None, who=admin):  # type: ignore[no-untyped-def]
         return await categories.create_category(
-            categories.CategoryInput(key, key.title(), parent), who, uow=uow(), ids=ids
+            categories.CategoryInput(key, de(key.title()), parent), who, uow=uow(), ids=ids
         )
 
     with pytest.raises(RoleRequired):
@@ -286,7 +336,7 @@ async def test_categories_have_two_levels_and_unique_keys_managed_by_admins(worl
         uow=uow(),
         ids=ids,
     )
-    assert again == 1 and store.categories[keys["food"]].name == "Essen & Trinken"
+    assert again == 1 and store.categories[keys["food"]].name == de("Essen & Trinken")
 
 
 async def test_offers_are_published_by_the_team_within_a_sane_window(world):
@@ -295,7 +345,7 @@ async def test_offers_are_published_by_the_team_within_a_sane_window(world):
     now = clock.now()
 
     async def publish(who, start, end):  # type: ignore[no-untyped-def]
-        cmd = offers.OfferInput("Brot -20%", "", start, end)
+        cmd = offers.OfferInput(de("Brot -20%"), EMPTY, start, end)
         return await offers.publish_offer(made.id, cmd, who, uow=uow(), clock=clock, ids=ids)
 
     offer = await publish(person(OWNER), now, now + timedelta(days=7))
@@ -376,13 +426,25 @@ async def test_the_import_keeps_moderation_and_teams_and_a_hidden_one_stays_out_
     await businesses.moderate_business(
         made.id, moderation, person(MODERATOR, Role.MODERATOR), uow=uow(), clock=clock
     )
-    report = await import_rows(world, imported("ext-1", "Laden neu", description="Neu"))
+    report = await import_rows(world, imported("ext-1", "Laden neu", description=de("Neu")))
     assert report.updated == 1
     (after,) = store.businesses.values()
     assert after.profile.name == "Laden neu" and after.verified and after.hidden
     assert after.hidden_reason == "Doppelt" and after.version == 3
     assert store.roles == {(made.id, OWNER): BusinessRole.OWNER}
     assert store.search[("business", made.id)].visible is False
+
+
+async def test_the_import_refuses_a_text_in_a_language_the_tenant_lacks(world):
+    store, *_ = world
+    french = LocalizedText.of({"de": "Brot", "fr": "Pain"})
+    report = await import_rows(world, imported("ext-1", "Laden", description=french))
+    assert [p.field for p in report.refused[0]] == ["description.fr"]
+    assert store.businesses == {}
+    both = LocalizedText.of({"en": "Bread", "de": "Brot"})
+    await import_rows(world, imported("ext-1", "Laden", description=both))
+    again = await import_rows(world, imported("ext-1", "Laden", description=both))
+    assert (again.updated, again.unchanged) == (0, 1)  # its languages' order is no change
 
 
 class _EditedMeanwhile(FakeDirectoryUnitOfWork):

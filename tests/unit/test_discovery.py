@@ -157,9 +157,10 @@ class RecordingIndex:
     def __init__(self) -> None:
         self.asked: list[tuple] = []
 
-    async def search(self, text, *, kinds, category_ids, limit):  # type: ignore[no-untyped-def]
+    async def search(self, text, *, kinds, category_ids, language, limit):  # type: ignore[no-untyped-def]
         self.asked.append((kinds, category_ids, limit))
-        return [SearchHit(kinds[0], uuid.UUID(int=1), text, text, 1.0)]
+        self.language = language
+        return [SearchHit(kinds[0], uuid.UUID(int=1), text, text, 1.0, language)]
 
 
 class FixedTaxonomy:
@@ -169,7 +170,7 @@ class FixedTaxonomy:
 
 
 async def find(text: str, index: RecordingIndex, **asked):  # type: ignore[no-untyped-def]
-    values = {"kinds": (), "categories": (), "limit": 5} | asked
+    values = {"kinds": (), "categories": (), "language": "de", "limit": 5} | asked
     return await discovery_search.search(
         text,
         known_kinds=("business", "event"),
@@ -185,6 +186,8 @@ async def test_search_takes_the_registered_kinds_and_all_of_them_by_default():
     assert index.asked[-1] == (("business", "event"), (), 5)
     await find("Fest", index, kinds=("event",))
     assert index.asked[-1][0] == ("event",)
+    hits = await find("Fest", index, language="en")
+    assert index.language == "en" and hits[0].language == "en"  # the request's, for snippets
     with pytest.raises(InvalidInput) as refused:
         await find("Brot", index, kinds=("spaceship",))
     assert "business, event" in str(refused.value.problems[0])

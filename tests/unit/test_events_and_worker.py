@@ -24,7 +24,7 @@ from tests.fakes import (
     SequentialIds,
 )
 
-TENANT = TenantRef(uuid.UUID(int=7), "leipzig", "https://leipzig.example")
+TENANT = TenantRef(uuid.UUID(int=7), "leipzig", "https://leipzig.example", ("de", "en"))
 
 
 def test_an_event_survives_its_trip_through_the_outbox_payload():

@@ -208,7 +208,7 @@ async def test_an_invitation_makes_a_new_account_admin_once(store):
         FixedClock(),
         SequentialIds(),
     )
-    tenant = TenantRef(TENANT, "t", "https://t.example")
+    tenant = TenantRef(TENANT, "t", "https://t.example", ("de",))
     await members.invite_admin(tenant, "new.admin@example.org", uow=uow(store), ports=ports)
     await send_mails(store, ports, tenant)
     token = mailer.last_token()

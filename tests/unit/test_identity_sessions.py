@@ -25,8 +25,8 @@ from tests.fakes import (
     send_mails,
 )
 
-LEIPZIG = TenantRef(uuid.UUID(int=501), "leipzig", "https://leipzig.example")
-DRESDEN = TenantRef(uuid.UUID(int=502), "dresden", "https://dresden.example")
+LEIPZIG = TenantRef(uuid.UUID(int=501), "leipzig", "https://leipzig.example", ("de", "en"))
+DRESDEN = TenantRef(uuid.UUID(int=502), "dresden", "https://dresden.example", ("en",))
 PASSWORD = "correct horse battery"
 
 
@@ -81,7 +81,7 @@ async def test_signing_up_twice_mails_the_owner_and_creates_nothing(world):
     await world.sign_up()
     await world.sign_up()
     assert len(world.store.accounts) == 1
-    assert world.mailer.sent[-1].subject == "You already have an account"
+    assert world.mailer.sent[-1].subject == "Du hast schon ein Konto"
 
 
 async def test_weak_passwords_and_bad_emails_are_refused(world):
@@ -374,3 +374,46 @@ async def test_a_verification_token_is_no_reset_token(world):
             uow=world.uow(),
             ports=world.ports,
         )
+
+
+async def test_sign_up_stores_the_language_as_the_tenant_spells_it_and_mails_in_it(world):
+    await sessions.sign_up(
+        SignUp(LEIPZIG, "ada@example.org", PASSWORD, "Ada", language="EN"),
+        uow=world.uow(),
+        ports=world.ports,
+    )
+    await world.send_mails()
+    [account] = world.store.accounts.values()
+    assert account.preferred_language == "en"
+    assert world.mailer.sent[-1].language == "en"
+    assert world.mailer.sent[-1].subject == "Confirm your email address"
+
+
+async def test_a_sign_up_in_a_language_the_tenant_lacks_is_refused_with_its_other_problems(world):
+    with pytest.raises(InvalidInput) as caught:
+        await sessions.sign_up(
+            SignUp(LEIPZIG, "ada@example.org", "short", "Ada", language="fr"),
+            uow=world.uow(),
+            ports=world.ports,
+        )
+    assert {p.field for p in caught.value.problems} == {"password", "language"}
+    assert world.store.accounts == {}
+
+
+async def test_an_account_update_with_one_bad_field_changes_nothing(world):
+    await world.sign_up()
+    [before] = world.store.accounts.values()
+    with pytest.raises(InvalidInput) as caught:
+        await sessions.update_account(
+            sessions.UpdateAccount(
+                before.id, LEIPZIG, display_name="Ada L.", preferred_language="fr"
+            ),
+            uow=world.uow(),
+        )
+    assert [p.field for p in caught.value.problems] == ["preferred_language"]
+    assert list(world.store.accounts.values()) == [before]
+    changed = await sessions.update_account(
+        sessions.UpdateAccount(before.id, LEIPZIG, preferred_language="en"), uow=world.uow()
+    )
+    assert changed.preferred_language == "en" and changed.display_name == before.display_name
+    assert list(world.store.accounts.values()) == [changed]

@@ -7,13 +7,20 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from api.directory_input import Address, Contact, Location, OpeningHours, bounded_text
+from api.directory_input import (
+    Address,
+    CategoryNameIn,
+    Contact,
+    Location,
+    OpeningHours,
+    bounded_text,
+)
 from domain.directory.model import BusinessKind, ClaimStatus
 from domain.identity.model import BusinessRole
 
@@ -28,6 +35,26 @@ class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+IN_LANGUAGE = (
+    "In the answer's language (Content-Language), else the tenant's first language, else any "
+    "it has; `languages` names it"
+)
+
+
+def _languages() -> Any:
+    return Field(
+        description="Field -> the language its text is in, for each text shown (none: no text)",
+        examples=[{"description": "de"}],
+    )
+
+
+def _translations() -> Any:
+    return Field(
+        description="Field -> locale -> text: every language of each text, for editors",
+        examples=[{"description": {"de": "Frische Brötchen", "en": "Fresh rolls"}}],
+    )
+
+
 class OpenStatus(BaseModel):
     open_now: bool
     closes_at: datetime | None = Field(description="When open: the end of this opening")
@@ -38,7 +65,7 @@ class BusinessOut(BaseModel):
     id: UUID
     name: str
     kind: BusinessKind
-    description: str
+    description: str = Field(description=IN_LANGUAGE)
     category_ids: list[UUID]
     address: Address
     location: Location | None
@@ -46,9 +73,9 @@ class BusinessOut(BaseModel):
     website_url: str | None
     shop_url: str | None
     delivers: bool
-    delivery_notes: str
+    delivery_notes: str = Field(description=IN_LANGUAGE)
     offers_pickup: bool
-    pickup_notes: str
+    pickup_notes: str = Field(description=IN_LANGUAGE)
     image_urls: list[str]
     social_links: list[str]
     opening_hours: OpeningHours
@@ -61,6 +88,8 @@ class BusinessOut(BaseModel):
     your_role: BusinessRole | None = Field(description="Your role on this business, if any")
     created_at: datetime
     updated_at: datetime
+    languages: dict[str, str] = _languages()
+    translations: dict[str, dict[str, str]] = _translations()
 
 
 class BusinessSummaryOut(BaseModel):
@@ -118,33 +147,48 @@ class TeamRoleIn(_In):
     role: BusinessRole
 
 
-class CategoryIn(_In):
+class CategoryIn(CategoryNameIn):
+    """The whole category: its name in the languages given (the others are removed)."""
+
     key: CategoryKey
-    name: bounded_text(80, 1)  # type: ignore[valid-type]
     parent_id: UUID | None = None
     position: int = Field(default=0, ge=0, le=10_000)
 
 
-class CategoryOut(_Out):
+class CategoryOut(BaseModel):
     id: UUID
     key: str
-    name: str
+    name: str = Field(description=IN_LANGUAGE)
     parent_id: UUID | None
     position: int
+    languages: dict[str, str] = _languages()
+
+
+class CategoryDetailOut(CategoryOut):
+    """A category as written: with its name in every language."""
+
+    translations: dict[str, dict[str, str]] = _translations()
 
 
 class CategoryTreeOut(CategoryOut):
     children: list[CategoryOut]
 
 
-class OfferOut(_Out):
+class OfferOut(BaseModel):
     id: UUID
     business_id: UUID
-    title: str
-    text: str
+    title: str = Field(description=IN_LANGUAGE)
+    text: str = Field(description=IN_LANGUAGE)
     valid_from: datetime
     valid_until: datetime
     voucher_url: str | None
+    languages: dict[str, str] = _languages()
+
+
+class OfferDetailOut(OfferOut):
+    """An offer as written: with its texts in every language."""
+
+    translations: dict[str, dict[str, str]] = _translations()
 
 
 class OfferPage(BaseModel):

@@ -56,6 +56,11 @@ class SearchHitOut(BaseModel):
     title: str
     snippet: str = Field(description="HTML-escaped text with matches in <mark>…</mark>")
     rank: float
+    language: str = Field(
+        description="The locale the snippet is in: the request's language (`lang`, else "
+        "Accept-Language) when the item has a text in it, else the tenant's first locale",
+        examples=["de"],
+    )
 
 
 class SearchResults(BaseModel):

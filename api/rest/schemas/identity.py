@@ -6,7 +6,7 @@ Request models list exactly what a caller may set; response models exactly what 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -29,6 +29,10 @@ NewPassword = Annotated[
 ]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=DISPLAY_NAME_PATTERN)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=4096, pattern=r"^[^\x00]*$")]
+# A locale as tenants name theirs ("de", "de-AT"); which ones a tenant has, the domain checks.
+Locale = Annotated[
+    str, StringConstraints(min_length=2, max_length=16, pattern=r"^[A-Za-z]{2}(?:-[A-Za-z]{2})?$")
+]
 
 
 class _In(BaseModel):
@@ -43,6 +47,11 @@ class SignUpIn(_In):
     email: Email
     password: NewPassword = Field(description="12 to 128 characters, not the email address")
     display_name: Name
+    language: Locale | None = Field(
+        default=None,
+        description="The account's preferred language, one of the tenant's locales; without "
+        "it, the request's (`?lang=`, else `Accept-Language`, else the tenant's first locale)",
+    )
 
 
 class LogInIn(_In):
@@ -114,10 +123,27 @@ class MeOut(BaseModel):
     email_verified: bool
     tenant: str = Field(description="The tenant this request is for")
     role: Role | None = Field(description="Role in this tenant; null when not a member")
+    preferred_language: str | None = Field(
+        description="The language of the account's mails; null: the tenant's first locale"
+    )
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _not_null(description: str) -> Any:
+    """A patch field that may be left out but not sent as null."""
+    return Field(default=None, json_schema_extra=_no_default, description=description)
 
 
 class MeUpdateIn(_In):
-    display_name: Name
+    """Only the fields sent change; null is refused."""
+
+    display_name: Name = _not_null("The name other members see")
+    preferred_language: Locale = _not_null(
+        "The language of the account's mails: one of this tenant's locales"
+    )
 
 
 class ApiKeyCreateIn(_In):

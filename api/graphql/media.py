@@ -1,0 +1,191 @@
+"""GraphQL media: an image by id, and uploads following the GraphQL multipart request spec
+(a `multipart/form-data` POST with `operations`, `map` and the file part), the same use cases
+as REST's /v1/media."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from api.graphql.context import Info
+from api.graphql.errors import UserError, user_errors
+from api.languages import Language, language_of
+from api.rest.schemas.media import best_file
+from domain.errors import DomainError, FieldProblem, InvalidInput
+from domain.languages import LocalizedText
+from domain.media import uploads
+from domain.media.errors import ImageTooLarge
+from domain.media.model import Media as MediaItem
+from domain.media.model import StoredFile
+
+
+@strawberry.type
+class Translation:
+    locale: str
+    text: str
+
+
+@strawberry.input(description="A text in one language")
+class TranslationInput:
+    locale: str
+    text: str
+
+
+@strawberry.type
+class MediaFile:
+    variant: str
+    content_type: str
+    width: int
+    height: int
+    url: str
+
+
+@strawberry.type(description="An uploaded image; no stored file carries its metadata")
+class Media:
+    id: UUID
+    status: str
+    format: str
+    width: int
+    height: int
+    alt: str = strawberry.field(description="In the request's language, else the tenant's first")
+    alt_language: str
+    alt_translations: list[Translation]
+    url: str
+    variants: list[MediaFile]
+    created_at: datetime
+
+
+@strawberry.type
+class MediaPayload:
+    media: Media | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeletePayload:
+    ok: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def request_language(info: Info) -> Language:
+    request = info.context.request
+    assert request is not None, "GraphQL runs over HTTP here"
+    return language_of(request, info.context.tenant)
+
+
+def media_from(media: MediaItem, info: Info) -> Media:
+    storage = info.context.services.media_storage
+    alt = request_language(info).pick(media.alt)
+
+    def file(f: StoredFile) -> MediaFile:
+        return MediaFile(
+            variant=f.variant,
+            content_type=f.content_type,
+            width=f.width,
+            height=f.height,
+            url=storage.url(f.key),
+        )
+
+    return Media(
+        id=media.id,
+        status=media.status.value,
+        format=media.format.value,
+        width=media.width,
+        height=media.height,
+        alt=alt.text,
+        alt_language=alt.locale,
+        alt_translations=[Translation(locale=k, text=v) for k, v in media.alt.values],
+        url=storage.url(best_file(media).key),
+        variants=[file(f) for f in media.variants],
+        created_at=media.created_at,
+    )
+
+
+def _alt(alt: str | None, translations: list[TranslationInput] | None, info: Info) -> dict:
+    texts = {t.locale: t.text for t in translations or []}
+    if alt:
+        texts[request_language(info).writing] = alt
+    return texts
+
+
+@strawberry.type
+class MediaQuery:
+    @strawberry.field(description="An uploaded image (signed-in accounts)")
+    async def media(self, info: Info, id: UUID) -> Media | None:
+        c = info.context
+        try:
+            found = await uploads.view_media(
+                id, await c.principal(), uow=c.services.media_uow(c.tenant)
+            )
+        except DomainError:
+            return None
+        return media_from(found, info)
+
+
+@strawberry.type
+class MediaMutation:
+    @strawberry.mutation(
+        description="Upload an image (members), as the GraphQL multipart request spec sends "
+        "files. `alt` is in the request's language; `altTranslations` adds others."
+    )
+    async def upload_media(
+        self,
+        info: Info,
+        file: Upload,
+        alt: str | None = None,
+        alt_translations: list[TranslationInput] | None = None,
+    ) -> MediaPayload:
+        c = info.context
+        services, tenant = c.services, c.tenant
+        limits = services.image_limits(tenant)
+        try:
+            data = await file.read(limits.max_bytes + 1)  # type: ignore[attr-defined]
+            if len(data) > limits.max_bytes:
+                raise ImageTooLarge(f"an upload is limited to {limits.max_bytes} bytes here")
+            media = await uploads.upload_image(
+                uploads.UploadImage(
+                    data=data, alt=LocalizedText.of(_alt(alt, alt_translations, info))
+                ),
+                await c.principal(),
+                uow=services.media_uow(tenant),
+                codec=services.image_codec,
+                storage=services.media_storage,
+                limits=limits,
+                locales=tenant.config.locales,
+                clock=services.clock,
+                ids=services.ids,
+            )
+        except DomainError as error:
+            return MediaPayload(errors=user_errors(error))
+        return MediaPayload(media=media_from(media, info))
+
+    @strawberry.mutation(description="Change an image's alt text; an empty text removes a language")
+    async def change_media_alt(
+        self, info: Info, id: UUID, alt_translations: list[TranslationInput]
+    ) -> MediaPayload:
+        c = info.context
+        try:
+            if not alt_translations:
+                raise InvalidInput([FieldProblem("altTranslations", "name a language")])
+            media = await uploads.change_alt_text(
+                id,
+                {t.locale: t.text or None for t in alt_translations},
+                await c.principal(),
+                uow=c.services.media_uow(c.tenant),
+                locales=c.tenant.config.locales,
+            )
+        except DomainError as error:
+            return MediaPayload(errors=user_errors(error))
+        return MediaPayload(media=media_from(media, info))
+
+    @strawberry.mutation(description="Delete an image and its files")
+    async def delete_media(self, info: Info, id: UUID) -> DeletePayload:
+        c = info.context
+        try:
+            await uploads.delete_media(id, await c.principal(), uow=c.services.media_uow(c.tenant))
+        except DomainError as error:
+            return DeletePayload(errors=user_errors(error))
+        return DeletePayload(ok=True)
