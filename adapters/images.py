@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,12 +69,17 @@ class PillowImageCodec:
         # pillow-heif plugs into Pillow's process-wide registry (again is harmless); HEIC's
         # thumbnails, depth maps and auxiliary images are never used, so never parsed.
         register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+        # One decode per core at a time: a decoded image may take max_pixels x 4 bytes, and
+        # more at once would only queue for the cores while holding their memory.
+        self._decodes = asyncio.Semaphore(os.cpu_count() or 1)
 
     async def safe_original(self, data: bytes, limits: ImageLimits) -> SafeOriginal:
-        return await asyncio.to_thread(_safe_original, data, limits)
+        async with self._decodes:
+            return await asyncio.to_thread(_safe_original, data, limits)
 
     async def variants(self, data: bytes, specs: Sequence[VariantSpec]) -> list[EncodedVariant]:
-        return await asyncio.to_thread(_variants, data, tuple(specs))
+        async with self._decodes:
+            return await asyncio.to_thread(_variants, data, tuple(specs))
 
 
 def _safe_original(data: bytes, limits: ImageLimits) -> SafeOriginal:

@@ -24,13 +24,13 @@ from adapters.db.search import SqlSearchReads
 from adapters.db.tenancy import TenantDirectory
 from adapters.db.tenancy_uow import SqlTenancyUnitOfWork
 from adapters.db.unit_of_work import Outbox
+from adapters.images import PillowImageCodec
 from adapters.jwt_tokens import (
     JwtAccessTokens,
     JwtDeviceTokens,
     development_key_set,
     key_set_from_json,
 )
-from adapters.images import PillowImageCodec
 from adapters.mail import OutboxMailer, SmtpMailer
 from adapters.media_storage import LocalMediaStorage, S3MediaStorage
 from adapters.oidc import OidcIdTokenVerifier, OidcProviders

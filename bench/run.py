@@ -528,13 +528,17 @@ def run_scenario(scenario: Scenario, hosts: list[str], wrk: str, args: argparse.
         print(f"{name} runs: " + ", ".join(f"{r.requests_per_second:,.0f}" for r in results))
 
 
+UPLOAD_SCENARIO = "upload"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--scenario",
         action="append",
-        choices=[s.name for s in SCENARIOS] + [import_speed.SCENARIO],
-        help="repeatable; `import` times the importer alone (bench/import_speed.py)",
+        choices=[s.name for s in SCENARIOS] + [import_speed.SCENARIO, UPLOAD_SCENARIO],
+        help="repeatable; `import` times the importer alone (bench/import_speed.py), "
+        "`upload` an image upload with its variants (bench/upload.py)",
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
     parser.add_argument("--connections", type=int, default=64)
@@ -550,6 +554,15 @@ def main() -> None:
         help="keep a bench database that already holds the directory (skips the import)",
     )
     args = parser.parse_args()
+    if args.scenario and UPLOAD_SCENARIO in args.scenario:
+        # In-process, no server: the codec's work against Pillow alone.
+        subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("upload.py")), "--runs", str(args.runs)],
+            check=True,
+        )
+        args.scenario = [s for s in args.scenario if s != UPLOAD_SCENARIO]
+        if not args.scenario:
+            return
     if args.scenario and import_speed.SCENARIO in args.scenario:
         import_speed.measure(SERVER_URL, APP_ROLE, args.businesses, VENV_BIN / "stadtkern")
         args.scenario = [s for s in args.scenario if s != import_speed.SCENARIO]

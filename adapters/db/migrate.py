@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -22,13 +23,33 @@ def _config(connection: Connection | None = None) -> Config:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.upgrade(_config(sync), revision))
+    await _migrate(engine, lambda sync: command.upgrade(_config(sync), revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.downgrade(_config(sync), revision))
+    await _migrate(engine, lambda sync: command.downgrade(_config(sync), revision))
+
+
+async def _migrate(engine: AsyncEngine, run: Callable[[Connection], None]) -> None:
+    """One transaction. On SQLite with foreign keys off: a batch migration copies a table and
+    drops the old one, and with them on that drop would cascade into every child table (a
+    business's offers, roles and categories). The keys are checked before the commit."""
+    async with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # no-op inside a transaction
+            await conn.commit()
+        try:
+            async with conn.begin():
+                await conn.run_sync(run)
+                if sqlite:
+                    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if broken:
+                        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
 
 
 def is_modelled(

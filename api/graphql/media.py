@@ -11,13 +11,13 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from api.graphql.context import Info
-from api.graphql.errors import UserError, user_errors
+from api.graphql.errors import UserError, or_graphql_error, user_errors
 from api.languages import Language, language_of
 from api.rest.schemas.media import best_file
 from domain.errors import DomainError, FieldProblem, InvalidInput
 from domain.languages import LocalizedText
 from domain.media import uploads
-from domain.media.errors import ImageTooLarge
+from domain.media.errors import ImageTooLarge, MediaNotFound
 from domain.media.model import Media as MediaItem
 from domain.media.model import StoredFile
 
@@ -113,16 +113,20 @@ def _alt(alt: str | None, translations: list[TranslationInput] | None, info: Inf
 
 @strawberry.type
 class MediaQuery:
-    @strawberry.field(description="An uploaded image (signed-in accounts)")
+    @strawberry.field(description="An uploaded image (signed-in members); null if none")
     async def media(self, info: Info, id: UUID) -> Media | None:
         c = info.context
-        try:
-            found = await uploads.view_media(
-                id, await c.principal(), uow=c.services.media_uow(c.tenant)
-            )
-        except DomainError:
-            return None
-        return media_from(found, info)
+
+        async def view() -> MediaItem | None:
+            try:
+                return await uploads.view_media(
+                    id, await c.principal(), uow=c.services.media_uow(c.tenant)
+                )
+            except MediaNotFound:
+                return None
+
+        found = await or_graphql_error(view())
+        return media_from(found, info) if found else None
 
 
 @strawberry.type

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.tenancy.model import CategorySeed, Feature
+from tests.api.test_media_api import png_bytes
 from tests.conftest import as_user, seed_tenants, set_role, sign_up_and_log_in
 from tests.factories import tenant_config
 
@@ -105,6 +106,13 @@ REST = [
     Rest("GET", "/v1/map?bbox=12.2,51.25,12.55,51.45", expect(200, 200, 200, 200, 403, 200, 200)),
     Rest("GET", "/v1/map/near?point=12.37,51.34", expect(200, 200, 200, 200, 403, 200, 200)),
     Rest("GET", "/v1/search?q=Matrix", expect(*[200] * 7)),
+    # Media: members see images; their owner (here: member), moderators and admins change and
+    # delete them. Uploads (multipart) are in test_media_api.py.
+    Rest("GET", "/v1/media/{media_id}", PEOPLE),
+    Rest(
+        "PATCH", "/v1/media/{media_id}", expect(401, 200, 200, 200, 403, 403, 403), {"alt": "Neu"}
+    ),
+    Rest("DELETE", "/v1/media/{spare_media}", expect(401, 204, 204, 204, 403, 403, 403)),
 ]
 
 
@@ -303,6 +311,30 @@ GRAPH = [
         ),
     ),
     Graph(
+        '{ media(id: "{media_id}") { id alt } }',
+        expect(
+            "error:unauthenticated",
+            "data",
+            "data",
+            "data",
+            "error:not-a-member",
+            "error:account-required",
+            "error:account-required",
+        ),
+    ),
+    Graph(
+        'mutation { deleteMedia(id: "{spare_media}") { ok errors { code } } }',
+        expect(
+            "error:unauthenticated",
+            "data",
+            "data",
+            "data",
+            "error:not-a-member",
+            "error:account-required",
+            "error:account-required",
+        ),
+    ),
+    Graph(
         'mutation { createCategory(key: "g", name: "G") { ok errors { code } } }',
         expect(
             "error:unauthenticated",
@@ -367,6 +399,7 @@ async def callers(services, client):  # type: ignore[no-untyped-def]
     ).json()
     category = (await client.get("/v1/categories", headers=headers["admin"])).json()[0]
     return headers, {
+        "media_id": await spare_media(client, headers),
         "member_id": me["id"],
         "business_id": business["id"],
         "offer_id": offer["id"],
@@ -374,6 +407,18 @@ async def callers(services, client):  # type: ignore[no-untyped-def]
         "now": now.isoformat(),
         "later": (now + timedelta(days=7)).isoformat(),
     }
+
+
+async def spare_media(client, headers) -> str:  # type: ignore[no-untyped-def]
+    """A fresh image of the member, for an operation that deletes one."""
+    response = await client.post(
+        "/v1/media",
+        headers=headers["member"],
+        data={"alt": "Ein Bild"},
+        files={"file": ("a.png", png_bytes(), "image/png")},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
 
 
 async def spare_key(client, headers) -> str:  # type: ignore[no-untyped-def]
@@ -391,6 +436,8 @@ async def test_rest_matrix(callers, client, operation):
         path_ids = dict(ids)
         if "{spare_key}" in operation.path:
             path_ids["spare_key"] = await spare_key(client, headers)
+        if "{spare_media}" in operation.path:
+            path_ids["spare_media"] = await spare_media(client, headers)
         response = await client.request(
             operation.method,
             operation.path.format(**path_ids),
@@ -413,6 +460,8 @@ async def test_graphql_matrix(callers, client, operation):
             query = query.replace("{" + name + "}", value)
         if "{spare_key}" in query:
             query = query.replace("{spare_key}", await spare_key(client, headers))
+        if "{spare_media}" in query:
+            query = query.replace("{spare_media}", await spare_media(client, headers))
         response = await client.post("/graphql", headers=headers[role], json={"query": query})
         outcome = operation.outcomes[role]
         if outcome.startswith("http:"):
