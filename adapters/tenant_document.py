@@ -105,8 +105,13 @@ class CategoryDocument(_Strict):
     parent: Text | None = None
 
     def to_seed(self) -> CategorySeed:
-        name = LocalizedText.of(self.name) if isinstance(self.name, dict) else self.name
-        return CategorySeed(self.key, name, self.parent)
+        """A table's languages in locale order, whatever order a file or JSONB keeps them in:
+        an unchanged file compares equal to the stored config."""
+        if isinstance(self.name, dict):
+            return CategorySeed(
+                self.key, LocalizedText.of(dict(sorted(self.name.items()))), self.parent
+            )
+        return CategorySeed(self.key, self.name, self.parent)
 
     @classmethod
     def from_seed(cls, seed: CategorySeed) -> CategoryDocument:

@@ -51,6 +51,7 @@ Locale = Annotated[
     Field(description="One of the tenant's locales, like `de` or `de-AT`"),
 ]
 MAX_LANGUAGES = 20
+TEXT_SHAPES = "must be a string or an object of locale -> text"
 
 
 def _shape_of_text(value: Any) -> str | None:
@@ -75,9 +76,6 @@ def _without_shape(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
                 for e in found
             ],
         ) from None
-
-
-TEXT_SHAPES = "must be a string or an object of locale -> text"
 
 
 def localized_text(max_length: int, min_length: int = 0, *, removable: bool = False) -> Any:

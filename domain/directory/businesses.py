@@ -81,19 +81,12 @@ def search_document(
     """The business as search holds it: in each of the tenant's languages (`locales`), its
     description in that language, its city and its categories' names in that language."""
     p = business.profile
-    texts = {
-        locale: " ".join(
-            filter(
-                None,
-                [
-                    p.description.get(locale),
-                    p.address.city,
-                    *(category_names[i].get(locale) for i in p.category_ids if i in category_names),
-                ],
-            )
-        )
-        for locale in locales
-    }
+
+    def text_in(locale: str) -> str:
+        names = (category_names[i].get(locale) for i in p.category_ids if i in category_names)
+        return " ".join(filter(None, [p.description.get(locale), p.address.city, *names]))
+
+    texts = {locale: text_in(locale) for locale in locales}
     return SearchDocument(
         kind=BUSINESS,
         item_id=business.id,

@@ -133,7 +133,9 @@ async def seed_categories(
             name = seed.names(uow.locales)
             current = by_key.get(seed.key)
             if current is None:
-                category = Category(ids.new_id(), uow.tenant_id, seed.key, name, parent_id, position)
+                category = Category(
+                    ids.new_id(), uow.tenant_id, seed.key, name, parent_id, position
+                )
                 await uow.categories.add(category)
                 by_key[seed.key] = category
                 changed += 1

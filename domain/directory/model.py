@@ -22,6 +22,7 @@ MAX_PHONE = 30  # the pattern alone lets a leading '+' make 31
 _KEY = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
 _PHONE = re.compile(r"^\+?[0-9 ()/-]{3,30}$")
 _NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_T = TypeVar("_T")
 
 
 class BusinessKind(StrEnum):
@@ -56,7 +57,6 @@ def text_problems(value: str, field_name: str, *, min_len: int, max_len: int) ->
 # The texts meant for people, one value per language of the tenant: each language's text within
 # (min, max) characters; a minimum of 1 means the text must exist in at least one language.
 TextLimits = Mapping[str, tuple[int, int]]
-_T = TypeVar("_T")
 BUSINESS_TEXTS: TextLimits = {
     "description": (0, 5000),
     "delivery_notes": (0, 500),
@@ -259,17 +259,11 @@ class Category:
     position: int = 0
 
     def __post_init__(self) -> None:
-        problems = category_problems(self.key, self.name)
+        problems = localized_problems(self, CATEGORY_TEXTS)
+        if not _KEY.match(self.key):
+            problems.append(FieldProblem("key", "1-48 lower-case letters, digits and inner dashes"))
         if problems:
             raise InvalidInput(problems)
-
-
-def category_problems(key: str, name: LocalizedText) -> list[FieldProblem]:
-    min_len, max_len = CATEGORY_TEXTS["name"]
-    problems = name.problems("name", locales=name.locales, min_len=min_len, max_len=max_len)
-    if not _KEY.match(key):
-        problems.append(FieldProblem("key", "1-48 lower-case letters, digits and inner dashes"))
-    return problems
 
 
 @dataclass(frozen=True)

@@ -244,3 +244,40 @@ async def test_graphql_writes_texts_as_a_list_of_languages(client, people):
     assert french["updateBusiness"]["errors"] == [
         {"code": "invalid-input", "field": "description.fr"}
     ]
+
+
+PUBLISH = """mutation($business: UUID!, $from: DateTime!, $until: DateTime!,
+  $title: [LocalizedTextInput!]) {
+  publishOffer(businessId: $business, validFrom: $from, validUntil: $until,
+    titleTranslations: $title) { ok errors { code field } } }"""
+CATEGORY = """mutation($name: [LocalizedTextInput!]) {
+  createCategory(key: "shopping-games", name: "Spiele", nameTranslations: $name)
+  { ok errors { code field } } }"""
+OFFERS_AND_CATEGORIES = """query($id: UUID!) {
+  business(id: $id) { offers { title titleLanguage titleTranslations { locale } } }
+  categories { key name nameLanguage } }"""
+
+
+async def test_graphql_offers_and_categories_take_their_texts_per_language(client, people):
+    business_id = (await a_bakery(client, people)).rsplit("/", 1)[1]
+    now = datetime.now(UTC)
+    title = [{"locale": "de", "text": "Zwei gratis"}, {"locale": "en", "text": "Two free"}]
+    window = {"from": now.isoformat(), "until": (now + timedelta(days=7)).isoformat()}
+    published = await graphql(
+        client, people["owner"], PUBLISH, business=business_id, title=title, **window
+    )
+    assert published["publishOffer"] == {"ok": True, "errors": []}
+    both = [{"locale": "de", "text": "Spiele"}, {"locale": "en", "text": "Games"}]
+    twice = await graphql(client, people["admin"], CATEGORY, name=both)
+    assert twice["createCategory"]["errors"] == [
+        {"code": "invalid-input", "field": "nameTranslations"}  # a name and its list: not both
+    ]
+    headers = people["admin"] | {"Accept-Language": "en"}
+    added = await graphql(client, headers, CATEGORY.replace('name: "Spiele", ', ""), name=both)
+    assert added["createCategory"] == {"ok": True, "errors": []}
+    found = await graphql(client, headers, OFFERS_AND_CATEGORIES, id=business_id)
+    (offer,) = found["business"]["offers"]
+    assert (offer["title"], offer["titleLanguage"]) == ("Two free", "en")
+    assert [t["locale"] for t in offer["titleTranslations"]] == ["de", "en"]
+    games = next(c for c in found["categories"] if c["key"] == "shopping-games")
+    assert (games["name"], games["nameLanguage"]) == ("Games", "en")

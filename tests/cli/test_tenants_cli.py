@@ -214,6 +214,24 @@ def test_category_blocks_appended_to_a_new_file_apply(run, migrated_database):
     assert category_keys(migrated_database, "lindenau") == {"food": ["food-cafe"]}
 
 
+def test_a_category_named_in_several_languages_applies_once(run):
+    """A table of names, in any order in the file (JSONB keeps its own): a second apply
+    changes nothing; a language the tenant lacks is refused, naming field and reason."""
+    path = write(run.dir, "lindenau")
+    text = path.read_text(encoding="utf-8").replace(
+        'slug = "lindenau"', 'slug = "lindenau"\nlocales = ["de", "en"]'
+    )
+    path.write_text(text + '\n[[categories]]\nkey = "food"\nname = { en = "Food", de = "Essen" }\n')
+    first = run("tenants", "apply")
+    assert first.exit_code == 0, first.output
+    again = run("tenants", "apply")
+    assert "0 created, 0 changed, 1 unchanged" in again.output, again.output
+    path.write_text(path.read_text(encoding="utf-8").replace('en = "Food"', 'fr = "Manger"'))
+    refused = run("tenants", "apply")
+    assert refused.exit_code != 0
+    assert "categories[0].name.fr: is not one of this tenant's languages" in refused.output
+
+
 def category_keys(database_url: str, slug: str) -> dict[str, list[str]]:
     async def read() -> dict[str, list[str]]:
         services = build_services(make_settings(database_url))

@@ -5,8 +5,15 @@ from dataclasses import replace
 import pytest
 
 from domain.errors import InvalidInput
+from domain.languages import LocalizedText
 from domain.tenancy.colors import Color, contrast_ratio
-from domain.tenancy.model import PaymentProvider, PaymentSettings, TenantConfig, is_valid_iban
+from domain.tenancy.model import (
+    CategorySeed,
+    PaymentProvider,
+    PaymentSettings,
+    TenantConfig,
+    is_valid_iban,
+)
 from domain.tenancy.profile import brand_css_properties, view_tenant_profile
 from tests.factories import branding, tenant_config
 from tests.fakes import stored
@@ -121,3 +128,12 @@ def test_brand_css_properties_name_every_brand_colour_and_the_font():
 def test_config_is_a_value_two_equal_files_are_equal_configs():
     assert tenant_config() == tenant_config()
     assert isinstance(tenant_config(), TenantConfig)
+
+
+def test_category_names_are_in_the_tenants_languages_a_plain_one_in_its_first():
+    named = LocalizedText.of({"de": "Essen", "fr": "Manger"})
+    with pytest.raises(InvalidInput) as caught:
+        tenant_config(categories=(CategorySeed("food", named), CategorySeed("books", " ")))
+    assert fields_of(caught.value) == {"categories[0].name.fr", "categories[1].name"}
+    plain = CategorySeed("food", "Essen")
+    assert plain.names(tenant_config(locales=("en", "de")).locales).as_dict() == {"en": "Essen"}
