@@ -118,7 +118,6 @@ class Services:
             self.sessions,
             tenant_id=tenant.id,
             outbox=self.outbox,
-            search_locales=tenant.config.locales,
             locales=tenant.config.locales,
         )
 

@@ -14,6 +14,7 @@ from adapters.db.directory import (
     SqlOfferRepository,
 )
 from adapters.db.identity import SqlMembershipRepository
+from adapters.db.media import SqlMediaRepository
 from adapters.db.search import SqlSearchIndex
 from adapters.db.unit_of_work import Outbox, SqlUnitOfWork
 
@@ -28,14 +29,12 @@ class SqlDirectoryUnitOfWork(SqlUnitOfWork):
         *,
         tenant_id: UUID,
         outbox: Outbox | None = None,
-        search_locales: tuple[str, ...] = ("de",),
         locales: tuple[str, ...] = ("de",),
     ) -> None:
-        """`search_locales`: the tenant's locales (the first its default), which its search
-        index stems in."""
+        """`locales`: the tenant's languages, the first its default. Texts in others are
+        refused; the search index stems each in its own language."""
         super().__init__(session_factory, tenant_id=tenant_id, outbox=outbox)
-        self._search_locales = search_locales
-        self.locales = locales  # the tenant's languages: texts in others are refused
+        self.locales = locales
 
     def _open(self, session: AsyncSession) -> None:
         tenant_id = self.tenant_id
@@ -44,6 +43,8 @@ class SqlDirectoryUnitOfWork(SqlUnitOfWork):
         self.categories = SqlCategoryRepository(session, tenant_id)
         self.offers = SqlOfferRepository(session, tenant_id)
         self.claims = SqlClaimRepository(session, tenant_id)
-        self.search_index = SqlSearchIndex(session, tenant_id, self._search_locales)
+        self.search_index = SqlSearchIndex(session, tenant_id, self.locales)
         # Read only: whether an account is a member, asked of identity's table.
         self.members = SqlMembershipRepository(session, tenant_id)
+        # The images businesses show: attached and released in the directory's transaction.
+        self.media = SqlMediaRepository(session, tenant_id)

@@ -17,20 +17,13 @@ import strawberry
 from pydantic import BaseModel, ValidationError
 
 from api.graphql.errors import graphql_field
+from api.graphql.languages import LocalizedTextInput
 from api.problems import pydantic_field_problems
 from domain.directory.model import BusinessKind
 from domain.errors import FieldProblem, InvalidInput
 
 BusinessKindEnum = strawberry.enum(BusinessKind, name="BusinessKind")
 M = TypeVar("M", bound=BaseModel)
-
-
-@strawberry.input(
-    description="A text in one language; on an edit, text null (or empty) removes that language"
-)
-class LocalizedTextInput:
-    locale: str = strawberry.field(description="One of the tenant's locales, like de or de-AT")
-    text: str | None = None
 
 
 TRANSLATIONS = "Instead of the plain string: the text in each language given"

@@ -26,13 +26,13 @@ from api.graphql.directory_inputs import (
     TRANSLATIONS,
     BusinessInput,
     BusinessPatchInput,
-    LocalizedTextInput,
     checked,
     with_translations,
 )
 from api.graphql.directory_queries import require_directory
 from api.graphql.directory_types import BusinessDetail, BusinessRoleEnum, detail_from
 from api.graphql.errors import UserError, user_errors
+from api.graphql.languages import LocalizedTextInput
 from domain.directory import businesses, categories, offers
 from domain.errors import DomainError
 from domain.languages import LocalizedText

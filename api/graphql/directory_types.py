@@ -18,8 +18,8 @@ from api.directory_input import fields_of
 from api.directory_texts import ShownTexts, shown_texts
 from api.graphql.context import Info
 from api.graphql.directory_inputs import BusinessKindEnum
+from api.graphql.languages import Translation
 from api.graphql.loaders import load_categories, load_current_offers
-from api.graphql.media import Translation  # one type of a text in one language, for all
 from api.languages import Language
 from domain.directory import categories, model
 from domain.directory.model import BUSINESS_TEXTS, CATEGORY_TEXTS, OFFER_TEXTS, ClaimStatus

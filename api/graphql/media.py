@@ -12,7 +12,7 @@ from strawberry.file_uploads import Upload
 
 from api.graphql.context import Info
 from api.graphql.errors import UserError, or_graphql_error, user_errors
-from api.languages import Language, language_of
+from api.graphql.languages import LocalizedTextInput, Translation
 from api.rest.schemas.media import best_file
 from domain.errors import DomainError, FieldProblem, InvalidInput
 from domain.languages import LocalizedText
@@ -20,18 +20,6 @@ from domain.media import uploads
 from domain.media.errors import ImageTooLarge, MediaNotFound
 from domain.media.model import Media as MediaItem
 from domain.media.model import StoredFile
-
-
-@strawberry.type
-class Translation:
-    locale: str
-    text: str
-
-
-@strawberry.input(description="A text in one language")
-class TranslationInput:
-    locale: str
-    text: str
 
 
 @strawberry.type
@@ -70,15 +58,9 @@ class DeletePayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def request_language(info: Info) -> Language:
-    request = info.context.request
-    assert request is not None, "GraphQL runs over HTTP here"
-    return language_of(request, info.context.tenant)
-
-
 def media_from(media: MediaItem, info: Info) -> Media:
     storage = info.context.services.media_storage
-    alt = request_language(info).pick(media.alt)
+    alt = info.context.language.pick(media.alt)
 
     def file(f: StoredFile) -> MediaFile:
         return MediaFile(
@@ -104,10 +86,10 @@ def media_from(media: MediaItem, info: Info) -> Media:
     )
 
 
-def _alt(alt: str | None, translations: list[TranslationInput] | None, info: Info) -> dict:
-    texts = {t.locale: t.text for t in translations or []}
+def _alt(alt: str | None, translations: list[LocalizedTextInput] | None, info: Info) -> dict:
+    texts = {t.locale: t.text for t in translations or [] if t.text}
     if alt:
-        texts[request_language(info).writing] = alt
+        texts[info.context.language.writing] = alt
     return texts
 
 
@@ -140,7 +122,7 @@ class MediaMutation:
         info: Info,
         file: Upload,
         alt: str | None = None,
-        alt_translations: list[TranslationInput] | None = None,
+        alt_translations: list[LocalizedTextInput] | None = None,
     ) -> MediaPayload:
         c = info.context
         services, tenant = c.services, c.tenant
@@ -168,7 +150,7 @@ class MediaMutation:
 
     @strawberry.mutation(description="Change an image's alt text; an empty text removes a language")
     async def change_media_alt(
-        self, info: Info, id: UUID, alt_translations: list[TranslationInput]
+        self, info: Info, id: UUID, alt_translations: list[LocalizedTextInput]
     ) -> MediaPayload:
         c = info.context
         try:

@@ -16,7 +16,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from api.auth import SignedInPrincipal
 from api.deps import CurrentTenant, ServicesDep
 from api.languages import Language, RequestLanguage
-from api.problem_catalog import UNSUPPORTED_MEDIA_TYPE, problems
+from api.problem_catalog import NOT_FOUND, UNSUPPORTED_MEDIA_TYPE, problems
 from api.rest.schemas.media import AltChangeIn, MediaOut, media_out
 from domain.errors import FieldProblem, InvalidInput
 from domain.identity.errors import AccountRequired, NotAMember, RoleRequired
@@ -212,7 +212,7 @@ _CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 @files_router.get(
     "/media/{key:path}",
     response_class=FileResponse,
-    responses={200: {"content": {t: {} for t in _CONTENT_TYPES.values()}}, **problems()},
+    responses={200: {"content": {t: {} for t in _CONTENT_TYPES.values()}}, **problems(NOT_FOUND)},
     summary="A stored image file (local storage only; S3 stores serve their own URLs)",
     include_in_schema=True,
 )

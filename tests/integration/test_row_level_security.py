@@ -50,7 +50,7 @@ async def app_sessions():  # type: ignore[no-untyped-def]
 
 
 def german_uow(app_sessions, tenant_id: uuid.UUID) -> SqlDirectoryUnitOfWork:  # type: ignore[no-untyped-def]
-    return SqlDirectoryUnitOfWork(app_sessions, tenant_id=tenant_id, search_locales=("de",))
+    return SqlDirectoryUnitOfWork(app_sessions, tenant_id=tenant_id, locales=("de",))
 
 
 async def two_tenants(app_sessions, ids, clock) -> dict[str, uuid.UUID]:  # type: ignore[no-untyped-def]
