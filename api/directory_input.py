@@ -197,7 +197,15 @@ class BusinessFields(_In):
     delivery_notes: localized_text(500) = Field(default="", description=WRITTEN_TEXT)  # type: ignore[valid-type]
     offers_pickup: bool = False
     pickup_notes: localized_text(500) = Field(default="", description=WRITTEN_TEXT)  # type: ignore[valid-type]
-    image_urls: list[Url] = Field(default=[], max_length=10)
+    image_ids: list[UUID] = Field(
+        default=[],
+        max_length=10,
+        description="Uploaded images (POST /v1/media) to show, in order. A new one must be "
+        "yours (moderators: any) and have alt text in every tenant language",
+    )
+    image_urls: list[Url] = Field(
+        default=[], max_length=10, description="Images elsewhere on the web; prefer image_ids"
+    )
     social_links: list[Url] = Field(default=[], max_length=8)
     opening_hours: OpeningHours = OpeningHours()
 
@@ -244,6 +252,11 @@ class BusinessPatchIn(_In):
     pickup_notes: localized_text(500, removable=True) | None = Field(  # type: ignore[valid-type]
         default=None, description=PATCHED_TEXT
     )
+    image_ids: list[UUID] | None = Field(
+        default=None,
+        max_length=10,
+        description="The images to show, in order: ones left out stay their owners' (null: none)",
+    )
     image_urls: list[Url] | None = Field(default=None, max_length=10, description=CLEARS)
     social_links: list[Url] | None = Field(default=None, max_length=8, description=CLEARS)
     opening_hours: OpeningHours | None = Field(default=None, description=CLEARS)
@@ -289,6 +302,7 @@ def profile_from(fields: BusinessFields, writing: str) -> BusinessProfile:
         delivery_notes=text_of(fields.delivery_notes, writing),
         offers_pickup=fields.offers_pickup,
         pickup_notes=text_of(fields.pickup_notes, writing),
+        image_ids=tuple(fields.image_ids),
         image_urls=tuple(fields.image_urls),
         social_links=tuple(fields.social_links),
         opening_hours=hours_from_text(
@@ -316,6 +330,7 @@ def fields_of(profile: BusinessProfile) -> BusinessFields:
         delivery_notes=profile.delivery_notes.as_dict(),
         offers_pickup=profile.offers_pickup,
         pickup_notes=profile.pickup_notes.as_dict(),
+        image_ids=list(profile.image_ids),
         image_urls=list(profile.image_urls),
         social_links=list(profile.social_links),
         opening_hours=OpeningHours(

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 # Mail keeps trying for about a day (backoff capped at an hour) before it counts as failed.
 MAIL_ATTEMPTS = 30
 FINISHED_JOBS_KEPT = timedelta(days=7)
+# A store that is down for a day still has its deleted files removed when it is back.
+REMOVAL_ATTEMPTS = 30
 
 
 def event_handlers(services: Services) -> list[Handler]:
@@ -55,7 +57,9 @@ def event_handlers(services: Services) -> list[Handler]:
 
     return [
         Handler("media.variants", (MediaUploaded.event_type,), make_variants, max_attempts=8),
-        Handler("media.files", (MediaDeleted.event_type,), remove_files, max_attempts=MAIL_ATTEMPTS),
+        Handler(
+            "media.files", (MediaDeleted.event_type,), remove_files, max_attempts=REMOVAL_ATTEMPTS
+        ),
         Handler(
             "identity.mail",
             tuple(event.event_type for event in MAIL_EVENTS),

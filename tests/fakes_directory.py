@@ -21,6 +21,8 @@ from domain.directory.model import (
 )
 from domain.discovery.model import SearchDocument
 from domain.identity.model import BusinessRole, Membership
+from domain.media.model import Media
+from tests.fakes_media import FakeMediaRepository
 
 
 @dataclass
@@ -34,6 +36,7 @@ class FakeDirectoryStore:
     claims: dict[uuid.UUID, BusinessClaim] = field(default_factory=dict)
     search: dict[tuple[str, uuid.UUID], SearchDocument] = field(default_factory=dict)
     memberships: dict[uuid.UUID, Membership] = field(default_factory=dict)
+    media: dict[uuid.UUID, Media] = field(default_factory=dict)  # media's table, shared
     outbox: list = field(default_factory=list)  # the events of committed units of work
 
     def copy(self) -> FakeDirectoryStore:
@@ -65,13 +68,14 @@ class FakeDirectoryUnitOfWork:
     async def __aenter__(self) -> Self:
         self.recorded = []
         self.working = w = self.store.copy()
-        self.businesses = _Businesses(w.businesses)
+        self.businesses = _Businesses(w.businesses, w)
         self.business_roles = _Roles(w.roles)
         self.categories = _Categories(w.categories)
         self.offers = _Rows(w.offers)
         self.claims = _Claims(w.claims)
         self.search_index = _Search(w.search)
         self.members = _Memberships(w.memberships)
+        self.media = FakeMediaRepository(w.media, self.tenant_id)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -139,6 +143,20 @@ class _Categories(_Rows):
 
 
 class _Businesses(_Rows):
+    def __init__(self, rows: dict, store: FakeDirectoryStore) -> None:
+        super().__init__(rows)
+        self._store = store
+
+    async def remove(self, business_id) -> None:  # type: ignore[no-untyped-def]
+        """With its roles, offers and claims, as the foreign keys cascade."""
+        self.rows.pop(business_id, None)
+        s = self._store
+        for key in [k for k in s.roles if k[0] == business_id]:
+            del s.roles[key]
+        for rows in (s.offers, s.claims):
+            for key in [k for k, v in rows.items() if v.business_id == business_id]:
+                del rows[key]
+
     async def get_by_external_id(self, external_id: str) -> Business | None:
         return next((b for b in self.rows.values() if b.external_id == external_id), None)
 

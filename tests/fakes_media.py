@@ -31,7 +31,7 @@ class FakeMediaUnitOfWork:
         self.commits = 0
 
     async def __aenter__(self) -> Self:
-        self.media = _Media(dict(self.store.rows), self.tenant_id)
+        self.media = FakeMediaRepository(dict(self.store.rows), self.tenant_id)
         self.teams = _Teams(self.store.teams)
         self._events: list[DomainEvent] = []
         return self
@@ -54,7 +54,7 @@ class FakeMediaUnitOfWork:
         self._events = []
 
 
-class _Media:
+class FakeMediaRepository:
     def __init__(self, rows: dict[UUID, Media], tenant_id: UUID) -> None:
         self.rows = rows
         self._tenant_id = tenant_id

@@ -262,6 +262,7 @@ def profile_from_row(
         delivery_notes=localized(row.delivery_notes),
         offers_pickup=row.offers_pickup,
         pickup_notes=localized(row.pickup_notes),
+        image_ids=tuple(UUID(i) for i in row.image_ids),
         image_urls=tuple(row.image_urls),
         social_links=tuple(row.social_links),
         opening_hours=hours_from_data(row.opening_hours) if hours is None else hours,
@@ -288,7 +289,7 @@ def business_from_row(
 _EDITED_NAMES = {"updated_at", "version"} | {
     "name", "kind", "description", "street", "postcode", "city", "lat", "lon", "phone",
     "email", "website_url", "shop_url", "delivers", "delivery_notes", "offers_pickup",
-    "pickup_notes", "image_urls", "social_links", "opening_hours",
+    "pickup_notes", "image_ids", "image_urls", "social_links", "opening_hours",
 }  # fmt: skip
 _ROWS_PER_STATEMENT = 1000  # well below the bind parameter limits of both databases
 
@@ -324,6 +325,7 @@ def _edited_values(b: Business) -> dict[str, Any]:
         "delivery_notes": p.delivery_notes.as_dict(),
         "offers_pickup": p.offers_pickup,
         "pickup_notes": p.pickup_notes.as_dict(),
+        "image_ids": [str(i) for i in p.image_ids],
         "image_urls": list(p.image_urls),
         "social_links": list(p.social_links),
         "opening_hours": hours_to_data(p.opening_hours),
@@ -603,6 +605,14 @@ class SqlBusinessRepository(_TenantRepository):
                 return False
             await self._set_categories(business)
         return True
+
+    async def remove(self, business_id: UUID) -> None:
+        """Its roles, categories, offers and claims go with it (foreign keys cascade)."""
+        await self._session.execute(
+            delete(BusinessRow).where(
+                BusinessRow.tenant_id == self._tenant_id, BusinessRow.id == business_id
+            )
+        )
 
 
 class SqlBusinessRoleRepository(_TenantRepository):

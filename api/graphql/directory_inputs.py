@@ -89,6 +89,11 @@ class BusinessInput:
     offers_pickup: bool = False
     pickup_notes: str = ""
     pickup_notes_translations: list[LocalizedTextInput] | None = translations_field()
+    image_ids: list[UUID] = strawberry.field(
+        default_factory=list,
+        description="Uploaded images to show, in order: new ones yours (moderators: any), "
+        "with alt text in every tenant language",
+    )
     image_urls: list[str] = strawberry.field(default_factory=list)
     social_links: list[str] = strawberry.field(default_factory=list)
     opening_hours: OpeningHoursInput | None = None
@@ -120,6 +125,7 @@ class BusinessPatchInput:
     pickup_notes_translations: list[LocalizedTextInput] | None = translations_field(
         strawberry.UNSET
     )
+    image_ids: list[UUID] | None = strawberry.UNSET
     image_urls: list[str] | None = strawberry.UNSET
     social_links: list[str] | None = strawberry.UNSET
     opening_hours: OpeningHoursInput | None = strawberry.UNSET

@@ -68,7 +68,7 @@ async def _business_payload(info: Info, work) -> BusinessPayload:  # type: ignor
         view = await work(await info.context.principal())
     except DomainError as error:
         return BusinessPayload(errors=user_errors(error))
-    return BusinessPayload(business=detail_from(view.business, view.caller_role, info))
+    return BusinessPayload(business=detail_from(view, info))
 
 
 Translations = Annotated[
@@ -351,6 +351,19 @@ class DirectoryMutation:
                 uow=c.directory_uow(),
                 clock=c.services.clock,
             )
+
+        return await _payload(info, work)
+
+    @strawberry.mutation(
+        description="Delete a business with its offers, team, claims and images (owners, "
+        "moderators)"
+    )
+    async def delete_business(self, info: Info, id: UUID) -> DirectoryPayload:
+        c = info.context
+
+        async def work(principal):  # type: ignore[no-untyped-def]
+            require_directory(info)
+            await businesses.delete_business(id, principal, uow=c.directory_uow())
 
         return await _payload(info, work)
 

@@ -85,7 +85,7 @@ class DirectoryQuery:
             view = await businesses.view_business(
                 id, await info.context.principal(), uow=info.context.directory_uow()
             )
-            return detail_from(view.business, view.caller_role, info)
+            return detail_from(view, info)
 
         return await or_graphql_error(work())
 

@@ -20,8 +20,10 @@ from api.graphql.context import Info
 from api.graphql.directory_inputs import BusinessKindEnum
 from api.graphql.languages import Translation
 from api.graphql.loaders import load_categories, load_current_offers
+from api.graphql.media import Media, media_from
 from api.languages import Language
 from domain.directory import categories, model
+from domain.directory.businesses import BusinessView
 from domain.directory.model import BUSINESS_TEXTS, CATEGORY_TEXTS, OFFER_TEXTS, ClaimStatus
 from domain.directory.ports import BusinessSummary
 from domain.identity.model import BusinessRole
@@ -143,7 +145,11 @@ class BusinessDetail:
     delivery_notes: str = strawberry.field(description=IN_LANGUAGE)
     offers_pickup: bool
     pickup_notes: str = strawberry.field(description=IN_LANGUAGE)
-    image_urls: list[str]
+    image_ids: list[UUID] = strawberry.field(description="The uploaded images it shows, in order")
+    images: list[Media] = strawberry.field(description="Those images, with variants and alt text")
+    image_urls: list[str] = strawberry.field(
+        description="Images elsewhere on the web (before uploads); prefer images"
+    )
     social_links: list[str]
     opening_hours: OpeningHours
     timezone: str
@@ -287,7 +293,8 @@ def business_from(s: BusinessSummary, info: Info) -> Business:
     )
 
 
-def detail_from(business: model.Business, role: BusinessRole | None, info: Info) -> BusinessDetail:
+def detail_from(view: BusinessView, info: Info) -> BusinessDetail:
+    business, role = view.business, view.caller_role
     tenant = info.context.tenant
     status = business.profile.opening_hours.status_at(
         info.context.services.clock.now(), ZoneInfo(tenant.config.timezone)
@@ -312,6 +319,8 @@ def detail_from(business: model.Business, role: BusinessRole | None, info: Info)
         delivery_notes=shown.texts["delivery_notes"],
         offers_pickup=fields.offers_pickup,
         pickup_notes=shown.texts["pickup_notes"],
+        image_ids=fields.image_ids,
+        images=[media_from(m, info) for m in view.images],
         image_urls=fields.image_urls,
         social_links=fields.social_links,
         opening_hours=OpeningHours(

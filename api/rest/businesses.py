@@ -124,7 +124,7 @@ async def register_business(
     )
     response.headers["ETag"] = etag_for(view.business)
     response.headers["Location"] = f"/v1/businesses/{view.business.id}"
-    return business_out(view.business, tenant, services.clock.now(), view.caller_role, language)
+    return business_out(view, tenant, services.clock.now(), language, services.media_storage)
 
 
 @router.get(
@@ -147,7 +147,7 @@ async def get_business(
     )
     response.headers["ETag"] = etag_for(view.business)
     response.headers["Cache-Control"] = "no-cache"
-    return business_out(view.business, tenant, services.clock.now(), view.caller_role, language)
+    return business_out(view, tenant, services.clock.now(), language, services.media_storage)
 
 
 @router.patch(
@@ -182,7 +182,7 @@ async def update_business(
         clock=services.clock,
     )
     response.headers["ETag"] = etag_for(view.business)
-    return business_out(view.business, tenant, services.clock.now(), view.caller_role, language)
+    return business_out(view, tenant, services.clock.now(), language, services.media_storage)
 
 
 @router.put(
@@ -206,7 +206,21 @@ async def moderate_business(
         uow=services.directory_uow(tenant),
         clock=services.clock,
     )
-    return business_out(view.business, tenant, services.clock.now(), view.caller_role, language)
+    return business_out(view, tenant, services.clock.now(), language, services.media_storage)
+
+
+@router.delete(
+    "/{business_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(FeatureOff, BusinessNotFound, BusinessRoleRequired, *MEMBER_REFUSALS),
+    summary="Delete a business with its offers, team, claims and images (owners, moderators)",
+)
+async def delete_business(
+    business_id: UUID, principal: SignedInPrincipal, tenant: DirectoryTenant, services: ServicesDep
+) -> Response:
+    await businesses.delete_business(business_id, principal, uow=services.directory_uow(tenant))
+    return Response(status_code=204)
 
 
 @router.post(

@@ -14,6 +14,8 @@ from api.directory_input import fields_of
 from api.directory_texts import shown_texts
 from api.languages import Language
 from api.rest.schemas import directory as schemas
+from api.rest.schemas.media import media_out
+from domain.directory.businesses import BusinessView
 from domain.directory.errors import FeatureOff
 from domain.directory.hours import OpenStatus
 from domain.directory.model import (
@@ -25,7 +27,7 @@ from domain.directory.model import (
     Offer,
 )
 from domain.directory.ports import BusinessSummary, Page
-from domain.identity.model import BusinessRole
+from domain.media.ports import MediaStorage
 from domain.tenancy.model import Feature, Tenant
 
 
@@ -45,12 +47,9 @@ OPTIONAL_AUTH = {"security": [{}]}
 
 
 def business_out(
-    business: Business,
-    tenant: Tenant,
-    now: datetime,
-    role: BusinessRole | None,
-    language: Language,
+    view: BusinessView, tenant: Tenant, now: datetime, language: Language, storage: MediaStorage
 ) -> schemas.BusinessOut:
+    business = view.business
     zone = ZoneInfo(tenant.config.timezone)
     status = business.profile.opening_hours.status_at(now, zone)
     fields = fields_of(business.profile)
@@ -67,7 +66,8 @@ def business_out(
         hidden=business.hidden,
         hidden_reason=business.hidden_reason or None,
         external_id=business.external_id,
-        your_role=role,
+        your_role=view.caller_role,
+        images=[media_out(m, language, storage) for m in view.images],
         created_at=business.created_at,
         updated_at=business.updated_at,
     )

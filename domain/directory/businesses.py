@@ -19,6 +19,7 @@ from domain.directory.errors import (
 from domain.directory.events import (
     BusinessClaimDecided,
     BusinessClaimFiled,
+    BusinessDeleted,
     BusinessEdited,
     BusinessModerated,
     BusinessRegistered,
@@ -47,6 +48,8 @@ from domain.errors import FieldProblem, InvalidInput, StaleVersion
 from domain.identity.model import BusinessRole, PartnerKey, Person, Principal, Role
 from domain.identity.policies import require_member
 from domain.languages import LocalizedText
+from domain.media.attachments import delete_images_of, show_images
+from domain.media.model import AttachedTo, Media
 from domain.ports import Clock, IdGenerator
 
 MAX_EXTERNAL_ID = 100
@@ -56,6 +59,17 @@ MAX_EXTERNAL_ID = 100
 class BusinessView:
     business: Business
     caller_role: BusinessRole | None  # the caller's role on the business, if any
+    images: tuple[Media, ...] = ()  # the uploaded images it shows, in its order
+
+
+def _showing(business: Business) -> AttachedTo:
+    return AttachedTo(BUSINESS, business.id)
+
+
+async def _images(uow: DirectoryUnitOfWork, business: Business) -> tuple[Media, ...]:
+    """In the order the profile names them; one deleted meanwhile is left out."""
+    found = {m.id: m for m in await uow.media.get_many(business.profile.image_ids)}
+    return tuple(found[i] for i in business.profile.image_ids if i in found)
 
 
 async def _category_names(
@@ -142,6 +156,10 @@ async def register_business(
         if isinstance(principal, Person) and not is_moderator(principal):
             role = BusinessRole.OWNER
             await uow.business_roles.set_role(business.id, principal.account_id, role, now)
+        await show_images(
+            uow.media, _showing(business), cmd.profile.image_ids, principal, locales=uow.locales
+        )
+        images = await _images(uow, business)
         await uow.search_index.put(search_document(business, names, uow.locales))
         uow.record(
             BusinessRegistered(
@@ -149,7 +167,7 @@ async def register_business(
             )
         )
         await uow.commit()
-    return BusinessView(business, role)
+    return BusinessView(business, role, images)
 
 
 async def view_business(
@@ -161,9 +179,10 @@ async def view_business(
         if business is None:
             raise BusinessNotFound()
         role = await _caller_role(uow, business_id, principal)
+        images = await _images(uow, business)
     if business.hidden and not may_see_hidden(principal, role):
         raise BusinessNotFound()
-    return BusinessView(business, role)
+    return BusinessView(business, role, images)
 
 
 # How an edit changes the stored profile (an API's patch), applied to the profile as read in
@@ -199,12 +218,17 @@ async def edit_business(
         edited = business.edited(profile, clock.now())
         if not await uow.businesses.update(edited, expected_version=version):
             raise StaleVersion()
+        if profile.image_ids != business.profile.image_ids:
+            await show_images(
+                uow.media, _showing(edited), profile.image_ids, principal, locales=uow.locales
+            )
+        images = await _images(uow, edited)
         await uow.search_index.put(search_document(edited, names, uow.locales))
         uow.record(
             BusinessEdited(tenant_id=uow.tenant_id, business_id=edited.id, version=edited.version)
         )
         await uow.commit()
-    return BusinessView(edited, role)
+    return BusinessView(edited, role, images)
 
 
 @dataclass(frozen=True)
@@ -239,6 +263,7 @@ async def moderate_business(
         if not await uow.businesses.update(moderated, expected_version=business.version):
             raise StaleVersion()
         names = await _category_names(uow, moderated.profile)
+        images = await _images(uow, moderated)
         await uow.search_index.put(search_document(moderated, names, uow.locales))
         uow.record(
             BusinessModerated(
@@ -250,7 +275,34 @@ async def moderate_business(
             )
         )
         await uow.commit()
-    return BusinessView(moderated, role)
+    return BusinessView(moderated, role, images)
+
+
+async def delete_business(
+    business_id: UUID, principal: Principal, *, uow: DirectoryUnitOfWork
+) -> None:
+    """Its owners and the tenant's moderators delete a listing, with its offers, team,
+    claims and images (their files through the worker)."""
+    async with uow:
+        business = await uow.businesses.get(business_id)
+        if business is None:
+            raise BusinessNotFound()
+        role = await _caller_role(uow, business_id, principal)
+        if business.hidden and not may_see_hidden(principal, role):
+            raise BusinessNotFound()
+        if not is_moderator(principal):
+            require_business_owner(principal, role)
+        await delete_images_of(uow.media, _showing(business), uow.record)
+        await uow.search_index.remove(BUSINESS, business_id)
+        await uow.businesses.remove(business_id)
+        uow.record(
+            BusinessDeleted(
+                tenant_id=uow.tenant_id,
+                business_id=business_id,
+                external_id=business.external_id,
+            )
+        )
+        await uow.commit()
 
 
 async def claim_business(

@@ -25,6 +25,15 @@ class BusinessEdited(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class BusinessDeleted(DomainEvent):
+    """With its offers, team and claims; its images' files go through media.deleted."""
+
+    event_type = "directory.business_deleted"
+    business_id: UUID
+    external_id: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class BusinessModerated(DomainEvent):
     event_type = "directory.business_moderated"
     business_id: UUID

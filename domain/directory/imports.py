@@ -104,8 +104,11 @@ async def import_businesses(
                         external_id=external_id,
                     )
                 )
-            elif found.profile != profile:
-                edits.append((found.edited(profile, now), found.version))
+            else:
+                # Uploaded images are attached through the API, never by a file: kept.
+                profile = replace(profile, image_ids=found.profile.image_ids)
+                if found.profile != profile:
+                    edits.append((found.edited(profile, now), found.version))
         await uow.businesses.add_many(new)
         if not await uow.businesses.update_many(edits):
             raise StaleVersion()

@@ -144,7 +144,8 @@ class BusinessProfile:
     delivery_notes: LocalizedText = EMPTY
     offers_pickup: bool = False
     pickup_notes: LocalizedText = EMPTY
-    image_urls: tuple[str, ...] = ()
+    image_ids: tuple[UUID, ...] = ()  # uploaded media it shows, in order
+    image_urls: tuple[str, ...] = ()  # images elsewhere on the web (before uploads existed)
     social_links: tuple[str, ...] = ()
     opening_hours: OpeningHours = field(default_factory=OpeningHours)
 
@@ -163,6 +164,10 @@ def profile_problems(p: BusinessProfile) -> list[FieldProblem]:
         value = getattr(p, name)
         if value is not None and not is_web_url(value):
             problems.append(FieldProblem(name, "must be an http(s) URL"))
+    if len(p.image_ids) > MAX_IMAGES:
+        problems.append(FieldProblem("image_ids", f"at most {MAX_IMAGES}"))
+    if len(set(p.image_ids)) != len(p.image_ids):
+        problems.append(FieldProblem("image_ids", "lists an image twice"))
     for name, limit in (("image_urls", MAX_IMAGES), ("social_links", MAX_SOCIAL_LINKS)):
         values = getattr(p, name)
         if len(values) > limit:

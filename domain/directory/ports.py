@@ -22,6 +22,7 @@ from domain.directory.model import (
 from domain.discovery.ports import SearchIndex
 from domain.geo import BoundingBox, GeoPoint
 from domain.identity.model import BusinessRole, Membership
+from domain.media.attachments import AttachableMedia
 from domain.ports import UnitOfWork
 
 
@@ -36,6 +37,10 @@ class BusinessRepository(Protocol):
 
     async def update(self, business: Business, *, expected_version: int) -> bool:
         """False if the stored version is no longer `expected_version` (a concurrent edit)."""
+        ...
+
+    async def remove(self, business_id: UUID) -> None:
+        """With its roles, categories, offers and claims."""
         ...
 
     # In bulk, for imports: a statement or two per batch instead of several per business.
@@ -116,6 +121,7 @@ class DirectoryUnitOfWork(UnitOfWork, Protocol):
     claims: ClaimRepository
     search_index: SearchIndex
     members: MemberLookup
+    media: AttachableMedia  # the images businesses show (media's repository, this transaction)
 
 
 # Read models and the read port.

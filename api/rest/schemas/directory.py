@@ -21,6 +21,7 @@ from api.directory_input import (
     OpeningHours,
     bounded_text,
 )
+from api.rest.schemas.media import MediaOut
 from domain.directory.model import BusinessKind, ClaimStatus
 from domain.identity.model import BusinessRole
 
@@ -76,7 +77,13 @@ class BusinessOut(BaseModel):
     delivery_notes: str = Field(description=IN_LANGUAGE)
     offers_pickup: bool
     pickup_notes: str = Field(description=IN_LANGUAGE)
-    image_urls: list[str]
+    image_ids: list[UUID] = Field(description="The uploaded images it shows, in order")
+    images: list[MediaOut] = Field(
+        description="Those images: variants with width, height and URL, alt text"
+    )
+    image_urls: list[str] = Field(
+        description="Images elsewhere on the web (as before uploads existed); prefer image_ids"
+    )
     social_links: list[str]
     opening_hours: OpeningHours
     timezone: str = Field(description="IANA timezone of the opening hours")
