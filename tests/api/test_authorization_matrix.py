@@ -93,6 +93,7 @@ REST = [
         expect(401, 403, 200, 200, 403, 403, 403),
         {"verified": True, "hidden": False},
     ),
+    Rest("DELETE", "/v1/businesses/{spare_business}", expect(401, 403, 204, 204, 403, 403, 403)),
     Rest("GET", "/v1/businesses/{business_id}/team", expect(401, 403, 200, 200, 403, 403, 403)),
     Rest("GET", "/v1/business-claims", expect(401, 403, 200, 200, 403, 403, 403)),
     Rest("GET", "/v1/categories", expect(*[200] * 7)),
@@ -409,6 +410,15 @@ async def callers(services, client):  # type: ignore[no-untyped-def]
     }
 
 
+async def spare_business(client, headers) -> str:  # type: ignore[no-untyped-def]
+    """A fresh listing (the admin's), for an operation that deletes one."""
+    response = await client.post(
+        "/v1/businesses", headers=headers["admin"], json={"name": "Spare", "kind": "retail"}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
 async def spare_media(client, headers) -> str:  # type: ignore[no-untyped-def]
     """A fresh image of the member, for an operation that deletes one."""
     response = await client.post(
@@ -438,6 +448,8 @@ async def test_rest_matrix(callers, client, operation):
             path_ids["spare_key"] = await spare_key(client, headers)
         if "{spare_media}" in operation.path:
             path_ids["spare_media"] = await spare_media(client, headers)
+        if "{spare_business}" in operation.path:
+            path_ids["spare_business"] = await spare_business(client, headers)
         response = await client.request(
             operation.method,
             operation.path.format(**path_ids),

@@ -80,8 +80,6 @@ async def clean_database_module(migrated_database: str) -> None:
 @schema.parametrize()
 # Derandomized: CI sees the same examples on every run (a landing never hangs on a new random
 # draw); explore further locally with more examples.
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
-)
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_api_conforms_to_its_contract(case, tenant, live_server):
     case.call_and_validate(base_url=live_server, headers={"Host": f"{tenant}.stadtkern.test"})

@@ -79,7 +79,9 @@ async def test_uploads_variants_and_deletions_on_an_s3_store(
     try:
         await seed_tenants(services, tenant_config("leipzig"))
         async for client in client_for(create_app(settings, services)):
-            member = as_user(await sign_up_and_log_in(client, "leipzig", "s3@example.org"), "leipzig")
+            member = as_user(
+                await sign_up_and_log_in(client, "leipzig", "s3@example.org"), "leipzig"
+            )
             made = await upload(client, member, photo_with_gps((1200, 900)))
             assert made.status_code == 201, made.text
             media = made.json()

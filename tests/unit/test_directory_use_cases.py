@@ -394,6 +394,21 @@ async def test_the_import_creates_then_updates_by_external_id(world):
     assert store.search[("business", only.id)].title == "Laden am Markt"
 
 
+async def test_the_import_keeps_the_uploaded_images_a_business_shows(world):
+    """Files name no media ids: an update from a file leaves the images attached."""
+    store, *_ = world
+    await import_rows(world, imported("ext-9", "Laden"))
+    (made,) = store.businesses.values()
+    image = uuid.uuid4()
+    store.businesses[made.id] = replace(made, profile=replace(made.profile, image_ids=(image,)))
+    again = await import_rows(world, imported("ext-9", "Laden"))
+    assert again.unchanged == 1
+    renamed = await import_rows(world, imported("ext-9", "Laden am Markt"))
+    assert renamed.updated == 1
+    (only,) = store.businesses.values()
+    assert only.profile.image_ids == (image,)
+
+
 async def test_the_import_refuses_bad_rows_with_every_problem_and_writes_the_others(world):
     store, *_ = world
     await seed(world, CategorySeed("food", "Essen"))

@@ -37,8 +37,7 @@ class FakeSource:
 
     async def pins_near(self, centre, radius_m, where, viewer, *, limit):  # type: ignore[no-untyped-def]
         measured = [
-            p._replace(distance_m=round(centre.distance_to(p.location), 1))
-            for p in self.pins
+            p._replace(distance_m=round(centre.distance_to(p.location), 1)) for p in self.pins
         ]
         inside = [p for p in measured if p.distance_m <= radius_m]
         return sorted(inside, key=lambda p: (p.distance_m, p.item_id))[:limit]
