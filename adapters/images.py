@@ -36,6 +36,7 @@ from domain.media.model import ImageFormat, VariantSpec
 from domain.media.ports import EncodedImage, EncodedVariant, ImageLimits, SafeOriginal
 
 _UPLOAD_PLUGINS = ("JPEG", "PNG", "WEBP", "HEIF")
+MAX_SIDE = 16383  # WebP's own limit
 _ORIGINAL_PLUGINS = ("JPEG", "PNG", "WEBP")  # what safe_original writes
 _DETECTED = {
     "JPEG": ImageFormat.JPEG,
@@ -90,6 +91,10 @@ def _safe_original(data: bytes, limits: ImageLimits) -> SafeOriginal:
     width, height = image.size
     if width * height > ceiling:
         raise ImageTooLarge(f"{width} x {height} pixels, more than the {ceiling:,} allowed")
+    if max(width, height) > MAX_SIDE:
+        # Few pixels but one side very long (a 1 x 50,000,000 PNG is 68 bytes): resizing it
+        # would take gigabytes, and WebP cannot hold it anyway.
+        raise ImageTooLarge(f"{width} x {height} pixels: a side is longer than {MAX_SIDE}")
     _decode(image, oriented=True)
     detected = _DETECTED[image.format or ""]
     pixels, icc = _normalized(image)

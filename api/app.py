@@ -112,6 +112,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         # The form around the largest upload a tenant may allow.
         upload_max_bytes=services.max_upload_bytes + media.FORM_OVERHEAD,
+        upload_paths=("/v1/media", "/graphql"),
     )
     app.add_middleware(RequestContextMiddleware)
     # Outermost, so every answer carries CORS headers (the 500 fallback above included) and

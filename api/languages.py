@@ -9,7 +9,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.deps import CurrentTenant
-from domain.languages import LocalizedText, Picked, choose_language
+from domain.languages import (
+    LocalizedText,
+    Picked,
+    choose_language,
+    negotiate,
+    parse_accept_language,
+)
 from domain.tenancy.model import Tenant
 
 
@@ -31,13 +37,20 @@ class Language:
 
 
 def language_of(request: Request, tenant: Tenant) -> Language:
-    """Writes without a language named are in the request's `Content-Language`, else in the
-    language it reads in."""
+    """A plain-text write is in the language `?lang=` or else `Content-Language` names (one the
+    tenant lacks is kept as named, so the write is refused), else in the language it reads
+    in."""
     locales = tenant.config.locales
     lang = request.query_params.get("lang")
     chosen = choose_language(lang, request.headers.get("accept-language"), locales)
-    content = request.headers.get("content-language")
-    writing = choose_language(lang, content, locales) if lang or content else chosen
+    named = lang or request.headers.get("content-language")
+    # A write in a language the tenant lacks is refused (its texts are checked against the
+    # tenant's locales), never stored under the default language.
+    writing = (
+        (negotiate(parse_accept_language(named), locales) or named.strip()[:35])
+        if named
+        else chosen
+    )
     request.state.content_language = chosen
     return Language(chosen=chosen, default=locales[0], locales=locales, writing=writing)
 

@@ -81,15 +81,21 @@ class RequestContextMiddleware:
 
 class BodySizeLimitMiddleware:
     """Refuses bodies over `max_bytes` with 413, by Content-Length or while streaming. File
-    uploads (multipart/form-data) may be up to `upload_max_bytes`; the routes that take them
-    count the tenant's own, lower limit themselves."""
+    uploads (multipart/form-data to one of `upload_paths`) may be up to `upload_max_bytes`;
+    the routes that take them count the tenant's own, lower limit themselves."""
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, upload_max_bytes: int | None = None
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        upload_max_bytes: int | None = None,
+        upload_paths: tuple[str, ...] = (),
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.upload_max_bytes = upload_max_bytes or max_bytes
+        self.upload_paths = upload_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,7 +104,7 @@ class BodySizeLimitMiddleware:
         content_type = _header(scope, b"content-type") or ""
         limit = (
             self.upload_max_bytes
-            if content_type.startswith("multipart/form-data")
+            if content_type.startswith("multipart/form-data") and scope["path"] in self.upload_paths
             else self.max_bytes
         )
         declared = _header(scope, b"content-length")

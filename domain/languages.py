@@ -110,9 +110,9 @@ class LocalizedText:
 EMPTY = LocalizedText()
 
 
-def parse_accept_language(header: str | None) -> list[str]:
-    """The language ranges of an Accept-Language header, most wanted first (q=0 dropped);
-    malformed parts are skipped, as RFC 9110 lets a server do."""
+def _ranges(header: str | None) -> list[tuple[str, float]]:
+    """The language ranges of an Accept-Language header with their weights, most wanted
+    first; malformed parts are skipped, as RFC 9110 lets a server do."""
     if not header:
         return []
     ranked: list[tuple[float, int, str]] = []
@@ -132,25 +132,34 @@ def parse_accept_language(header: str | None) -> list[str]:
                 continue
             if not 0 <= quality <= 1:
                 continue
-        if quality > 0:
-            ranked.append((-quality, position, name))
-    return [name for _, _, name in sorted(ranked)]
+        ranked.append((-quality, position, name))
+    return [(name, -negative) for negative, _, name in sorted(ranked)]
 
 
-def negotiate(wanted: Sequence[str], available: Sequence[str]) -> str | None:
-    """The first of `available` that a wanted range matches: exactly (`de-AT`), by its primary
-    language (`de-AT` wanted, `de` available, or the other way round), or `*`."""
-    lowered = {a.lower(): a for a in available}
+def parse_accept_language(header: str | None) -> list[str]:
+    """The ranges a request accepts, most wanted first (`q=0` ones are refusals)."""
+    return [name for name, quality in _ranges(header) if quality > 0]
+
+
+def negotiate(
+    wanted: Sequence[str], available: Sequence[str], refused: Sequence[str] = ()
+) -> str | None:
+    """The first of `available` that a wanted range matches: exactly (`de-AT`), then the
+    range's own language (`de` for `de-AT`), then a sibling of it (`de-CH`), or for `*` the
+    first not refused (`q=0`)."""
+    refused_lower = {r.lower() for r in refused}
+    candidates = [a for a in available if a.lower() not in refused_lower]
     for name in wanted:
         name = name.lower()
         if name == "*":
-            return available[0] if available else None
-        if name in lowered:
-            return lowered[name]
+            return candidates[0] if candidates else None
         primary = name.split("-")[0]
-        for candidate in available:
-            if candidate.lower().split("-")[0] == primary:
-                return candidate
+        exact = [c for c in candidates if c.lower() == name]
+        own = [c for c in candidates if c.lower() == primary]
+        sibling = [c for c in candidates if c.lower().split("-")[0] == primary]
+        for found in (exact, own, sibling):
+            if found:
+                return found[0]
     return None
 
 
@@ -159,5 +168,9 @@ def choose_language(
 ) -> str:
     """A request's language among `available` (the tenant's locales, first is the default):
     `?lang=` wins over Accept-Language; nothing that matches gives the first."""
-    wanted = [lang_param] if lang_param else parse_accept_language(accept_language)
-    return negotiate(wanted, available) or available[0]
+    if lang_param:
+        return negotiate([lang_param], available) or available[0]
+    ranges = _ranges(accept_language)
+    wanted = [name for name, quality in ranges if quality > 0]
+    refused = [name for name, quality in ranges if quality == 0]
+    return negotiate(wanted, available, refused) or available[0]

@@ -9,8 +9,9 @@ from typing import Self
 from uuid import UUID
 
 from domain.domain_events import DomainEvent
+from domain.languages import LocalizedText
 from domain.media.errors import ImageTooLarge, UnsupportedImage
-from domain.media.model import AttachedTo, ImageFormat, Media, VariantSpec
+from domain.media.model import AttachedTo, ImageFormat, Media, MediaStatus, StoredFile, VariantSpec
 from domain.media.ports import EncodedImage, EncodedVariant, ImageLimits, SafeOriginal
 
 
@@ -72,9 +73,16 @@ class FakeMediaRepository:
     async def get_many(self, media_ids: Sequence[UUID], *, for_update: bool = False) -> list[Media]:
         return [m for i in media_ids if (m := self._mine(i)) is not None]
 
-    async def update(self, media: Media) -> None:
-        if self._mine(media.id):
-            self.rows[media.id] = media
+    async def set_variants(self, media_id: UUID, files: Sequence[StoredFile]) -> bool:
+        found = self._mine(media_id)
+        if found is None or found.status is not MediaStatus.PROCESSING:
+            return False
+        self.rows[media_id] = found.with_variants(tuple(files))
+        return True
+
+    async def set_alt(self, media_id: UUID, alt: LocalizedText) -> None:
+        if (found := self._mine(media_id)) is not None:
+            self.rows[media_id] = replace(found, alt=alt)
 
     async def remove(self, media_id: UUID) -> None:
         if self._mine(media_id):

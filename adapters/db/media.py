@@ -64,6 +64,20 @@ def media_from_row(row: Any) -> Media:
     )
 
 
+def _files(files: Sequence[StoredFile]) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": f.key,
+            "variant": f.variant,
+            "content_type": f.content_type,
+            "width": f.width,
+            "height": f.height,
+            "size": f.size,
+        }
+        for f in files
+    ]
+
+
 def _values(media: Media) -> dict[str, Any]:
     return {
         "owner_id": media.owner_id,
@@ -71,17 +85,7 @@ def _values(media: Media) -> dict[str, Any]:
         "width": media.width,
         "height": media.height,
         "alt": media.alt.as_dict(),
-        "files": [
-            {
-                "key": f.key,
-                "variant": f.variant,
-                "content_type": f.content_type,
-                "width": f.width,
-                "height": f.height,
-                "size": f.size,
-            }
-            for f in media.files
-        ],
+        "files": _files(media.files),
         "status": media.status.value,
         "attached_kind": media.attached_to.kind if media.attached_to else None,
         "attached_id": media.attached_to.item_id if media.attached_to else None,
@@ -119,11 +123,34 @@ class SqlMediaRepository:
         rows = (await self._session.scalars(query)).all()
         return [media_from_row(r) for r in rows]
 
-    async def update(self, media: Media) -> None:
+    async def set_variants(self, media_id: UUID, files: Sequence[StoredFile]) -> bool:
+        row = MediaRow.__table__.c
+        original = await self._session.scalar(
+            select(row.files).where(
+                row.tenant_id == self._tenant_id,
+                row.id == media_id,
+                row.status == MediaStatus.PROCESSING.value,
+            )
+        )
+        if original is None:
+            return False
+        kept = [f for f in original if f["variant"] == "original"]
+        result = await self._session.execute(
+            update(MediaRow)
+            .where(
+                MediaRow.tenant_id == self._tenant_id,  # type: ignore[arg-type]
+                MediaRow.id == media_id,  # type: ignore[arg-type]
+                MediaRow.status == MediaStatus.PROCESSING.value,  # type: ignore[arg-type]
+            )
+            .values(files=kept + _files(files), status=MediaStatus.READY.value)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def set_alt(self, media_id: UUID, alt: LocalizedText) -> None:
         await self._session.execute(
             update(MediaRow)
-            .where(MediaRow.tenant_id == self._tenant_id, MediaRow.id == media.id)  # type: ignore[arg-type]
-            .values(**_values(media))
+            .where(MediaRow.tenant_id == self._tenant_id, MediaRow.id == media_id)  # type: ignore[arg-type]
+            .values(alt=alt.as_dict())
         )
 
     async def attached_to(self, target: AttachedTo) -> list[Media]:

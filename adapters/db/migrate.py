@@ -31,25 +31,39 @@ async def downgrade(engine: AsyncEngine, revision: str) -> None:
 
 
 async def _migrate(engine: AsyncEngine, run: Callable[[Connection], None]) -> None:
-    """One transaction. On SQLite with foreign keys off: a batch migration copies a table and
-    drops the old one, and with them on that drop would cascade into every child table (a
-    business's offers, roles and categories). The keys are checked before the commit."""
+    """One transaction, on SQLite too: its driver opens a transaction only before a row is
+    written, so DDL before that would commit statement by statement; an explicit BEGIN makes
+    a failing migration leave nothing behind. And with foreign keys off: a batch migration
+    copies a table and drops the old one, and with them on that drop would cascade into every
+    child table (a business's offers, roles and categories). The keys are checked before the
+    commit."""
     async with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
             await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # no-op inside a transaction
             await conn.commit()
+            await conn.exec_driver_sql("BEGIN")
         try:
-            async with conn.begin():
-                await conn.run_sync(run)
-                if sqlite:
-                    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
-                    if broken:
-                        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+            if not sqlite:
+                await conn.begin()
+            await conn.run_sync(run)
+            if sqlite:
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+            await conn.commit()
+        except BaseException:
+            await conn.rollback()
+            raise
         finally:
             if sqlite:
-                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-                await conn.commit()
+                try:
+                    await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    await conn.commit()
+                except BaseException:
+                    # Never hand a connection without foreign keys back to the pool.
+                    await conn.invalidate()
+                    raise
 
 
 def is_modelled(

@@ -319,7 +319,7 @@ def detail_from(view: BusinessView, info: Info) -> BusinessDetail:
         delivery_notes=shown.texts["delivery_notes"],
         offers_pickup=fields.offers_pickup,
         pickup_notes=shown.texts["pickup_notes"],
-        image_ids=fields.image_ids,
+        image_ids=[m.id for m in view.images],
         images=[media_from(m, info) for m in view.images],
         image_urls=fields.image_urls,
         social_links=fields.social_links,

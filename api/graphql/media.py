@@ -8,6 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 import strawberry
+from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from api.graphql.context import Info
@@ -31,6 +32,12 @@ class MediaFile:
     url: str
 
 
+@strawberry.type(description="What shows an image: a business (later campaigns, events, posts)")
+class AttachedTo:
+    kind: str
+    id: UUID
+
+
 @strawberry.type(description="An uploaded image; no stored file carries its metadata")
 class Media:
     id: UUID
@@ -43,6 +50,7 @@ class Media:
     alt_translations: list[Translation]
     url: str
     variants: list[MediaFile]
+    attached_to: AttachedTo | None = strawberry.field(description="What shows it, if anything")
     created_at: datetime
 
 
@@ -82,6 +90,9 @@ def media_from(media: MediaItem, info: Info) -> Media:
         alt_translations=[Translation(locale=k, text=v) for k, v in media.alt.values],
         url=storage.url(best_file(media).key),
         variants=[file(f) for f in media.variants],
+        attached_to=AttachedTo(kind=media.attached_to.kind, id=media.attached_to.item_id)
+        if media.attached_to
+        else None,
         created_at=media.created_at,
     )
 
@@ -128,7 +139,9 @@ class MediaMutation:
         services, tenant = c.services, c.tenant
         limits = services.image_limits(tenant)
         try:
-            data = await file.read(limits.max_bytes + 1)  # type: ignore[attr-defined]
+            if not isinstance(file, UploadFile):
+                raise InvalidInput([FieldProblem("file", "must be a file part of the request")])
+            data = await file.read(limits.max_bytes + 1)
             if len(data) > limits.max_bytes:
                 raise ImageTooLarge(f"an upload is limited to {limits.max_bytes} bytes here")
             media = await uploads.upload_image(

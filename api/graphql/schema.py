@@ -12,6 +12,7 @@ import strawberry
 from cross_web import HTTPException as GraphQLHTTPError
 from graphql import GraphQLError
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -57,16 +58,33 @@ class StadtkernSchema(strawberry.Schema):
         are the client's business."""
 
 
+MAX_JSON_PART = 64 * 1024  # the `operations` and `map` parts of an upload
+
+
 class ProblemGraphQLRouter(GraphQLRouter):
     """Refusals at the HTTP level (GET, malformed JSON) become problem documents like REST's."""
 
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
         try:
+            if request.headers.get("content-type", "").startswith("multipart/form-data"):
+                # Parsed (and cached for strawberry) with our limits: one file, a few fields.
+                await request.form(max_files=1, max_fields=10, max_part_size=MAX_JSON_PART)
             return await super().run(request, context=context, root_value=root_value)
+        except MultiPartException as exc:
+            raise HTTPException(400, f"The form cannot be read: {exc.message}") from None
         except GraphQLHTTPError as exc:
             raise HTTPException(exc.status_code, exc.reason) from None
         except RecursionError:  # JSON nested deeper than the parser goes
             raise HTTPException(400, "The request body is not valid JSON") from None
+
+    async def parse_multipart(self, request: Any) -> dict[str, str]:
+        """A `map` that names no variable of `operations` is the client's mistake, not ours."""
+        try:
+            return await super().parse_multipart(request)
+        except (IndexError, TypeError, AttributeError, ValueError) as exc:
+            raise GraphQLHTTPError(
+                400, "The upload's `map` does not match its `operations`"
+            ) from exc
 
 
 def build_schema(

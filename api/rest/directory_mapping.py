@@ -56,7 +56,7 @@ def business_out(
     shown = shown_texts(business.profile, BUSINESS_TEXTS, language)
     return schemas.BusinessOut(
         id=business.id,
-        **fields.model_dump(exclude=set(BUSINESS_TEXTS)),
+        **fields.model_dump(exclude={*BUSINESS_TEXTS, "image_ids"}),
         **shown.texts,
         languages=shown.languages,
         translations=shown.translations,
@@ -67,6 +67,7 @@ def business_out(
         hidden_reason=business.hidden_reason or None,
         external_id=business.external_id,
         your_role=view.caller_role,
+        image_ids=[m.id for m in view.images],  # without images deleted since
         images=[media_out(m, language, storage) for m in view.images],
         created_at=business.created_at,
         updated_at=business.updated_at,

@@ -209,8 +209,9 @@ async def delete_media(
 _CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
-@files_router.get(
+@files_router.api_route(
     "/media/{key:path}",
+    methods=["GET", "HEAD"],
     response_class=FileResponse,
     responses={200: {"content": {t: {} for t in _CONTENT_TYPES.values()}}, **problems(NOT_FOUND)},
     summary="A stored image file (local storage only; S3 stores serve their own URLs)",

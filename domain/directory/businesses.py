@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 from domain.directory.errors import (
@@ -212,13 +212,23 @@ async def edit_business(
         version = business.version if expected_version is None else expected_version
         if version != business.version:
             raise StaleVersion()
-        profile = change(business.profile)
-        require_tenant_languages(profile, BUSINESS_TEXTS, uow.locales)
+        shown = await _images(uow, business)
+        # Images deleted since drop out of the profile the edit starts from.
+        stored = replace(business.profile, image_ids=tuple(m.id for m in shown))
+        profile = change(stored)
+        # Only the texts this edit changes: a locale the tenant has since dropped does not
+        # block edits of other fields.
+        changed_texts = {
+            name: limits
+            for name, limits in BUSINESS_TEXTS.items()
+            if getattr(profile, name) != getattr(business.profile, name)
+        }
+        require_tenant_languages(profile, changed_texts, uow.locales)
         names = await _category_names(uow, profile)
         edited = business.edited(profile, clock.now())
         if not await uow.businesses.update(edited, expected_version=version):
             raise StaleVersion()
-        if profile.image_ids != business.profile.image_ids:
+        if profile.image_ids != stored.image_ids:
             await show_images(
                 uow.media, _showing(edited), profile.image_ids, principal, locales=uow.locales
             )

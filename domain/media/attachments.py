@@ -15,7 +15,7 @@ from domain.domain_events import DomainEvent
 from domain.errors import FieldProblem, InvalidInput
 from domain.identity.model import PartnerKey, Person, Principal, Role
 from domain.media.events import MediaDeleted
-from domain.media.model import AttachedTo, Media
+from domain.media.model import AttachedTo, Media, every_key
 
 
 class AttachableMedia(Protocol):
@@ -86,6 +86,6 @@ async def delete_images_of(
         await media.remove(item.id)
         record(
             MediaDeleted(
-                tenant_id=item.tenant_id, media_id=item.id, keys=tuple(f.key for f in item.files)
+                tenant_id=item.tenant_id, media_id=item.id, keys=every_key(item.tenant_id, item.id)
             )
         )

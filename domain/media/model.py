@@ -95,3 +95,21 @@ class Media:
 def storage_key(tenant_id: UUID, media_id: UUID, variant: str, extension: str) -> str:
     """Keys are fixed by the item and variant: making a variant again overwrites, never adds."""
     return f"{tenant_id.hex}/{media_id.hex}/{variant}.{extension}"
+
+
+ORIGINAL_EXTENSIONS = ("jpg", "png", "webp")
+VARIANT_EXTENSIONS = ("webp", "jpg")
+
+
+def every_key(tenant_id: UUID, media_id: UUID) -> tuple[str, ...]:
+    """Every key an item's files can have. A deletion removes all of them, not only those its
+    row listed: a variants job may store files its row never records (a failed commit, a
+    deletion racing it)."""
+    return tuple(
+        [storage_key(tenant_id, media_id, "original", e) for e in ORIGINAL_EXTENSIONS]
+        + [
+            storage_key(tenant_id, media_id, spec.name, e)
+            for spec in VARIANTS
+            for e in VARIANT_EXTENSIONS
+        ]
+    )

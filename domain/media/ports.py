@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
-from domain.media.model import AttachedTo, ImageFormat, Media, VariantSpec
+from domain.languages import LocalizedText
+from domain.media.model import AttachedTo, ImageFormat, Media, StoredFile, VariantSpec
 from domain.ports import UnitOfWork
 
 
@@ -87,7 +88,13 @@ class MediaRepository(Protocol):
         self, media_ids: Sequence[UUID], target: AttachedTo | None
     ) -> None: ...
 
-    async def update(self, media: Media) -> None: ...
+    async def set_variants(self, media_id: UUID, files: Sequence[StoredFile]) -> bool:
+        """Record the variants of an item still processing (the original kept): False when
+        it is gone or was ready already. Only these columns are written, so a concurrent
+        change of alt text or attachment is never undone."""
+        ...
+
+    async def set_alt(self, media_id: UUID, alt: LocalizedText) -> None: ...
 
     async def remove(self, media_id: UUID) -> None: ...
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from uuid import UUID
 
-from domain.errors import InvalidInput
+from domain.errors import FieldProblem, InvalidInput
 from domain.identity.model import Person, Principal, Role
 from domain.identity.policies import require_member, require_person
 from domain.languages import LocalizedText
@@ -23,6 +23,7 @@ from domain.media.model import (
     Media,
     MediaStatus,
     StoredFile,
+    every_key,
     storage_key,
 )
 from domain.media.ports import ImageCodec, ImageLimits, MediaStorage, MediaUnitOfWork
@@ -79,20 +80,22 @@ async def upload_image(
         created_at=clock.now(),
     )
     await storage.put(original.key, image.data, image.content_type)
+    committed = False
     try:
         async with uow:
             await uow.media.add(media)
             uow.record(MediaUploaded(tenant_id=uow.tenant_id, media_id=media_id))
             await uow.commit()
-    except BaseException:
-        await storage.delete([original.key])
-        raise
+            committed = True
+    finally:
+        if not committed:
+            await storage.delete([original.key])
     return media
 
 
 async def view_media(media_id: UUID, principal: Principal, *, uow: MediaUnitOfWork) -> Media:
-    """Any signed-in account of the tenant sees an item (its files are public by URL)."""
-    require_person(principal)
+    """Members of the tenant see an item (its files are public by URL anyway)."""
+    require_member(principal)
     async with uow:
         media = await uow.media.get(media_id)
     if media is None:
@@ -126,12 +129,11 @@ async def make_variants(
     for file, v in zip(files, encoded, strict=True):
         await storage.put(file.key, v.image.data, v.image.content_type)
     async with uow:
-        # Locked: a deletion either sees these files or runs after this finds the row gone.
-        current = await uow.media.get(media_id, for_update=True)
-        if current is not None:
-            await uow.media.update(current.with_variants(files))
-            await uow.commit()
-    if current is None:
+        recorded = await uow.media.set_variants(media_id, files)
+        await uow.commit()
+    if not recorded and await _gone(media_id, uow):
+        # Deleted meanwhile. Its MediaDeleted job removes every possible key, but it may have
+        # run before these files were stored.
         await storage.delete([f.key for f in files])
 
 
@@ -151,10 +153,16 @@ async def change_alt_text(
         await _require_manager(media, principal, uow)
         changed = media.alt.merged(alt)
         problems = alt_problems(changed, locales)
+        if media.attached_to is not None:
+            # Shown publicly: readable in every language of the tenant, as when attached.
+            problems += [
+                FieldProblem(f"alt.{locale}", "is required while the image is shown")
+                for locale in changed.missing(locales)
+            ]
         if problems:
             raise InvalidInput(problems)
         media = replace(media, alt=changed)
-        await uow.media.update(media)
+        await uow.media.set_alt(media_id, changed)
         await uow.commit()
     return media
 
@@ -169,23 +177,22 @@ async def delete_media(media_id: UUID, principal: Principal, *, uow: MediaUnitOf
         await uow.commit()
 
 
-async def delete_media_of(media_ids: Sequence[UUID], *, uow: MediaUnitOfWork) -> None:
-    """What shows these images is gone (a deleted business): they go with it."""
-    async with uow:
-        for media in await uow.media.get_many(media_ids):
-            await _remove(media, uow)
-        await uow.commit()
-
-
 async def remove_files(keys: Sequence[str], *, storage: MediaStorage) -> None:
     await storage.delete(keys)
+
+
+async def _gone(media_id: UUID, uow: MediaUnitOfWork) -> bool:
+    async with uow:
+        return await uow.media.get(media_id) is None
 
 
 async def _remove(media: Media, uow: MediaUnitOfWork) -> None:
     await uow.media.remove(media.id)
     uow.record(
         MediaDeleted(
-            tenant_id=uow.tenant_id, media_id=media.id, keys=tuple(f.key for f in media.files)
+            tenant_id=uow.tenant_id,
+            media_id=media.id,
+            keys=every_key(media.tenant_id, media.id),
         )
     )
 

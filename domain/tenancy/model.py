@@ -121,7 +121,7 @@ class RateLimits:
     auth_attempts_per_ip_per_minute: int = 20  # logins and sign-ups from one address
 
 
-MAX_UPLOAD_MB = 50  # the deployment's ceiling; STADTKERN_MAX_UPLOAD_BYTES may lower it
+MAX_UPLOAD_MB = 50  # the most a tenant file may allow for one image upload
 
 
 @dataclass(frozen=True)

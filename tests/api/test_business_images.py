@@ -3,6 +3,8 @@ tenant language, and deleting a business deletes its images and their files."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 
@@ -129,7 +131,16 @@ async def test_the_team_of_the_business_may_delete_its_image_and_the_listing_dro
     assert staffed.status_code == 204, staffed.text
     assert (await client.delete(f"/v1/media/{image}", headers=people["other"])).status_code == 204
     shown = await client.get(f"/v1/businesses/{business['id']}", headers={"X-Tenant": "leipzig"})
-    assert shown.json()["images"] == []
+    assert shown.json()["images"] == [] and shown.json()["image_ids"] == []
+    # What a client read back is what it may send: the deleted image is gone from both.
+    added = await an_image(client, people["owner"])
+    edited = await client.patch(
+        f"/v1/businesses/{business['id']}",
+        headers=people["owner"],
+        json={"image_ids": [*shown.json()["image_ids"], added]},
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["image_ids"] == [added]
 
 
 async def test_deleting_a_business_deletes_its_offers_images_and_their_files(
@@ -138,6 +149,24 @@ async def test_deleting_a_business_deletes_its_offers_images_and_their_files(
     before = set(stored_files())
     image = await an_image(client, people["owner"])
     business = (await a_business(client, people["owner"], [image])).json()
+    now = datetime.now(UTC)
+    offer = await client.post(
+        "/v1/offers",
+        headers=people["owner"],
+        json={
+            "business_id": business["id"],
+            "title": "Angebot",
+            "valid_from": now.isoformat(),
+            "valid_until": (now + timedelta(days=3)).isoformat(),
+        },
+    )
+    assert offer.status_code == 201, offer.text
+    claim = await client.post(
+        f"/v1/businesses/{business['id']}/claims",
+        headers=people["other"],
+        json={"message": "Meins"},
+    )
+    assert claim.status_code == 201, claim.text
     await settle(services)
     assert len(set(stored_files()) - before) == 7
     refused = await client.delete(f"/v1/businesses/{business['id']}", headers=people["other"])
@@ -151,6 +180,10 @@ async def test_deleting_a_business_deletes_its_offers_images_and_their_files(
     assert (await client.get(f"/v1/media/{image}", headers=people["owner"])).status_code == 404
     found = await client.get("/v1/search?q=Laden", headers={"X-Tenant": "leipzig"})
     assert found.json()["items"] == []
+    offers = await client.get("/v1/offers", headers={"X-Tenant": "leipzig"})
+    assert offers.json()["items"] == []
+    claims = await client.get("/v1/business-claims", headers=people["moderator"])
+    assert claims.json() == []
     await settle(services)
     assert set(stored_files()) == before
 

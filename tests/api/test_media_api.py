@@ -82,6 +82,8 @@ async def test_an_upload_is_served_without_its_gps_tags_first_as_its_original_th
     assert media["status"] == "processing" and media["format"] == "jpeg"
     assert [v["variant"] for v in media["variants"]] == ["original"]
     original = await fetch(client, media["variants"][0]["url"])
+    head = await client.head(media["variants"][0]["url"])
+    assert head.status_code == 200 and head.headers["content-type"] == "image/jpeg"
     assert original.headers["content-type"] == "image/jpeg"
     assert "immutable" in original.headers["cache-control"]
     assert not Image.open(io.BytesIO(original.content)).getexif()
@@ -246,7 +248,11 @@ async def test_another_tenant_sees_no_media_of_this_one(client, services, member
 
 
 async def test_a_file_path_outside_the_media_store_is_not_served(client, member) -> None:
-    for path in ("/media/../../etc/passwd", "/media/%2e%2e/%2e%2e/etc/passwd", "/media/x.jpg"):
+    for path in (
+        "/media/..%2f..%2fetc%2fpasswd",
+        "/media/%2e%2e/%2e%2e/etc/passwd",
+        "/media/x.jpg",
+    ):
         assert (await client.get(path)).status_code == 404, path
 
 
@@ -298,3 +304,60 @@ async def test_graphql_uploads_follow_the_multipart_request_spec(client, service
         },
     )
     assert deleted.json()["data"]["deleteMedia"] == {"ok": True, "errors": []}
+
+
+UPLOAD = (
+    'mutation($file: Upload!) { uploadMedia(file: $file, alt: "Ein Foto") '
+    "{ media { id } errors { code field } } }"
+)
+
+
+@pytest.mark.parametrize(
+    "files_map",
+    [{"0": ["variables.file.x.y"]}, {"0": ["variables.list.5"]}],
+    ids=["past-a-leaf", "index-out-of-range"],
+)
+async def test_a_graphql_upload_whose_map_misses_its_operations_is_a_400(
+    client, member, files_map
+) -> None:
+    answer = await client.post(
+        "/graphql",
+        headers=member,
+        data={
+            "operations": json.dumps({"query": UPLOAD, "variables": {"file": None, "list": []}}),
+            "map": json.dumps(files_map),
+        },
+        files={"0": ("a.png", png_bytes(), "image/png")},
+    )
+    assert answer.status_code == 400, answer.text
+
+
+async def test_a_graphql_upload_takes_one_file_and_a_file_part_only(client, member) -> None:
+    operations = json.dumps({"query": UPLOAD, "variables": {"file": None}})
+    two = await client.post(
+        "/graphql",
+        headers=member,
+        data={"operations": operations, "map": json.dumps({"0": ["variables.file"]})},
+        files=[
+            ("0", ("a.png", png_bytes(), "image/png")),
+            ("1", ("b.png", png_bytes(), "image/png")),
+        ],
+    )
+    assert two.status_code == 400
+    text_part = await client.post(
+        "/graphql",
+        headers=member,
+        data={"operations": operations, "map": json.dumps({"0": ["variables.file"]}), "0": "x"},
+    )
+    assert text_part.status_code == 400  # the map names a file the form does not have
+
+
+async def test_only_upload_routes_take_large_multipart_bodies(client, member) -> None:
+    big = b"\0" * (2 * 1024 * 1024)  # over the 1 MB of every other route
+    login = await client.post(
+        "/v1/auth/login", headers={"X-Tenant": "leipzig"}, files={"file": ("a.bin", big)}
+    )
+    assert login.status_code == 413
+    upload_route = await upload(client, member, big, name="a.png", content_type="image/png")
+    assert upload_route.status_code == 413  # leipzig's own 1 MB, counted by the route
+    assert upload_route.json()["code"] == "image-too-large"

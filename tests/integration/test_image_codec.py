@@ -157,6 +157,17 @@ async def test_a_tiny_file_declaring_a_huge_size_is_refused_before_decoding(code
         await codec.safe_original(bomb, LIMITS)
 
 
+async def test_a_side_too_long_is_refused_however_few_its_pixels(codec):
+    # 50 megapixels would pass the pixel limit, but resizing a 1-pixel-wide strip of that
+    # length takes gigabytes; the first test is a real such image, decodable.
+    strip = encode(Image.new("L", (1, 20_000)), "PNG")
+    with pytest.raises(ImageTooLarge, match="side"):
+        await codec.safe_original(strip, LIMITS)
+    declared = with_header_size(encode(Image.new("L", (1, 1)), "PNG"), 1, 50_000_000)
+    with pytest.raises(ImageTooLarge, match="side"):
+        await codec.safe_original(declared, LIMITS)
+
+
 async def test_more_pixels_than_the_tenant_allows_are_refused_before_decoding(codec):
     declared = with_header_size(encode(Image.new("L", (1, 1)), "PNG"), 8_000, 8_000)
 

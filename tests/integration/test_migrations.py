@@ -298,3 +298,23 @@ async def test_search_entries_of_one_language_are_found_in_each_language_after_0
         else:
             match = "SELECT count(*) FROM search_fts WHERE search_fts MATCH 'fahrrad'"
         assert (await conn.execute(sa.text(match))).scalar() == 1
+
+
+async def test_a_failing_migration_leaves_no_part_of_itself_behind(empty_engine) -> None:
+    """On SQLite too, where the driver would commit DDL statement by statement."""
+
+    def half_done(sync: sa.Connection) -> None:
+        sync.exec_driver_sql("CREATE TABLE half_done (id INTEGER)")
+        raise RuntimeError("the migration fails after its first statement")
+
+    with pytest.raises(RuntimeError):
+        await migrate._migrate(empty_engine, half_done)
+    async with empty_engine.connect() as conn:
+        tables = await conn.run_sync(lambda sync: sa.inspect(sync).get_table_names())
+        keys_on = (
+            (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+            if conn.dialect.name == "sqlite"
+            else 1
+        )
+    assert "half_done" not in tables
+    assert keys_on == 1  # the pooled connection has its foreign keys back

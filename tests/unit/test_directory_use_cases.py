@@ -108,6 +108,32 @@ async def test_a_member_registering_becomes_owner_and_the_listing_is_indexed(wor
     assert "Essen" in document.texts.all_text()
 
 
+async def test_a_language_the_tenant_dropped_blocks_only_edits_of_that_text(world):
+    store, _, clock, _ = world
+    made = await register(world, description=LocalizedText.of({"de": "Brot", "en": "Bread"}))
+    only_german = FakeDirectoryUnitOfWork(store, TENANT, locales=("de",))
+    edited = await businesses.edit_business(
+        made.id,
+        lambda profile: replace(profile, delivers=True),
+        person(OWNER),
+        expected_version=None,
+        uow=only_german,
+        clock=clock,
+    )
+    assert edited.business.profile.delivers
+    with pytest.raises(InvalidInput):
+        await businesses.edit_business(
+            made.id,
+            lambda profile: replace(
+                profile, description=profile.description.merged({"en": "Loaf"})
+            ),
+            person(OWNER),
+            expected_version=None,
+            uow=FakeDirectoryUnitOfWork(store, TENANT, locales=("de",)),
+            clock=clock,
+        )
+
+
 async def test_moderators_and_keys_list_without_an_owner(world):
     store, *_ = world
     await register(world, person(MODERATOR, Role.MODERATOR))

@@ -135,12 +135,43 @@ async def test_variants_made_while_the_image_was_deleted_are_removed(world: Worl
 async def test_deleting_records_every_file_for_the_worker_to_remove(world: World) -> None:
     media = await world.upload()
     await world.make_variants(media.id)
-    keys = tuple(f.key for f in world.store.rows[media.id].files)
     await uploads.delete_media(media.id, OWNER, uow=world.uow())
     assert media.id not in world.store.rows
-    assert world.store.events[-1] == MediaDeleted(tenant_id=TENANT, media_id=media.id, keys=keys)
-    await uploads.remove_files(keys, storage=world.storage)
+    deleted = world.store.events[-1]
+    assert isinstance(deleted, MediaDeleted) and deleted.media_id == media.id
+    await uploads.remove_files(deleted.keys, storage=world.storage)
     assert world.storage.files == {}
+
+
+async def test_variants_stored_by_a_job_whose_commit_failed_go_with_a_later_deletion(
+    world: World,
+) -> None:
+    media = await world.upload()
+    failing = world.uow()
+    failing.fail_commit = RuntimeError("database gone")
+    with pytest.raises(RuntimeError):
+        await uploads.make_variants(media.id, uow=failing, codec=world.codec, storage=world.storage)
+    assert len(world.storage.files) == 7  # stored, but the row lists only the original
+    await uploads.delete_media(media.id, OWNER, uow=world.uow())
+    await uploads.remove_files(world.store.events[-1].keys, storage=world.storage)
+    assert world.storage.files == {}
+    await world.make_variants(media.id)  # the job's retry: the row is gone
+    assert world.storage.files == {}
+
+
+async def test_the_alt_text_of_a_shown_image_stays_in_every_language(world: World) -> None:
+    media = await world.upload()
+    await uploads.change_alt_text(
+        media.id, {"en": "A photo"}, OWNER, uow=world.uow(), locales=LOCALES
+    )
+    shown = AttachedTo("business", uuid.uuid4())
+    world.store.rows[media.id] = replace(world.store.rows[media.id], attached_to=shown)
+    with pytest.raises(InvalidInput) as refused:
+        await uploads.change_alt_text(
+            media.id, {"en": None}, OWNER, uow=world.uow(), locales=LOCALES
+        )
+    assert refused.value.problems[0].field == "alt.en"
+    assert world.store.rows[media.id].alt.as_dict() == {"de": "Ein Foto", "en": "A photo"}
 
 
 async def test_who_may_delete_an_image(world: World) -> None:
