@@ -209,9 +209,8 @@ async def delete_media(
 _CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
-@files_router.api_route(
+@files_router.get(
     "/media/{key:path}",
-    methods=["GET", "HEAD"],
     response_class=FileResponse,
     responses={200: {"content": {t: {} for t in _CONTENT_TYPES.values()}}, **problems(NOT_FOUND)},
     summary="A stored image file (local storage only; S3 stores serve their own URLs)",
@@ -231,3 +230,9 @@ async def media_file(key: str, services: ServicesDep) -> FileResponse:
             "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )
+
+
+# HEAD answers as GET does, without the body (FastAPI routes GET only); not documented twice.
+files_router.add_api_route(
+    "/media/{key:path}", media_file, methods=["HEAD"], include_in_schema=False
+)
