@@ -34,7 +34,6 @@ files_router = APIRouter(tags=["media"])
 
 # Room for the form's boundaries and its text fields around the file itself.
 FORM_OVERHEAD = 64 * 1024
-MB = 1024 * 1024
 
 _UPLOAD_FORM: dict[str, Any] = {
     "requestBody": {
@@ -137,15 +136,15 @@ async def upload_media(
     services: ServicesDep,
     response: Response,
 ) -> MediaOut:
-    max_bytes = min(tenant.config.media.max_upload_mb * MB, services.max_upload_bytes)
-    data, fields = await _read_form(request, max_bytes)
+    limits = services.image_limits(tenant)
+    data, fields = await _read_form(request, limits.max_bytes)
     media = await uploads.upload_image(
         uploads.UploadImage(data=data, alt=_alt_from_form(fields, language)),
         principal,
         uow=services.media_uow(tenant),
         codec=services.image_codec,
         storage=services.media_storage,
-        limits=services.image_limits(tenant),
+        limits=limits,
         locales=tenant.config.locales,
         clock=services.clock,
         ids=services.ids,

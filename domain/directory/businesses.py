@@ -62,6 +62,20 @@ class BusinessView:
     images: tuple[Media, ...] = ()  # the uploaded images it shows, in its order
 
 
+async def _business_seen_by(
+    uow: DirectoryUnitOfWork, business_id: UUID, principal: Principal
+) -> tuple[Business, BusinessRole | None]:
+    """The business and the caller's role on it; hidden ones exist only for moderators and
+    the business's own team."""
+    business = await uow.businesses.get(business_id)
+    if business is None:
+        raise BusinessNotFound()
+    role = await _caller_role(uow, business_id, principal)
+    if business.hidden and not may_see_hidden(principal, role):
+        raise BusinessNotFound()
+    return business, role
+
+
 def _showing(business: Business) -> AttachedTo:
     return AttachedTo(BUSINESS, business.id)
 
@@ -202,12 +216,7 @@ async def edit_business(
     """Answers with the business as its editor now sees it. Without `expected_version`, the
     edit applies to the version it reads."""
     async with uow:
-        business = await uow.businesses.get(business_id)
-        if business is None:
-            raise BusinessNotFound()
-        role = await _caller_role(uow, business_id, principal)
-        if business.hidden and not may_see_hidden(principal, role):
-            raise BusinessNotFound()
+        business, role = await _business_seen_by(uow, business_id, principal)
         require_business_editor(principal, role)
         version = business.version if expected_version is None else expected_version
         if version != business.version:
@@ -294,12 +303,7 @@ async def delete_business(
     """Its owners and the tenant's moderators delete a listing, with its offers, team,
     claims and images (their files through the worker)."""
     async with uow:
-        business = await uow.businesses.get(business_id)
-        if business is None:
-            raise BusinessNotFound()
-        role = await _caller_role(uow, business_id, principal)
-        if business.hidden and not may_see_hidden(principal, role):
-            raise BusinessNotFound()
+        business, role = await _business_seen_by(uow, business_id, principal)
         if not is_moderator(principal):
             require_business_owner(principal, role)
         await delete_images_of(uow.media, _showing(business), uow.record)
