@@ -24,6 +24,7 @@ from domain.errors import (
     StaleVersion,
     Unavailable,
 )
+from domain.funding import errors as funding
 from domain.identity import errors as identity
 from domain.media import errors as media
 from domain.tenancy import errors as tenancy
@@ -142,6 +143,12 @@ DOMAIN_ERRORS: tuple[type[DomainError], ...] = (
     media.UnsupportedImage,
     media.ImageTooLarge,
     media.MediaOwnerRequired,
+    funding.CampaignNotFound,
+    funding.RewardTierNotFound,
+    funding.TransitionNotAllowed,
+    funding.CampaignClosed,
+    funding.RewardSoldOut,
+    funding.RefundTooLarge,
 )
 
 CATALOG: dict[str, ProblemKind] = {

@@ -81,6 +81,13 @@ GERMAN_TITLES: dict[str, str] = {
         "Nur wer das Medium hochgeladen hat, das Team dessen, was es zeigt, oder die "
         "Moderation darf das"
     ),
+    # Funding.
+    "campaign-not-found": "Keine solche Kampagne auf dieser Plattform",
+    "reward-tier-not-found": "Keine solche Dankeschön-Stufe in dieser Kampagne",
+    "transition-not-allowed": "Die Kampagne kann von ihrem Status aus nicht dorthin wechseln",
+    "campaign-closed": "Die Kampagne nimmt gerade keine Unterstützung an",
+    "reward-sold-out": "Von diesem Dankeschön ist nichts mehr übrig",
+    "refund-too-large": "Die Erstattungen wären höher als der eingezogene Betrag",
 }
 
 

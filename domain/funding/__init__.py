@@ -1,0 +1,1 @@
+"""Funding: campaigns, reward tiers and pledges (local crowdfunding with vouchers as rewards)."""

@@ -1,0 +1,320 @@
+"""Campaigns, their reward tiers and pledges: the rules of the money path, without I/O.
+
+Money is integer minor units in one currency (the tenant's). A campaign runs
+draft -> in_review -> live -> succeeded | failed, a succeeded one -> paid_out, and anything
+before an outcome may be cancelled. Once a campaign has its first pledge, its goal cannot be
+lowered nor its end brought forward: backers pledged on those terms."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID
+
+from domain.errors import FieldProblem, InvalidInput
+from domain.funding.errors import RefundTooLarge, RewardSoldOut, TransitionNotAllowed
+from domain.geo import GeoPoint
+from domain.languages import EMPTY, LocalizedText
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+MAX_AMOUNT = 100_000_000_00  # a hundred million in minor units: no city campaign is larger
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    """An amount in minor units (cents) of one currency; never a float."""
+
+    amount: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not _CURRENCY.match(self.currency):
+            raise InvalidInput([FieldProblem("currency", "is not an ISO 4217 code like EUR")])
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int):
+            raise InvalidInput([FieldProblem("amount", "must be whole minor units")])
+        if not -MAX_AMOUNT <= self.amount <= MAX_AMOUNT:
+            raise InvalidInput([FieldProblem("amount", "is out of range")])
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(0, currency)
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise InvalidInput(
+                [FieldProblem("currency", f"must be {self.currency}, not {other.currency}")]
+            )
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def at_least(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount >= other.amount
+
+
+class FundingModel(StrEnum):
+    ALL_OR_NOTHING = "all_or_nothing"  # nobody is charged unless the goal is reached
+    KEEP_IT_ALL = "keep_it_all"  # every pledge is captured when made
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    LIVE = "live"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    PAID_OUT = "paid_out"
+    CANCELLED = "cancelled"
+
+
+S = CampaignStatus
+TRANSITIONS: dict[CampaignStatus, frozenset[CampaignStatus]] = {
+    S.DRAFT: frozenset({S.IN_REVIEW, S.CANCELLED}),
+    S.IN_REVIEW: frozenset({S.LIVE, S.DRAFT, S.CANCELLED}),  # approved, or sent back
+    S.LIVE: frozenset({S.SUCCEEDED, S.FAILED, S.CANCELLED}),
+    S.SUCCEEDED: frozenset({S.PAID_OUT}),
+    S.FAILED: frozenset(),
+    S.PAID_OUT: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+
+class RewardKind(StrEnum):
+    VOUCHER = "voucher"  # a code redeemable at a business
+    THANKS = "thanks"
+    ITEM = "item"
+    EXPERIENCE = "experience"
+
+
+@dataclass(frozen=True)
+class CampaignTerms:
+    """What backers pledge on: the goal, the model and the time the campaign runs."""
+
+    goal: Money
+    funding_model: FundingModel
+    starts_at: datetime
+    ends_at: datetime
+    # Startnext's "Startlevel": the least an all-or-nothing campaign must reach to succeed
+    # (at most its goal); None: the goal itself.
+    minimum: Money | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.goal.amount <= 0:
+            problems.append(FieldProblem("goal", "must be more than zero"))
+        if self.ends_at <= self.starts_at:
+            problems.append(FieldProblem("ends_at", "must be after starts_at"))
+        if self.minimum is not None:
+            if self.minimum.currency != self.goal.currency:
+                problems.append(FieldProblem("minimum", "must be in the goal's currency"))
+            elif not 0 < self.minimum.amount <= self.goal.amount:
+                problems.append(FieldProblem("minimum", "must be more than zero, at most the goal"))
+        if problems:
+            raise InvalidInput(problems)
+
+    @property
+    def threshold(self) -> Money:
+        return self.minimum or self.goal
+
+
+@dataclass(frozen=True)
+class CampaignContent:
+    """What a campaign says about itself, in the tenant's languages."""
+
+    title: LocalizedText
+    summary: LocalizedText = EMPTY
+    description: LocalizedText = EMPTY
+    image_ids: tuple[UUID, ...] = ()
+    category_id: UUID | None = None
+    location: GeoPoint | None = None
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Kept by the pledges' own statements, so they always equal the sum of counted pledges."""
+
+    pledged: Money
+    backers: int = 0
+
+    def percent_of(self, goal: Money) -> int:
+        return math.floor(self.pledged.amount * 100 / goal.amount) if goal.amount else 0
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: UUID
+    tenant_id: UUID
+    owner_id: UUID
+    content: CampaignContent
+    terms: CampaignTerms
+    created_at: datetime
+    updated_at: datetime
+    business_id: UUID | None = None
+    status: CampaignStatus = CampaignStatus.DRAFT
+    totals: Totals | None = None
+    first_pledge_at: datetime | None = None
+    version: int = 1
+
+    @property
+    def currency(self) -> str:
+        return self.terms.goal.currency
+
+    @property
+    def current_totals(self) -> Totals:
+        return self.totals or Totals(Money.zero(self.currency))
+
+    def moved_to(self, status: CampaignStatus, at: datetime) -> Campaign:
+        if status not in TRANSITIONS[self.status]:
+            raise TransitionNotAllowed(f"{self.status.value} -> {status.value}")
+        return replace(self, status=status, updated_at=at, version=self.version + 1)
+
+    def takes_pledges(self, now: datetime) -> bool:
+        return (
+            self.status is CampaignStatus.LIVE and self.terms.starts_at <= now < self.terms.ends_at
+        )
+
+    def with_terms(self, terms: CampaignTerms, at: datetime) -> Campaign:
+        """New terms, within what backers were promised: after the first pledge the goal
+        cannot be lowered nor the end brought forward, and once live the model, the currency
+        and the start stay."""
+        old = self.terms
+        problems = []
+        if terms.goal.currency != old.goal.currency:
+            problems.append(FieldProblem("goal.currency", "cannot change"))
+        if self.status not in (CampaignStatus.DRAFT, CampaignStatus.IN_REVIEW):
+            if self.status is not CampaignStatus.LIVE:
+                raise TransitionNotAllowed("a campaign that has ended keeps its terms")
+            if terms.funding_model is not old.funding_model:
+                problems.append(FieldProblem("funding_model", "cannot change once live"))
+            if terms.starts_at != old.starts_at:
+                problems.append(FieldProblem("starts_at", "cannot change once live"))
+        if self.first_pledge_at is not None and not problems:
+            if terms.goal.amount < old.goal.amount:
+                problems.append(FieldProblem("goal", "cannot be lowered after the first pledge"))
+            if terms.ends_at < old.ends_at:
+                problems.append(
+                    FieldProblem("ends_at", "cannot be brought forward after the first pledge")
+                )
+            if terms.threshold.amount < old.threshold.amount:
+                problems.append(FieldProblem("minimum", "cannot be lowered after the first pledge"))
+        if problems:
+            raise InvalidInput(problems)
+        return replace(self, terms=terms, updated_at=at, version=self.version + 1)
+
+    def outcome(self) -> CampaignStatus:
+        """How a campaign past its end is decided: all-or-nothing succeeds at its threshold;
+        keep-it-all succeeds with any money pledged."""
+        pledged = self.current_totals.pledged
+        if self.terms.funding_model is FundingModel.KEEP_IT_ALL:
+            return CampaignStatus.SUCCEEDED if pledged.amount > 0 else CampaignStatus.FAILED
+        if pledged.at_least(self.terms.threshold):
+            return CampaignStatus.SUCCEEDED
+        return CampaignStatus.FAILED
+
+    def days_left(self, now: datetime) -> int:
+        if now >= self.terms.ends_at:
+            return 0
+        return math.ceil((self.terms.ends_at - now).total_seconds() / 86_400)
+
+
+@dataclass(frozen=True)
+class RewardTier:
+    id: UUID
+    campaign_id: UUID
+    title: LocalizedText
+    minimum: Money  # a pledge for this reward is at least this much
+    kind: RewardKind
+    description: LocalizedText = EMPTY
+    quantity: int | None = None  # None: unlimited
+    claimed: int = 0
+    estimated_delivery: date | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.minimum.amount <= 0:
+            problems.append(FieldProblem("minimum", "must be more than zero"))
+        if self.quantity is not None and not 1 <= self.quantity <= 1_000_000:
+            problems.append(FieldProblem("quantity", "must be 1 to 1,000,000, or none"))
+        if problems:
+            raise InvalidInput(problems)
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.quantity is None else max(0, self.quantity - self.claimed)
+
+    def claim(self) -> RewardTier:
+        """One unit, as the pledge's conditional statement claims it in the database."""
+        if self.remaining == 0:
+            raise RewardSoldOut()
+        return replace(self, claimed=self.claimed + 1)
+
+
+class PledgeStatus(StrEnum):
+    PENDING = "pending"  # waiting for the payment (a bank transfer, a card's confirmation)
+    SECURED = "secured"  # all-or-nothing: a saved payment method, charged if the goal is met
+    CAPTURED = "captured"  # the money is ours
+    FAILED = "failed"  # the charge failed for good
+    RELEASED = "released"  # the campaign failed: nothing charged, the method let go
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Pledge:
+    id: UUID
+    campaign_id: UUID
+    backer_id: UUID
+    amount: Money
+    created_at: datetime
+    tier_id: UUID | None = None
+    anonymous: bool = False
+    status: PledgeStatus = PledgeStatus.PENDING
+    refunded: Money | None = None
+    # Set by the payment gateway: the transfer reference, the provider's intent id.
+    payment_reference: str = ""
+
+    @property
+    def counted(self) -> bool:
+        """Whether it counts in the campaign's totals: money held or promised by a saved
+        payment method, not a transfer still on its way."""
+        return self.status in (PledgeStatus.SECURED, PledgeStatus.CAPTURED)
+
+    @property
+    def refundable(self) -> Money:
+        if self.status is not PledgeStatus.CAPTURED:
+            return Money.zero(self.amount.currency)
+        return self.amount - (self.refunded or Money.zero(self.amount.currency))
+
+    def refund(self, amount: Money) -> Pledge:
+        """Wholly or in part; the refunds together never exceed what was captured."""
+        if amount.amount <= 0:
+            raise InvalidInput([FieldProblem("amount", "must be more than zero")])
+        if not self.refundable.at_least(amount):
+            raise RefundTooLarge(
+                f"{amount.amount} asked, {self.refundable.amount} {amount.currency} refundable"
+            )
+        already = self.refunded or Money.zero(self.amount.currency)
+        return replace(self, refunded=already + amount)
+
+
+def pledge_problems(
+    amount: Money, campaign: Campaign, tier: RewardTier | None
+) -> list[FieldProblem]:
+    problems = []
+    if amount.currency != campaign.currency:
+        problems.append(FieldProblem("amount.currency", f"must be {campaign.currency}"))
+    elif amount.amount <= 0:
+        problems.append(FieldProblem("amount", "must be more than zero"))
+    elif tier is not None and amount.amount < tier.minimum.amount:
+        problems.append(
+            FieldProblem("amount", f"must be at least the reward's {tier.minimum.amount}")
+        )
+    return problems
