@@ -88,6 +88,17 @@ class FakeMediaRepository:
         if self._mine(media_id):
             del self.rows[media_id]
 
+    async def owned_by(self, owner_id, *, after, limit) -> list[Media]:  # type: ignore[no-untyped-def]
+        mine = [m for m in self.rows.values() if m.tenant_id == self._tenant_id]
+        found = sorted(
+            (m for m in mine if m.owner_id == owner_id),
+            key=lambda m: (m.created_at, m.id),
+            reverse=True,
+        )
+        if after is not None:
+            found = [m for m in found if (m.created_at, m.id) < after]
+        return found[:limit]
+
     async def attached_to(self, target: AttachedTo) -> list[Media]:
         found = [
             m

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, ForeignKey, Integer, String, delete, select, update
+from sqlalchemy import Column, ForeignKey, Integer, String, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel
 
@@ -152,6 +152,21 @@ class SqlMediaRepository:
             .where(MediaRow.tenant_id == self._tenant_id, MediaRow.id == media_id)  # type: ignore[arg-type]
             .values(alt=alt.as_dict())
         )
+
+    async def owned_by(
+        self, owner_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int
+    ) -> list[Media]:
+        query = self._mine().where(MediaRow.owner_id == owner_id)
+        if after is not None:
+            at, last_id = after
+            query = query.where(
+                or_(
+                    MediaRow.created_at < at,
+                    and_(MediaRow.created_at == at, MediaRow.id < last_id),  # type: ignore[arg-type]
+                )
+            )
+        query = query.order_by(MediaRow.created_at.desc(), MediaRow.id.desc()).limit(limit)  # type: ignore[attr-defined]
+        return [media_from_row(r) for r in (await self._session.scalars(query)).all()]
 
     async def attached_to(self, target: AttachedTo) -> list[Media]:
         rows = await self._session.scalars(

@@ -105,7 +105,29 @@ def _alt(alt: str | None, translations: list[LocalizedTextInput] | None, info: I
 
 
 @strawberry.type
+class MediaPage:
+    items: list[Media]
+    next_cursor: str | None
+
+
+@strawberry.type
 class MediaQuery:
+    @strawberry.field(description="Your own uploads, newest first (members)")
+    async def my_media(self, info: Info, limit: int = 20, cursor: str | None = None) -> MediaPage:
+        c = info.context
+
+        async def mine() -> uploads.MediaPage:
+            if not 1 <= limit <= uploads.MAX_PAGE:
+                raise InvalidInput([FieldProblem("limit", f"must be 1 to {uploads.MAX_PAGE}")])
+            return await uploads.list_my_media(
+                await c.principal(), uow=c.services.media_uow(c.tenant), limit=limit, cursor=cursor
+            )
+
+        page = await or_graphql_error(mine())
+        return MediaPage(
+            items=[media_from(m, info) for m in page.items], next_cursor=page.next_cursor
+        )
+
     @strawberry.field(description="An uploaded image (signed-in members); null if none")
     async def media(self, info: Info, id: UUID) -> Media | None:
         c = info.context

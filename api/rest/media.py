@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -17,7 +17,9 @@ from api.auth import SignedInPrincipal
 from api.deps import CurrentTenant, ServicesDep
 from api.languages import Language, RequestLanguage
 from api.problem_catalog import NOT_FOUND, UNSUPPORTED_MEDIA_TYPE, problems
-from api.rest.schemas.media import AltChangeIn, MediaOut, media_out
+from api.rest.schemas.media import AltChangeIn, MediaOut, MediaPageOut, media_out
+from api.rest.schemas.paging import CURSOR_TEXT
+from domain.cursors import INSTANT_ID_PATTERN, MAX_CURSOR_LENGTH
 from domain.errors import FieldProblem, InvalidInput
 from domain.identity.errors import AccountRequired, NotAMember, RoleRequired
 from domain.languages import LocalizedText
@@ -151,6 +153,32 @@ async def upload_media(
     )
     response.headers["Location"] = f"/v1/media/{media.id}"
     return media_out(media, language, services.media_storage)
+
+
+@router.get(
+    "",
+    response_model=MediaPageOut,
+    responses=problems(*MEMBER_REFUSALS),
+    summary="Your own uploads, newest first (the images to pick from)",
+)
+async def list_my_media(
+    principal: SignedInPrincipal,
+    tenant: CurrentTenant,
+    language: RequestLanguage,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=uploads.MAX_PAGE)] = 20,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=MAX_CURSOR_LENGTH, pattern=INSTANT_ID_PATTERN, description=CURSOR_TEXT),
+    ] = None,
+) -> MediaPageOut:
+    page = await uploads.list_my_media(
+        principal, uow=services.media_uow(tenant), limit=limit, cursor=cursor
+    )
+    return MediaPageOut(
+        items=[media_out(m, language, services.media_storage) for m in page.items],
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.get(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -79,6 +80,12 @@ class MediaRepository(Protocol):
     async def get_many(
         self, media_ids: Sequence[UUID], *, for_update: bool = False
     ) -> list[Media]: ...
+
+    async def owned_by(
+        self, owner_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int
+    ) -> list[Media]:
+        """An account's uploads, newest first, after the position `after` when given."""
+        ...
 
     async def attached_to(self, target: AttachedTo) -> list[Media]:
         """The images `target` shows, oldest first."""

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from uuid import UUID
 
+from domain.cursors import instant_id_cursor, read_instant_id_cursor
 from domain.errors import FieldProblem, InvalidInput
 from domain.identity.model import Person, Principal, Role
 from domain.identity.policies import require_member, require_person
@@ -101,6 +102,28 @@ async def view_media(media_id: UUID, principal: Principal, *, uow: MediaUnitOfWo
     if media is None:
         raise MediaNotFound()
     return media
+
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class MediaPage:
+    items: list[Media]
+    next_cursor: str | None = None
+
+
+async def list_my_media(
+    principal: Principal, *, uow: MediaUnitOfWork, limit: int, cursor: str | None
+) -> MediaPage:
+    """A member's own uploads, newest first: the images to pick from when showing one."""
+    person = require_member(principal)
+    after = read_instant_id_cursor(cursor) if cursor else None
+    async with uow:
+        found = await uow.media.owned_by(person.account_id, after=after, limit=limit + 1)
+    items = found[:limit]
+    more = len(found) > limit
+    return MediaPage(items, instant_id_cursor(items[-1].created_at, items[-1].id) if more else None)
 
 
 async def make_variants(

@@ -109,6 +109,7 @@ REST = [
     Rest("GET", "/v1/search?q=Matrix", expect(*[200] * 7)),
     # Media: members see images; their owner (here: member), moderators and admins change and
     # delete them. Uploads (multipart) are in test_media_api.py.
+    Rest("GET", "/v1/media", PEOPLE),
     Rest("GET", "/v1/media/{media_id}", PEOPLE),
     Rest(
         "PATCH", "/v1/media/{media_id}", expect(401, 200, 200, 200, 403, 403, 403), {"alt": "Neu"}

@@ -361,3 +361,28 @@ async def test_only_upload_routes_take_large_multipart_bodies(client, member) ->
     upload_route = await upload(client, member, big, name="a.png", content_type="image/png")
     assert upload_route.status_code == 413  # leipzig's own 1 MB, counted by the route
     assert upload_route.json()["code"] == "image-too-large"
+
+
+async def test_members_page_through_their_own_uploads_newest_first(client, services, member):
+    made = [(await upload(client, member, png_bytes())).json()["id"] for _ in range(3)]
+    other = as_user(await sign_up_and_log_in(client, "leipzig", "other@example.org"), "leipzig")
+    await upload(client, other, png_bytes())
+    first = await client.get("/v1/media?limit=2", headers=member)
+    assert first.status_code == 200
+    assert [m["id"] for m in first.json()["items"]] == made[::-1][:2]
+    rest = await client.get(
+        f"/v1/media?limit=2&cursor={first.json()['next_cursor']}", headers=member
+    )
+    assert [m["id"] for m in rest.json()["items"]] == [made[0]]
+    assert rest.json()["next_cursor"] is None
+    assert (await client.get("/v1/media", headers={"X-Tenant": "leipzig"})).status_code == 401
+    mine = await client.post(
+        "/graphql",
+        headers=other,
+        json={"query": "{ myMedia(limit: 5) { items { id } nextCursor } }"},
+    )
+    assert len(mine.json()["data"]["myMedia"]["items"]) == 1
+    bad = await client.post(
+        "/graphql", headers=other, json={"query": '{ myMedia(cursor: "x") { nextCursor } }'}
+    )
+    assert bad.json()["errors"][0]["extensions"]["code"] == "invalid-input"

@@ -64,6 +64,11 @@ class MediaOut(BaseModel):
     created_at: datetime
 
 
+class MediaPageOut(BaseModel):
+    items: list[MediaOut]
+    next_cursor: str | None = Field(description="Give it back as `cursor` for the next page")
+
+
 class AltChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
