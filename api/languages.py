@@ -46,11 +46,11 @@ def language_of(request: Request, tenant: Tenant) -> Language:
     named = lang or request.headers.get("content-language")
     # A write in a language the tenant lacks is refused (its texts are checked against the
     # tenant's locales), never stored under the default language.
-    writing = (
-        (negotiate(parse_accept_language(named), locales) or named.strip()[:35])
-        if named
-        else chosen
-    )
+    writing = chosen
+    if named:
+        # `*` names no language (it is no Content-Language at all): refused as written.
+        found = None if "*" in named else negotiate(parse_accept_language(named), locales)
+        writing = found or named.strip()[:35]
     request.state.content_language = chosen
     return Language(chosen=chosen, default=locales[0], locales=locales, writing=writing)
 

@@ -104,7 +104,8 @@ class BodySizeLimitMiddleware:
         content_type = _header(scope, b"content-type") or ""
         limit = (
             self.upload_max_bytes
-            if content_type.startswith("multipart/form-data") and scope["path"] in self.upload_paths
+            if content_type.startswith("multipart/form-data")
+            and _route_path(scope) in self.upload_paths
             else self.max_bytes
         )
         declared = _header(scope, b"content-length")
@@ -146,6 +147,14 @@ class BodySizeLimitMiddleware:
             instance=scope["path"],
         )
         await response(scope, receive, send)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path as routes see it: without the app's root path or a trailing slash."""
+    path, root = scope["path"], scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return path.rstrip("/") or "/"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -42,7 +42,9 @@ async def _migrate(engine: AsyncEngine, run: Callable[[Connection], None]) -> No
         if sqlite:
             await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # no-op inside a transaction
             await conn.commit()
-            await conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE: a second process migrating at the same time waits for this one,
+            # then finds nothing left to do, instead of failing on a locked database.
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
         try:
             if not sqlite:
                 await conn.begin()

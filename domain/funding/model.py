@@ -19,19 +19,21 @@ from domain.funding.errors import RefundTooLarge, RewardSoldOut, TransitionNotAl
 from domain.geo import GeoPoint
 from domain.languages import EMPTY, LocalizedText
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+MAX_DAYS = 120  # the longest a campaign may run: saved payment methods are not held for years
 MAX_AMOUNT = 100_000_000_00  # a hundred million in minor units: no city campaign is larger
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Money:
-    """An amount in minor units (cents) of one currency; never a float."""
+    """An amount in minor units (cents) of one currency; never a float. Amounts of two
+    currencies are never added, subtracted or compared."""
 
     amount: int
     currency: str
 
     def __post_init__(self) -> None:
-        if not _CURRENCY.match(self.currency):
+        if not isinstance(self.currency, str) or not _CURRENCY.fullmatch(self.currency):
             raise InvalidInput([FieldProblem("currency", "is not an ISO 4217 code like EUR")])
         if isinstance(self.amount, bool) or not isinstance(self.amount, int):
             raise InvalidInput([FieldProblem("amount", "must be whole minor units")])
@@ -113,6 +115,8 @@ class CampaignTerms:
             problems.append(FieldProblem("goal", "must be more than zero"))
         if self.ends_at <= self.starts_at:
             problems.append(FieldProblem("ends_at", "must be after starts_at"))
+        elif (self.ends_at - self.starts_at).days >= MAX_DAYS:
+            problems.append(FieldProblem("ends_at", f"a campaign runs less than {MAX_DAYS} days"))
         if self.minimum is not None:
             if self.minimum.currency != self.goal.currency:
                 problems.append(FieldProblem("minimum", "must be in the goal's currency"))
@@ -146,7 +150,8 @@ class Totals:
     backers: int = 0
 
     def percent_of(self, goal: Money) -> int:
-        return math.floor(self.pledged.amount * 100 / goal.amount) if goal.amount else 0
+        goal._same(self.pledged)
+        return self.pledged.amount * 100 // goal.amount if goal.amount > 0 else 0
 
 
 @dataclass(frozen=True)
@@ -182,10 +187,16 @@ class Campaign:
             self.status is CampaignStatus.LIVE and self.terms.starts_at <= now < self.terms.ends_at
         )
 
+    def decided(self, now: datetime) -> Campaign:
+        """A live campaign past its end, moved to its outcome (see `outcome`)."""
+        if self.status is not CampaignStatus.LIVE or now < self.terms.ends_at:
+            raise TransitionNotAllowed("only a live campaign past its end is decided")
+        return self.moved_to(self.outcome(), now)
+
     def with_terms(self, terms: CampaignTerms, at: datetime) -> Campaign:
         """New terms, within what backers were promised: after the first pledge the goal
-        cannot be lowered nor the end brought forward, and once live the model, the currency
-        and the start stay."""
+        (and the minimum) cannot be lowered nor the end brought forward; once live the model
+        and the start stay; the currency is the tenant's and never changes."""
         old = self.terms
         problems = []
         if terms.goal.currency != old.goal.currency:
@@ -197,14 +208,15 @@ class Campaign:
                 problems.append(FieldProblem("funding_model", "cannot change once live"))
             if terms.starts_at != old.starts_at:
                 problems.append(FieldProblem("starts_at", "cannot change once live"))
-        if self.first_pledge_at is not None and not problems:
-            if terms.goal.amount < old.goal.amount:
-                problems.append(FieldProblem("goal", "cannot be lowered after the first pledge"))
+        if self.first_pledge_at is not None:
             if terms.ends_at < old.ends_at:
                 problems.append(
                     FieldProblem("ends_at", "cannot be brought forward after the first pledge")
                 )
-            if terms.threshold.amount < old.threshold.amount:
+            same_currency = terms.goal.currency == old.goal.currency
+            if same_currency and terms.goal.amount < old.goal.amount:
+                problems.append(FieldProblem("goal", "cannot be lowered after the first pledge"))
+            if same_currency and terms.threshold.amount < old.threshold.amount:
                 problems.append(FieldProblem("minimum", "cannot be lowered after the first pledge"))
         if problems:
             raise InvalidInput(problems)
@@ -282,10 +294,19 @@ class Pledge:
     payment_reference: str = ""
 
     @property
+    def counted_amount(self) -> Money:
+        """What it adds to the campaign's totals: money promised by a saved payment method or
+        captured, less what was refunded; nothing for a transfer still on its way."""
+        if self.status is PledgeStatus.SECURED:
+            return self.amount
+        if self.status is PledgeStatus.CAPTURED:
+            return self.refundable
+        return Money.zero(self.amount.currency)
+
+    @property
     def counted(self) -> bool:
-        """Whether it counts in the campaign's totals: money held or promised by a saved
-        payment method, not a transfer still on its way."""
-        return self.status in (PledgeStatus.SECURED, PledgeStatus.CAPTURED)
+        """Whether it counts as a backer in the campaign's totals."""
+        return self.counted_amount.amount > 0
 
     @property
     def refundable(self) -> Money:
@@ -309,7 +330,11 @@ def pledge_problems(
     amount: Money, campaign: Campaign, tier: RewardTier | None
 ) -> list[FieldProblem]:
     problems = []
-    if amount.currency != campaign.currency:
+    if tier is not None and (
+        tier.campaign_id != campaign.id or tier.minimum.currency != campaign.currency
+    ):
+        problems.append(FieldProblem("tier_id", "is not a reward of this campaign"))
+    elif amount.currency != campaign.currency:
         problems.append(FieldProblem("amount.currency", f"must be {campaign.currency}"))
     elif amount.amount <= 0:
         problems.append(FieldProblem("amount", "must be more than zero"))

@@ -110,14 +110,18 @@ async def test_a_language_the_tenant_lacks_is_refused_and_nothing_changes(client
     )
     assert french.status_code == 422
     # A plain string in a language the tenant lacks is refused, not stored as German.
-    for named in ({"Content-Language": "fr"}, {}):
+    for named, field in (
+        ({"Content-Language": "fr"}, "description.fr"),
+        ({}, "description.fr"),  # ?lang=fr
+        ({"Content-Language": "*"}, "description.*"),  # names no language at all
+    ):
         plain = await client.patch(
             url + ("" if named else "?lang=fr"),
             headers=people["owner"] | named,
             json={"description": "Des petits pains"},
         )
         assert plain.status_code == 422, plain.text
-        assert plain.json()["errors"][0]["field"] == "description.fr"
+        assert plain.json()["errors"][0]["field"] == field
     unchanged = await read(client, people, url)
     assert unchanged.json()["translations"]["description"] == ROLLS
     listed = await read(client, people, "/v1/businesses")

@@ -39,13 +39,15 @@ async def test_recording_variants_keeps_alt_text_and_attachment_written_since(
         await uow.media.add(media)
         await uow.commit()
     shown = AttachedTo("business", uuid.uuid4())
-    async with services.media_uow(tenant) as uow:
-        await uow.media.set_alt(media.id, LocalizedText.of({"de": "Neu", "en": "New"}))
-        await uow.media.set_attachment([media.id], shown)
-        await uow.commit()
-    async with services.media_uow(tenant) as uow:
-        assert await uow.media.set_variants(media.id, [a_file("card", "c.webp")])
-        await uow.commit()
+    async with services.media_uow(tenant) as worker:
+        # The worker has read the item; meanwhile its owner and a business change it.
+        assert (await worker.media.get(media.id)).alt == media.alt  # type: ignore[union-attr]
+        async with services.media_uow(tenant) as uow:
+            await uow.media.set_alt(media.id, LocalizedText.of({"de": "Neu", "en": "New"}))
+            await uow.media.set_attachment([media.id], shown)
+            await uow.commit()
+        assert await worker.media.set_variants(media.id, [a_file("card", "c.webp")])
+        await worker.commit()
     async with services.media_uow(tenant) as uow:
         stored = await uow.media.get(media.id)
         again = await uow.media.set_variants(media.id, [a_file("card", "x.webp")])
@@ -54,3 +56,8 @@ async def test_recording_variants_keeps_alt_text_and_attachment_written_since(
     assert stored.alt.as_dict() == {"de": "Neu", "en": "New"}
     assert stored.attached_to == shown
     assert again is False  # ready already: a second run records nothing
+    async with services.media_uow(tenant) as uow:
+        await uow.media.remove(media.id)
+        await uow.commit()
+    async with services.media_uow(tenant) as uow:
+        assert await uow.media.set_variants(media.id, [a_file("card", "y.webp")]) is False

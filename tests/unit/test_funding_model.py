@@ -186,3 +186,48 @@ def test_refunds_together_never_exceed_what_was_captured():
     with pytest.raises(InvalidInput):
         partly.refund(eur(0))
     assert not pledge.counted and captured.counted
+
+
+def test_a_campaign_is_decided_only_when_live_and_past_its_end():
+    live = campaign(status=S.LIVE, totals=Totals(eur(500_000), 10))
+    with pytest.raises(TransitionNotAllowed):
+        live.decided(NOW + timedelta(days=29))
+    assert live.decided(NOW + timedelta(days=30)).status is S.SUCCEEDED
+    assert campaign(status=S.LIVE).decided(NOW + timedelta(days=31)).status is S.FAILED
+    with pytest.raises(TransitionNotAllowed):
+        campaign(status=S.IN_REVIEW).decided(NOW + timedelta(days=31))
+
+
+def test_money_of_two_currencies_is_never_compared_or_mixed():
+    with pytest.raises(TypeError):
+        _ = eur(5) < Money(10, "USD")  # type: ignore[operator]
+    for bad_currency in ("EUR\n", "eur", 978):
+        with pytest.raises(InvalidInput):
+            Money(1, bad_currency)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput):
+        Totals(Money(1, "CHF")).percent_of(eur(100))
+
+
+def test_terms_keep_their_limits_after_the_first_pledge_and_overall():
+    with pytest.raises(InvalidInput):
+        terms(ends_at=NOW + timedelta(days=120))  # saved cards are not held for months
+    live = campaign(status=S.LIVE, first_pledge_at=NOW, terms=terms(minimum=eur(300_000)))
+    with pytest.raises(InvalidInput) as refused:
+        live.with_terms(terms(minimum=eur(200_000)), NOW)
+    assert refused.value.problems[0].field == "minimum"
+    with pytest.raises(InvalidInput) as both:
+        live.with_terms(terms(goal=Money(100, "CHF"), ends_at=NOW + timedelta(days=10)), NOW)
+    assert {p.field for p in both.value.problems} == {"goal.currency", "ends_at"}
+
+
+def test_a_refunded_pledge_no_longer_counts_and_another_campaigns_reward_is_refused():
+    pledge = Pledge(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), eur(5000), NOW)
+    captured = replace(pledge, status=PledgeStatus.CAPTURED)
+    assert captured.refund(eur(2000)).counted_amount == eur(3000)
+    assert not captured.refund(eur(5000)).counted
+    assert replace(pledge, status=PledgeStatus.SECURED).counted_amount == eur(5000)
+    live = campaign(status=S.LIVE)
+    elsewhere = RewardTier(
+        uuid.uuid4(), uuid.uuid4(), LocalizedText.single("de", "Dank"), eur(100), RewardKind.THANKS
+    )
+    assert pledge_problems(eur(500), live, elsewhere)[0].field == "tier_id"
