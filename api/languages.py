@@ -3,6 +3,7 @@ locales, `Content-Language` out (RequestContextMiddleware adds the header)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -32,8 +33,32 @@ class Language:
     def pick(self, text: LocalizedText) -> Picked:
         return text.pick(self.chosen, self.default)
 
-    def text(self, text: LocalizedText) -> str:
-        return text.pick(self.chosen, self.default).text
+
+@dataclass(frozen=True)
+class ShownTexts:
+    """Texts for people as answers show them, for REST and GraphQL alike: each in the
+    request's language (else the tenant's first, else any it has), which language that is,
+    and for editors every language."""
+
+    texts: dict[str, str]  # field -> its text in the answer's language, "" when it has none
+    languages: dict[str, str]  # field -> the language of that text (fields with text only)
+    translations: dict[str, dict[str, str]]  # field -> locale -> text
+
+    def translated(self, field: str) -> list[tuple[str, str]]:
+        return list(self.translations[field].items())
+
+
+def shown_texts(holder: object, fields: Iterable[str], language: Language) -> ShownTexts:
+    """The localized texts of `holder` (a profile, an offer, an image) named in `fields`."""
+    texts, languages, translations = {}, {}, {}
+    for name in fields:
+        text: LocalizedText = getattr(holder, name)
+        picked = language.pick(text)
+        texts[name] = picked.text
+        if picked.text:
+            languages[name] = picked.locale
+        translations[name] = text.as_dict()
+    return ShownTexts(texts, languages, translations)
 
 
 def language_of(request: Request, tenant: Tenant) -> Language:
@@ -42,7 +67,10 @@ def language_of(request: Request, tenant: Tenant) -> Language:
     in."""
     locales = tenant.config.locales
     lang = request.query_params.get("lang")
-    chosen = choose_language(lang, request.headers.get("accept-language"), locales)
+    # current_tenant negotiated it already for the Content-Language header.
+    chosen = getattr(request.state, "content_language", None) or choose_language(
+        lang, request.headers.get("accept-language"), locales
+    )
     named = lang or request.headers.get("content-language")
     # A write in a language the tenant lacks is refused (its texts are checked against the
     # tenant's locales), never stored under the default language.

@@ -15,13 +15,12 @@ from zoneinfo import ZoneInfo
 import strawberry
 
 from api.directory_input import fields_of
-from api.directory_texts import ShownTexts, shown_texts
 from api.graphql.context import Info
 from api.graphql.directory_inputs import BusinessKindEnum
 from api.graphql.languages import Translation
 from api.graphql.loaders import load_categories, load_current_offers
 from api.graphql.media import Media, media_from
-from api.languages import Language
+from api.languages import Language, ShownTexts, shown_texts
 from domain.directory import categories, model
 from domain.directory.businesses import BusinessView
 from domain.directory.model import BUSINESS_TEXTS, CATEGORY_TEXTS, OFFER_TEXTS, ClaimStatus

@@ -14,7 +14,6 @@ from strawberry.file_uploads import Upload
 from api.graphql.context import Info
 from api.graphql.errors import UserError, or_graphql_error, user_errors
 from api.graphql.languages import LocalizedTextInput, Translation
-from api.rest.schemas.media import best_file
 from domain.errors import DomainError, FieldProblem, InvalidInput
 from domain.languages import LocalizedText
 from domain.media import uploads
@@ -88,7 +87,7 @@ def media_from(media: MediaItem, info: Info) -> Media:
         alt=alt.text,
         alt_language=alt.locale,
         alt_translations=[Translation(locale=k, text=v) for k, v in media.alt.values],
-        url=storage.url(best_file(media).key),
+        url=storage.url(media.best_file.key),
         variants=[file(f) for f in media.variants],
         attached_to=AttachedTo(kind=media.attached_to.kind, id=media.attached_to.item_id)
         if media.attached_to

@@ -11,8 +11,7 @@ from fastapi import Depends
 
 from api.deps import CurrentTenant
 from api.directory_input import fields_of
-from api.directory_texts import shown_texts
-from api.languages import Language
+from api.languages import Language, ShownTexts, shown_texts
 from api.rest.schemas import directory as schemas
 from api.rest.schemas.media import media_out
 from domain.directory.businesses import BusinessView
@@ -74,9 +73,11 @@ def business_out(
     )
 
 
-def offer_out(offer: Offer, language: Language) -> schemas.OfferOut:
+def offer_out(
+    offer: Offer, language: Language, shown: ShownTexts | None = None
+) -> schemas.OfferOut:
     """An offer in a list: its texts in the request's language."""
-    shown = shown_texts(offer, OFFER_TEXTS, language)
+    shown = shown or shown_texts(offer, OFFER_TEXTS, language)
     return schemas.OfferOut(
         id=offer.id,
         business_id=offer.business_id,
@@ -90,14 +91,16 @@ def offer_out(offer: Offer, language: Language) -> schemas.OfferOut:
 
 def offer_detail_out(offer: Offer, language: Language) -> schemas.OfferDetailOut:
     """An offer as written: with every language of its texts."""
-    translations = shown_texts(offer, OFFER_TEXTS, language).translations
+    shown = shown_texts(offer, OFFER_TEXTS, language)
     return schemas.OfferDetailOut(
-        **offer_out(offer, language).model_dump(), translations=translations
+        **offer_out(offer, language, shown).model_dump(), translations=shown.translations
     )
 
 
-def category_out(category: Category, language: Language) -> schemas.CategoryOut:
-    shown = shown_texts(category, CATEGORY_TEXTS, language)
+def category_out(
+    category: Category, language: Language, shown: ShownTexts | None = None
+) -> schemas.CategoryOut:
+    shown = shown or shown_texts(category, CATEGORY_TEXTS, language)
     return schemas.CategoryOut(
         id=category.id,
         key=category.key,
@@ -109,9 +112,9 @@ def category_out(category: Category, language: Language) -> schemas.CategoryOut:
 
 
 def category_detail_out(category: Category, language: Language) -> schemas.CategoryDetailOut:
-    translations = shown_texts(category, CATEGORY_TEXTS, language).translations
+    shown = shown_texts(category, CATEGORY_TEXTS, language)
     return schemas.CategoryDetailOut(
-        **category_out(category, language).model_dump(), translations=translations
+        **category_out(category, language, shown).model_dump(), translations=shown.translations
     )
 
 

@@ -237,11 +237,12 @@ async def edit_business(
         edited = business.edited(profile, clock.now())
         if not await uow.businesses.update(edited, expected_version=version):
             raise StaleVersion()
+        images = shown
         if profile.image_ids != stored.image_ids:
             await show_images(
                 uow.media, _showing(edited), profile.image_ids, principal, locales=uow.locales
             )
-        images = await _images(uow, edited)
+            images = await _images(uow, edited)
         await uow.search_index.put(search_document(edited, names, uow.locales))
         uow.record(
             BusinessEdited(tenant_id=uow.tenant_id, business_id=edited.id, version=edited.version)

@@ -13,14 +13,7 @@ from domain.identity.model import (
     Role,
     Scope,
 )
-from domain.identity.policies import require_member, require_scope_or_role
-
-
-def is_moderator(principal: Principal) -> bool:
-    return isinstance(principal, Person) and (
-        principal.is_operator
-        or (principal.role is not None and principal.role.includes(Role.MODERATOR))
-    )
+from domain.identity.policies import is_moderator, require_member, require_scope_or_role
 
 
 def may_see_hidden(principal: Principal, role_on_business: BusinessRole | None) -> bool:

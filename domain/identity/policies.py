@@ -21,6 +21,14 @@ def require_person(principal: Principal) -> Person:
     return principal
 
 
+def is_moderator(principal: Principal) -> bool:
+    """A signed-in moderator (or admin) of the tenant, or an operator."""
+    return isinstance(principal, Person) and (
+        principal.is_operator
+        or (principal.role is not None and principal.role.includes(Role.MODERATOR))
+    )
+
+
 def require_member(principal: Principal, role: Role = Role.MEMBER) -> Person:
     """A signed-in member of the tenant with at least `role` (operators pass everywhere)."""
     person = require_person(principal)

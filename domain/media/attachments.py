@@ -13,7 +13,8 @@ from uuid import UUID
 
 from domain.domain_events import DomainEvent
 from domain.errors import FieldProblem, InvalidInput
-from domain.identity.model import PartnerKey, Person, Principal, Role
+from domain.identity.model import PartnerKey, Principal
+from domain.identity.policies import is_moderator
 from domain.media.events import MediaDeleted
 from domain.media.model import AttachedTo, Media, every_key
 
@@ -33,13 +34,6 @@ class AttachableMedia(Protocol):
     ) -> None: ...
 
     async def remove(self, media_id: UUID) -> None: ...
-
-
-def _may_attach_any(principal: Principal) -> bool:
-    return isinstance(principal, Person) and (
-        principal.is_operator
-        or (principal.role is not None and principal.role.includes(Role.MODERATOR))
-    )
 
 
 async def show_images(
@@ -67,7 +61,7 @@ async def show_images(
         elif item.attached_to is not None:
             problems.append(FieldProblem(where, "is shown elsewhere already"))
         elif isinstance(principal, PartnerKey) or not (
-            _may_attach_any(principal) or principal.account_id == item.owner_id
+            is_moderator(principal) or principal.account_id == item.owner_id
         ):
             problems.append(FieldProblem(where, "only its owner (or a moderator) may show it"))
         elif missing := item.alt.missing(locales):

@@ -88,6 +88,13 @@ class Media:
         made = tuple(f for f in self.files if f.variant != "original")
         return made or (self.original,)
 
+    @property
+    def best_file(self) -> StoredFile:
+        """The one file to show when a client picks none: the largest WebP variant, or the
+        original while there is none."""
+        webp = [f for f in self.variants if f.content_type == "image/webp"]
+        return max(webp, key=lambda f: f.width) if webp else self.original
+
     def with_variants(self, variants: tuple[StoredFile, ...]) -> Media:
         return replace(self, files=(self.original, *variants), status=MediaStatus.READY)
 

@@ -13,8 +13,8 @@ from uuid import UUID
 
 from domain.cursors import instant_id_cursor, read_instant_id_cursor
 from domain.errors import FieldProblem, InvalidInput
-from domain.identity.model import Person, Principal, Role
-from domain.identity.policies import require_member, require_person
+from domain.identity.model import Person, Principal
+from domain.identity.policies import is_moderator, require_member, require_person
 from domain.languages import LocalizedText
 from domain.media.errors import MediaNotFound, MediaOwnerRequired
 from domain.media.events import MediaDeleted, MediaUploaded
@@ -223,9 +223,7 @@ async def _remove(media: Media, uow: MediaUnitOfWork) -> None:
 async def _require_manager(media: Media, principal: Principal, uow: MediaUnitOfWork) -> Person:
     """The owner; the team of what shows it; the tenant's moderators."""
     person = require_person(principal)
-    if person.account_id == media.owner_id or person.is_operator:
-        return person
-    if person.role is not None and person.role.includes(Role.MODERATOR):
+    if person.account_id == media.owner_id or is_moderator(person):
         return person
     if media.attached_to is not None and await uow.teams.is_on_team(
         media.attached_to, person.account_id

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.languages import Language
+from api.languages import Language, shown_texts
 from domain.media.model import MAX_ALT_LENGTH, ImageFormat, Media, MediaStatus, StoredFile
 from domain.media.ports import MediaStorage
 
@@ -87,14 +87,8 @@ def _file(f: StoredFile, storage: MediaStorage) -> MediaFileOut:
     )
 
 
-def best_file(media: Media) -> StoredFile:
-    """The largest WebP variant, or the original while there is none."""
-    webp = [f for f in media.variants if f.content_type == "image/webp"]
-    return max(webp, key=lambda f: f.width) if webp else media.original
-
-
 def media_out(media: Media, language: Language, storage: MediaStorage) -> MediaOut:
-    alt = language.pick(media.alt)
+    shown = shown_texts(media, ("alt",), language)
     attached = media.attached_to
     return MediaOut(
         id=media.id,
@@ -102,10 +96,10 @@ def media_out(media: Media, language: Language, storage: MediaStorage) -> MediaO
         format=media.format,
         width=media.width,
         height=media.height,
-        alt=alt.text,
-        languages={"alt": alt.locale} if alt.text else {},
-        translations={"alt": media.alt.as_dict()},
-        url=storage.url(best_file(media).key),
+        **shown.texts,
+        languages=shown.languages,
+        translations=shown.translations,
+        url=storage.url(media.best_file.key),
         variants=[_file(f, storage) for f in media.variants],
         attached_to=AttachedToOut(kind=attached.kind, id=attached.item_id) if attached else None,
         created_at=media.created_at,
