@@ -36,6 +36,8 @@ _STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (identity.TooManyAttempts, 429),
     (media.UnsupportedImage, 415),
     (media.ImageTooLarge, 413),
+    (funding.IdempotencyKeyReused, 422),
+    (funding.WebhookRefused, 400),
     (Unavailable, 503),
     (StaleVersion, 412),
     (NotFound, 404),
@@ -149,6 +151,12 @@ DOMAIN_ERRORS: tuple[type[DomainError], ...] = (
     funding.CampaignClosed,
     funding.RewardSoldOut,
     funding.RefundTooLarge,
+    funding.PledgeNotFound,
+    funding.RefundNotFound,
+    funding.IdempotencyKeyReused,
+    funding.WebhookRefused,
+    funding.PaymentsUnavailable,
+    funding.PaymentNotConfirmed,
 )
 
 CATALOG: dict[str, ProblemKind] = {

@@ -88,6 +88,12 @@ GERMAN_TITLES: dict[str, str] = {
     "campaign-closed": "Die Kampagne nimmt gerade keine Unterstützung an",
     "reward-sold-out": "Von diesem Dankeschön ist nichts mehr übrig",
     "refund-too-large": "Die Erstattungen wären höher als der eingezogene Betrag",
+    "pledge-not-found": "Diese Unterstützung gibt es hier nicht",
+    "refund-not-found": "Diese Erstattung gibt es hier nicht",
+    "idempotency-key-reused": "Dieser Idempotency-Key gehört zu einer anderen Anfrage",
+    "webhook-refused": "Die Signatur des Webhooks ist ungültig",
+    "payments-unavailable": "Zahlungen sind gerade nicht möglich",
+    "payment-not-confirmed": "Die Zahlung ist noch nicht bestätigt",
 }
 
 

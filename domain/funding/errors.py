@@ -1,6 +1,6 @@
 """Errors of funding."""
 
-from domain.errors import Conflict, NotFound
+from domain.errors import Conflict, DomainError, NotFound, Unavailable
 
 
 class CampaignNotFound(NotFound):
@@ -35,3 +35,52 @@ class RefundTooLarge(Conflict):
 
     code = "refund-too-large"
     title = "The refunds would exceed what was captured"
+
+
+class PledgeNotFound(NotFound):
+    code = "pledge-not-found"
+    title = "No such pledge in this tenant"
+
+
+class RefundNotFound(NotFound):
+    code = "refund-not-found"
+    title = "No such refund in this tenant"
+
+
+class IdempotencyKeyReused(DomainError):
+    """The same Idempotency-Key sent again with a different request (422)."""
+
+    code = "idempotency-key-reused"
+    title = "This Idempotency-Key was used for a different request"
+
+
+class WebhookRefused(DomainError):
+    """A payment provider's webhook whose signature is missing, wrong or stale (400)."""
+
+    code = "webhook-refused"
+    title = "The webhook's signature does not verify"
+
+
+class PaymentsUnavailable(Unavailable):
+    """The tenant's payment provider is not configured or does not answer (503)."""
+
+    code = "payments-unavailable"
+    title = "Payments cannot be taken right now"
+
+
+class PaymentNotConfirmed(Conflict):
+    """A pledge confirmed before the backer finished the payment (409)."""
+
+    code = "payment-not-confirmed"
+    title = "The payment has not been confirmed yet"
+
+
+# Raised by repositories; use cases turn them into answers, they never reach a client.
+
+
+class IdempotencyKeyTaken(Exception):
+    """A racing request stored the same Idempotency-Key first."""
+
+
+class PaymentReferenceTaken(Exception):
+    """Two pledges drew the same payment reference: draw again."""

@@ -158,12 +158,13 @@ class Totals:
 class Campaign:
     id: UUID
     tenant_id: UUID
-    owner_id: UUID
+    owner_id: UUID | None  # the account that runs it; None: a partner platform's (by key)
     content: CampaignContent
     terms: CampaignTerms
     created_at: datetime
     updated_at: datetime
     business_id: UUID | None = None
+    partner_key_id: UUID | None = None  # the partner key that synced it, if one did
     status: CampaignStatus = CampaignStatus.DRAFT
     totals: Totals | None = None
     first_pledge_at: datetime | None = None
@@ -272,11 +273,26 @@ class RewardTier:
 
 class PledgeStatus(StrEnum):
     PENDING = "pending"  # waiting for the payment (a bank transfer, a card's confirmation)
-    SECURED = "secured"  # all-or-nothing: a saved payment method, charged if the goal is met
+    SECURED = "secured"  # a saved payment method, charged when due (keep-it-all: at once)
     CAPTURED = "captured"  # the money is ours
     FAILED = "failed"  # the charge failed for good
     RELEASED = "released"  # the campaign failed: nothing charged, the method let go
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  # never paid: the campaign ended first, or it expired
+
+
+P = PledgeStatus
+# Where a pledge may go from each status. Payment events are applied only along these, so
+# a duplicate, a late or a reordered event changes nothing (see Pledge.moved_to).
+PLEDGE_TRANSITIONS: dict[PledgeStatus, frozenset[PledgeStatus]] = {
+    P.PENDING: frozenset({P.SECURED, P.CAPTURED, P.FAILED, P.CANCELLED}),
+    P.SECURED: frozenset({P.CAPTURED, P.FAILED, P.RELEASED, P.CANCELLED}),
+    P.FAILED: frozenset({P.CAPTURED}),  # a later attempt (or a late event) that succeeded
+    P.CAPTURED: frozenset(),  # refunds change what is refundable, not the status
+    P.RELEASED: frozenset(),
+    P.CANCELLED: frozenset(),
+}
+# A pledge in these statuses holds its reward's unit.
+HOLDS_REWARD = frozenset({P.PENDING, P.SECURED, P.CAPTURED})
 
 
 @dataclass(frozen=True)
@@ -290,8 +306,18 @@ class Pledge:
     anonymous: bool = False
     status: PledgeStatus = PledgeStatus.PENDING
     refunded: Money | None = None
-    # Set by the payment gateway: the transfer reference, the provider's intent id.
+    provider: str = "bank_transfer"  # the gateway that takes the money (PaymentGateway.provider)
+    # Set by the payment gateway: the transfer reference, or the provider's setup id.
     payment_reference: str = ""
+    client_secret: str = ""  # what the backer's app needs to confirm a card (Stripe)
+    customer_ref: str = ""  # the provider's customer that holds the saved method
+    method_ref: str = ""  # the saved payment method, charged when due
+    charge_ref: str = ""  # the provider's payment (intent) that captured the money
+    charge_attempts: int = 0  # failed charges so far; the next attempt's key counts on
+    next_charge_at: datetime | None = None  # when a failed charge is tried again
+    retry_until: datetime | None = None  # the end of the retry window after a failed charge
+    updated_at: datetime | None = None
+    version: int = 1
 
     @property
     def counted_amount(self) -> Money:
@@ -314,6 +340,19 @@ class Pledge:
             return Money.zero(self.amount.currency)
         return self.amount - (self.refunded or Money.zero(self.amount.currency))
 
+    def moved_to(self, status: PledgeStatus, at: datetime, **changes: object) -> Pledge | None:
+        """The pledge in `status` (with the changes), or None when its lifecycle does not
+        lead there from here: a duplicate or out-of-order payment event is then ignored."""
+        if status is not self.status and status not in PLEDGE_TRANSITIONS[self.status]:
+            return None
+        if status is self.status and not changes:
+            return None
+        return replace(self, status=status, updated_at=at, version=self.version + 1, **changes)
+
+    @property
+    def holds_reward(self) -> bool:
+        return self.tier_id is not None and self.status in HOLDS_REWARD
+
     def refund(self, amount: Money) -> Pledge:
         """Wholly or in part; the refunds together never exceed what was captured."""
         if amount.amount <= 0:
@@ -323,7 +362,30 @@ class Pledge:
                 f"{amount.amount} asked, {self.refundable.amount} {amount.currency} refundable"
             )
         already = self.refunded or Money.zero(self.amount.currency)
-        return replace(self, refunded=already + amount)
+        return replace(self, refunded=already + amount, version=self.version + 1)
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"  # reserved on the pledge, the provider not yet told (or no answer yet)
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # the provider refused: the amount is refundable again
+
+
+@dataclass(frozen=True)
+class Refund:
+    """Money given back on a captured pledge. Its amount is taken off the pledge's refundable
+    amount (and the totals) before the provider is asked, so refunds racing each other can
+    never together exceed the capture."""
+
+    id: UUID
+    pledge_id: UUID
+    campaign_id: UUID
+    amount: Money
+    created_at: datetime
+    requested_by: UUID | None  # the admin; None: the settlement of a failed campaign
+    status: RefundStatus = RefundStatus.PENDING
+    provider_ref: str = ""  # the provider's refund id; a bank transfer's is empty
+    reason: str = ""
 
 
 def pledge_problems(
