@@ -30,6 +30,7 @@ from domain.funding.model import (
     RefundStatus,
     RewardTier,
 )
+from domain.geo import BoundingBox, GeoPoint
 from domain.media.attachments import AttachableMedia
 from domain.ports import UnitOfWork
 
@@ -39,7 +40,10 @@ from domain.ports import UnitOfWork
 class CampaignRepository(Protocol):
     async def add(self, campaign: Campaign) -> None: ...
 
-    async def get(self, campaign_id: UUID) -> Campaign | None: ...
+    async def get(self, campaign_id: UUID, *, for_update: bool = False) -> Campaign | None:
+        """for_update: lock the row (PostgreSQL) until the transaction ends, so totals are
+        not moved while the settlement decides the campaign on them."""
+        ...
 
     async def update(self, campaign: Campaign, *, expected_version: int) -> bool:
         """Write content, terms, status, owner and business (never the totals, which only
@@ -131,7 +135,7 @@ class PledgeRepository(Protocol):
         ones of campaigns no longer live (to cancel)."""
         ...
 
-    async def lease(self, pledge_id: UUID, *, version: int, until: datetime) -> bool:
+    async def lease(self, pledge_id: UUID, *, version: int, until: datetime, now: datetime) -> bool:
         """Reserve the pledge's next payment step for one worker: True if it is still at
         `version` and no other lease runs (a lease that has passed `until` is free again).
         Committed before the gateway is called, so a second worker skips it."""
@@ -184,6 +188,17 @@ class PaymentEventLog(Protocol):
         ...
 
 
+class DirectoryLookups(Protocol):
+    """What funding asks of the directory, read only, in its own transaction."""
+
+    async def category_exists(self, category_id: UUID) -> bool: ...
+
+    async def business_team_role(self, business_id: UUID, account_id: UUID) -> str | None:
+        """The account's role on the business ("owner", "staff"), "" when it has none, None
+        when the tenant has no such business."""
+        ...
+
+
 class FundingUnitOfWork(UnitOfWork, Protocol):
     tenant_id: UUID
     campaigns: CampaignRepository
@@ -194,6 +209,7 @@ class FundingUnitOfWork(UnitOfWork, Protocol):
     payment_events: PaymentEventLog
     search: SearchIndex  # live campaigns are found by search, in the same transaction
     media: AttachableMedia  # a campaign's images, attached in its transaction
+    directory: DirectoryLookups
     locales: tuple[str, ...]  # the tenant's languages, the first its default
 
 
@@ -216,6 +232,12 @@ class CampaignFilter:
 
 
 @dataclass(frozen=True)
+class NearbyCampaign:
+    campaign: Campaign
+    distance_m: float  # great-circle, rounded to 0.1 m
+
+
+@dataclass(frozen=True)
 class CampaignPage:
     items: list[Campaign] = field(default_factory=list)
     next_cursor: str | None = None
@@ -235,8 +257,14 @@ class FundingReads(Protocol):
         """Each campaign's tiers by minimum amount, then id."""
         ...
 
-    async def live_in_box(self, box: object, *, limit: int) -> list[Campaign]:
-        """Live campaigns with a location inside the box (a geo.BoundingBox), lowest ids."""
+    async def live_in_box(self, box: BoundingBox, *, limit: int) -> list[Campaign]:
+        """Live campaigns with a location inside the box (edges included), lowest ids."""
+        ...
+
+    async def live_near(
+        self, centre: GeoPoint, radius_m: float, *, limit: int
+    ) -> list[NearbyCampaign]:
+        """Live campaigns with a location within the radius, nearest first (then by id)."""
         ...
 
 
@@ -299,6 +327,17 @@ class PaymentGateway(Protocol):
         """Give back part or all of the capture; the provider's refund id ("" when a person
         pays it back, as with bank transfers)."""
         ...
+
+
+class PaymentGateways(Protocol):
+    """The gateways of one tenant: its current provider takes new pledges; a pledge is
+    always settled by the provider it was made with."""
+
+    def current(self) -> PaymentGateway:
+        """PaymentsUnavailable when the tenant's provider is not configured."""
+        ...
+
+    def of(self, provider: str) -> PaymentGateway: ...
 
 
 class PaymentEventKind(StrEnum):

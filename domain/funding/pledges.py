@@ -1,0 +1,329 @@
+"""Use cases of pledges: making one (idempotently), confirming its card, an admin marking bank
+transfers received, and reading them.
+
+Making a pledge takes two short transactions around one gateway call, never a call inside a
+transaction: the first claims the reward's unit and stores the pledge (pending) with its
+Idempotency-Key; then the gateway starts the payment (its own idempotency key is derived from
+the pledge's id); the second stores the payment's reference. A crash or a provider outage in
+between leaves a pending pledge without a reference: the same request again (same key)
+finishes it, and the settlement cancels one that nobody finishes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from uuid import UUID
+
+from domain.errors import FieldProblem, InvalidInput, StaleVersion
+from domain.funding.campaigns import is_runner, load_visible
+from domain.funding.errors import (
+    CampaignClosed,
+    IdempotencyKeyReused,
+    IdempotencyKeyTaken,
+    PaymentNotConfirmed,
+    PaymentReferenceTaken,
+    PledgeNotFound,
+    RewardSoldOut,
+    RewardTierNotFound,
+)
+from domain.funding.events import PledgeMade
+from domain.funding.ledger import move_pledge
+from domain.funding.model import Money, Pledge, PledgeStatus, pledge_problems
+from domain.funding.ports import FundingUnitOfWork, PaymentGateway, PaymentGateways, StoredRequest
+from domain.identity.model import Person, Principal, Role
+from domain.identity.policies import is_moderator, require_member
+from domain.ports import Clock, IdGenerator
+
+MAX_KEY = 255
+_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, no spaces, as Stripe's
+MAX_PAGE = 100
+_CROCKFORD = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+@dataclass(frozen=True)
+class PledgeInput:
+    campaign_id: UUID
+    amount: Money
+    tier_id: UUID | None = None
+    anonymous: bool = False
+
+    def fingerprint(self) -> str:
+        """What makes two requests the same request, for its Idempotency-Key."""
+        asked = [
+            str(self.campaign_id),
+            self.amount.amount,
+            self.amount.currency,
+            str(self.tier_id),
+            self.anonymous,
+        ]
+        return hashlib.sha256(json.dumps(asked).encode()).hexdigest()
+
+
+def check_idempotency_key(key: str | None) -> None:
+    if key is not None and not _KEY.fullmatch(key):
+        raise InvalidInput(
+            [FieldProblem("Idempotency-Key", "must be 1-255 printable characters, no spaces")]
+        )
+
+
+def transfer_reference_key(text: str) -> str:
+    """A transfer reference as a person may type or a bank statement may show it: case,
+    spaces and the letters a reader confuses with digits do not matter."""
+    return re.sub(r"\s+", "", text).upper().translate(_CROCKFORD)
+
+
+async def _replay(uow: FundingUnitOfWork, scope: str, key: str, fingerprint: str) -> Pledge | None:
+    stored = await uow.idempotency.get(scope, key)
+    if stored is None:
+        return None
+    if stored.fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    pledge = await uow.pledges.get(stored.resource_id)
+    if pledge is None:  # cannot happen while keys live as long as pledges; be plain about it
+        raise PledgeNotFound()
+    return pledge
+
+
+async def _store(
+    cmd: PledgeInput,
+    backer: Person,
+    key: str | None,
+    *,
+    uow: FundingUnitOfWork,
+    gateway: PaymentGateway,
+    clock: Clock,
+    ids: IdGenerator,
+) -> Pledge:
+    """The first transaction: the pledge, pending, with its unit of the reward and its key."""
+    scope = f"pledge:{backer.account_id}"
+    fingerprint = cmd.fingerprint()
+    now = clock.now()
+    async with uow:
+        if key is not None and (first := await _replay(uow, scope, key, fingerprint)):
+            return first
+        campaign = await load_visible(uow, cmd.campaign_id, backer)
+        tier = None
+        if cmd.tier_id is not None:
+            tier = await uow.tiers.get(cmd.tier_id)
+            if tier is None or tier.campaign_id != campaign.id:
+                raise RewardTierNotFound()
+        problems = pledge_problems(cmd.amount, campaign, tier)
+        if problems:
+            raise InvalidInput(problems)
+        if not await uow.campaigns.open_for_pledge(campaign.id, now):
+            raise CampaignClosed()
+        if tier is not None and not await uow.tiers.claim(tier.id, campaign.id):
+            raise RewardSoldOut()
+        pledge = Pledge(
+            id=ids.new_id(),
+            campaign_id=campaign.id,
+            backer_id=backer.account_id,
+            amount=cmd.amount,
+            created_at=now,
+            updated_at=now,
+            tier_id=cmd.tier_id,
+            anonymous=cmd.anonymous,
+            provider=gateway.provider,
+        )
+        await uow.pledges.add(pledge)
+        if key is not None:
+            try:
+                await uow.idempotency.add(scope, key, StoredRequest(fingerprint, pledge.id), now)
+            except IdempotencyKeyTaken:
+                # A racing twin stored it first: answer with its pledge; leaving without a
+                # commit rolls back this one (and its unit of the reward).
+                first = await _replay(uow, scope, key, fingerprint)
+                if first is None:
+                    raise StaleVersion("the request raced itself; send it again") from None
+                return first
+        uow.record(
+            PledgeMade(tenant_id=uow.tenant_id, pledge_id=pledge.id, campaign_id=campaign.id)
+        )
+        await uow.commit()
+    return pledge
+
+
+async def _start_payment(
+    pledge: Pledge, *, uow: FundingUnitOfWork, gateway: PaymentGateway, clock: Clock
+) -> Pledge:
+    """The gateway's start, stored on the pledge (a transfer reference drawn twice is drawn
+    again)."""
+    for _ in range(3):
+        start = await gateway.start(pledge)
+        async with uow:
+            current = await uow.pledges.get(pledge.id)
+            if current is None:
+                raise PledgeNotFound()
+            if current.payment_reference or current.status is not PledgeStatus.PENDING:
+                return current  # a retry of the same request finished it meanwhile
+            started = current.moved_to(
+                PledgeStatus.PENDING,
+                clock.now(),
+                payment_reference=start.reference,
+                client_secret=start.client_secret,
+                customer_ref=start.customer_ref,
+            )
+            assert started is not None
+            try:
+                if not await move_pledge(uow, current, started):
+                    continue
+            except PaymentReferenceTaken:
+                continue
+            await uow.commit()
+            return started
+    raise StaleVersion("the pledge's payment could not be started; send the request again")
+
+
+async def make_pledge(
+    cmd: PledgeInput,
+    principal: Principal,
+    *,
+    idempotency_key: str | None,
+    uow: FundingUnitOfWork,
+    gateways: PaymentGateways,
+    clock: Clock,
+    ids: IdGenerator,
+) -> Pledge:
+    """A member backs a live campaign. With an Idempotency-Key, the same request again
+    answers with the first pledge (finishing it if it was cut short); the same key with
+    another body is refused."""
+    backer = require_member(principal, Role.MEMBER)
+    check_idempotency_key(idempotency_key)
+    gateway = gateways.current()
+    pledge = await _store(
+        cmd, backer, idempotency_key, uow=uow, gateway=gateway, clock=clock, ids=ids
+    )
+    if pledge.payment_reference or pledge.status is not PledgeStatus.PENDING:
+        return pledge
+    return await _start_payment(pledge, uow=uow, gateway=gateways.of(pledge.provider), clock=clock)
+
+
+def _may_see(principal: Principal, pledge: Pledge) -> bool:
+    return (
+        isinstance(principal, Person) and principal.account_id == pledge.backer_id
+    ) or is_moderator(principal)
+
+
+async def view_pledge(pledge_id: UUID, principal: Principal, *, uow: FundingUnitOfWork) -> Pledge:
+    """The backer's own, or any for moderators."""
+    async with uow:
+        pledge = await uow.pledges.get(pledge_id)
+    if pledge is None or not _may_see(principal, pledge):
+        raise PledgeNotFound()
+    return pledge
+
+
+async def confirm_pledge(
+    pledge_id: UUID,
+    principal: Principal,
+    *,
+    uow: FundingUnitOfWork,
+    gateways: PaymentGateways,
+    clock: Clock,
+) -> Pledge:
+    """The backer's app confirmed the card: the pledge is secured once the provider says so
+    (the provider's webhook does the same; whichever comes first)."""
+    pledge = await view_pledge(pledge_id, principal, uow=uow)
+    if pledge.status is not PledgeStatus.PENDING:
+        return pledge
+    gateway = gateways.of(pledge.provider)
+    if gateway.confirmed_by_admin or not pledge.payment_reference:
+        raise PaymentNotConfirmed()
+    method = await gateway.saved_method(pledge)
+    if method is None:
+        raise PaymentNotConfirmed("the provider has no confirmed payment method yet")
+    return await secure(pledge.id, method, uow=uow, clock=clock)
+
+
+async def secure(pledge_id: UUID, method: str, *, uow: FundingUnitOfWork, clock: Clock) -> Pledge:
+    """Pending -> secured with the saved method (again: nothing changes)."""
+    for _ in range(3):
+        async with uow:
+            current = await uow.pledges.get(pledge_id)
+            if current is None:
+                raise PledgeNotFound()
+            secured = current.moved_to(PledgeStatus.SECURED, clock.now(), method_ref=method)
+            if current.status is not PledgeStatus.PENDING or secured is None:
+                return current
+            if await move_pledge(uow, current, secured):
+                await uow.commit()
+                return secured
+    raise StaleVersion("the pledge changed meanwhile; confirm it again")
+
+
+@dataclass(frozen=True)
+class TransfersReceived:
+    received: list[UUID]  # pledges now captured
+    already: list[str]  # references received before (or no longer waiting)
+    unknown: list[str]  # references no pledge of this tenant has
+
+
+async def mark_transfers_received(
+    references: list[str], principal: Principal, *, uow: FundingUnitOfWork, clock: Clock
+) -> TransfersReceived:
+    """A tenant admin saw these transfers arrive (typed, or from a bank statement's CSV):
+    each pledge is captured once; the rest is reported, nothing else changes."""
+    require_member(principal, Role.ADMIN)
+    if not references:
+        raise InvalidInput([FieldProblem("references", "name at least one")])
+    if len(references) > 10_000:
+        raise InvalidInput([FieldProblem("references", "at most 10,000 at once")])
+    report = TransfersReceived([], [], [])
+    seen: set[str] = set()
+    async with uow:
+        for raw in references:
+            reference = transfer_reference_key(raw)
+            if not reference or reference in seen:
+                continue
+            seen.add(reference)
+            pledge = await uow.pledges.by_reference("bank_transfer", reference)
+            if pledge is None:
+                report.unknown.append(raw)
+                continue
+            captured = pledge.moved_to(PledgeStatus.CAPTURED, clock.now())
+            if pledge.status is not PledgeStatus.PENDING or captured is None:
+                report.already.append(raw)
+                continue
+            if not await move_pledge(uow, pledge, captured):
+                raise StaleVersion("a pledge changed meanwhile; send the references again")
+            report.received.append(pledge.id)
+        await uow.commit()
+    return report
+
+
+async def pledges_of_campaign(
+    campaign_id: UUID,
+    principal: Principal,
+    *,
+    uow: FundingUnitOfWork,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Pledge], str | None]:
+    """The backers of a campaign: counted pledges for everyone (anonymous ones without
+    their backer, see `shown_backer`); every pledge for its runner and moderators."""
+    async with uow:
+        campaign = await load_visible(uow, campaign_id, principal)
+        everything = is_runner(principal, campaign) or is_moderator(principal)
+        return await uow.pledges.of_campaign(
+            campaign.id, counted_only=not everything, limit=min(limit, MAX_PAGE), cursor=cursor
+        )
+
+
+def shown_backer(pledge: Pledge, principal: Principal) -> UUID | None:
+    """Whom a pledge names: nobody for an anonymous one, except to moderators and the
+    backer."""
+    if pledge.anonymous and not _may_see(principal, pledge):
+        return None
+    return pledge.backer_id
+
+
+async def my_pledges(
+    principal: Principal, *, uow: FundingUnitOfWork, limit: int, cursor: str | None
+) -> tuple[list[Pledge], str | None]:
+    person = require_member(principal, Role.MEMBER)
+    async with uow:
+        return await uow.pledges.of_backer(
+            person.account_id, limit=min(limit, MAX_PAGE), cursor=cursor
+        )

@@ -1,0 +1,171 @@
+"""Refunds: money given back on a captured pledge, wholly or in part, by a tenant admin (or
+by the settlement of a failed campaign).
+
+A refund is reserved before the provider is asked: the pledge's refunded amount grows (and
+the totals shrink) by a conditional write, so refunds racing each other can never together
+exceed the capture. The provider is then asked with a key derived from the refund's id; a
+crash or an outage in between leaves the refund pending, and the settlement asks again with
+the same key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from domain.errors import StaleVersion
+from domain.funding.errors import (
+    IdempotencyKeyReused,
+    IdempotencyKeyTaken,
+    PledgeNotFound,
+    RefundNotFound,
+)
+from domain.funding.events import PledgeRefunded
+from domain.funding.ledger import move_pledge
+from domain.funding.model import Money, Pledge, Refund, RefundStatus
+from domain.funding.pledges import check_idempotency_key
+from domain.funding.ports import FundingUnitOfWork, PaymentGateways, StoredRequest
+from domain.identity.model import Principal, Role
+from domain.identity.policies import require_member
+from domain.ports import Clock, IdGenerator
+
+
+def refund_key(refund_id: UUID) -> str:
+    return f"refund-{refund_id}"
+
+
+async def reserve_refund(
+    uow: FundingUnitOfWork,
+    pledge: Pledge,
+    amount: Money,
+    *,
+    refund_id: UUID,
+    requested_by: UUID | None,
+    now: datetime,
+    reason: str = "",
+) -> Refund | None:
+    """In the caller's transaction: the amount taken off the pledge and the refund stored,
+    pending. None when the pledge changed since it was read. RefundTooLarge beyond what is
+    left of the capture."""
+    refunded = pledge.refund(amount)
+    if not await move_pledge(uow, pledge, refunded):
+        return None
+    refund = Refund(
+        id=refund_id,
+        pledge_id=pledge.id,
+        campaign_id=pledge.campaign_id,
+        amount=amount,
+        created_at=now,
+        requested_by=requested_by,
+        reason=reason,
+    )
+    await uow.refunds.add(refund)
+    return refund
+
+
+async def send_refund(
+    refund: Refund, *, uow: FundingUnitOfWork, gateways: PaymentGateways
+) -> Refund:
+    """Ask the provider (again, with the same key) and note the answer. PaymentsUnavailable
+    leaves it pending for the settlement to retry."""
+    async with uow:
+        pledge = await uow.pledges.get(refund.pledge_id)
+    if pledge is None:
+        raise PledgeNotFound()
+    provider_ref = await gateways.of(pledge.provider).refund(
+        pledge, refund.amount, key=refund_key(refund.id)
+    )
+    async with uow:
+        if await uow.refunds.set_status(
+            refund.id, RefundStatus.SUCCEEDED, provider_ref=provider_ref
+        ):
+            uow.record(
+                PledgeRefunded(
+                    tenant_id=uow.tenant_id,
+                    pledge_id=pledge.id,
+                    campaign_id=pledge.campaign_id,
+                    refund_id=refund.id,
+                    amount=refund.amount.amount,
+                )
+            )
+        done = await uow.refunds.get(refund.id)
+        await uow.commit()
+    assert done is not None
+    return done
+
+
+@dataclass(frozen=True)
+class RefundInput:
+    pledge_id: UUID
+    amount: int  # minor units of the pledge's currency
+    reason: str = ""
+
+
+async def refund_pledge(
+    cmd: RefundInput,
+    principal: Principal,
+    *,
+    idempotency_key: str | None,
+    uow: FundingUnitOfWork,
+    gateways: PaymentGateways,
+    clock: Clock,
+    ids: IdGenerator,
+) -> Refund:
+    """A tenant admin gives money back. With an Idempotency-Key, a retry answers with the
+    first refund (and asks the provider again if it did not answer then)."""
+    admin = require_member(principal, Role.ADMIN)
+    check_idempotency_key(idempotency_key)
+    scope = f"refund:{admin.account_id}"
+    fingerprint = f"{cmd.pledge_id}:{cmd.amount}:{cmd.reason}"
+    now = clock.now()
+    refund: Refund | None = None
+    async with uow:
+        if idempotency_key is not None:
+            stored = await uow.idempotency.get(scope, idempotency_key)
+            if stored is not None:
+                if stored.fingerprint != fingerprint:
+                    raise IdempotencyKeyReused()
+                refund = await uow.refunds.get(stored.resource_id)
+                if refund is None:
+                    raise RefundNotFound()
+        if refund is None:
+            pledge = await uow.pledges.get(cmd.pledge_id)
+            if pledge is None:
+                raise PledgeNotFound()
+            refund = await reserve_refund(
+                uow,
+                pledge,
+                Money(cmd.amount, pledge.amount.currency),
+                refund_id=ids.new_id(),
+                requested_by=admin.account_id,
+                now=now,
+                reason=cmd.reason[:500],
+            )
+            if refund is None:
+                raise StaleVersion("the pledge changed meanwhile; send the refund again")
+            if idempotency_key is not None:
+                try:
+                    await uow.idempotency.add(
+                        scope, idempotency_key, StoredRequest(fingerprint, refund.id), now
+                    )
+                except IdempotencyKeyTaken:
+                    # A racing twin reserved it first: this reservation is rolled back.
+                    stored = await uow.idempotency.get(scope, idempotency_key)
+                    first = stored and await uow.refunds.get(stored.resource_id)
+                    if not first or stored.fingerprint != fingerprint:
+                        raise IdempotencyKeyReused() from None
+                    return first
+            await uow.commit()
+    if refund.status is not RefundStatus.PENDING:
+        return refund
+    return await send_refund(refund, uow=uow, gateways=gateways)
+
+
+async def refunds_of(
+    pledge_id: UUID, principal: Principal, *, uow: FundingUnitOfWork
+) -> list[Refund]:
+    require_member(principal, Role.ADMIN)
+    async with uow:
+        if await uow.pledges.get(pledge_id) is None:
+            raise PledgeNotFound()
+        return await uow.refunds.of_pledge(pledge_id)
