@@ -9,11 +9,14 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.directory.errors import CategoryKeyTaken, ExternalIdTaken
 from domain.errors import Conflict, DomainError
+from domain.funding.errors import IdempotencyKeyTaken, PaymentReferenceTaken
 from domain.identity.errors import EmailTaken
 from domain.tenancy.errors import HostnameTaken, SlugTaken
 
-# Substrings that identify a constraint in PostgreSQL's and SQLite's messages.
-_CONSTRAINTS: list[tuple[tuple[str, ...], type[DomainError]]] = [
+# Substrings that identify a constraint in PostgreSQL's and SQLite's messages. Most stand for
+# domain errors; funding's two are for the repository's caller (who draws again, or reads the
+# request that stored the key first).
+_CONSTRAINTS: list[tuple[tuple[str, ...], type[Exception]]] = [
     (("tenant_hostnames_pkey", "tenant_hostnames.hostname"), HostnameTaken),
     (("tenants_slug_key", "tenants.slug"), SlugTaken),
     (("accounts_email_key", "accounts.email"), EmailTaken),
@@ -22,10 +25,18 @@ _CONSTRAINTS: list[tuple[tuple[str, ...], type[DomainError]]] = [
         ExternalIdTaken,
     ),
     (("categories_key_key", "categories.tenant_id, categories.key"), CategoryKeyTaken),
+    (
+        ("pledges_payment_reference_key", "pledges.provider, pledges.payment_reference"),
+        PaymentReferenceTaken,
+    ),
+    (
+        ("idempotency_keys_pkey", "idempotency_keys.tenant_id, idempotency_keys.scope"),
+        IdempotencyKeyTaken,
+    ),
 ]
 
 
-def domain_error_for(exc: IntegrityError) -> DomainError:
+def domain_error_for(exc: IntegrityError) -> Exception:
     message = str(exc.orig)
     for needles, error in _CONSTRAINTS:
         if any(needle in message for needle in needles):

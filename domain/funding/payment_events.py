@@ -62,9 +62,12 @@ async def apply_payment_event(
                 if pledge is not None and pledge.provider == event.provider
                 else None
             )
-            if changed is not None and pledge is not None:
-                if not await move_pledge(uow, pledge, changed):
-                    continue  # moved meanwhile: read it again (the event is not noted)
+            if (
+                changed is not None
+                and pledge is not None
+                and not await move_pledge(uow, pledge, changed)
+            ):
+                continue  # moved meanwhile: read it again (the event is not noted)
             await uow.commit()
             return changed is not None
     raise StaleVersion("the pledge kept changing; the provider sends the event again")
