@@ -70,6 +70,7 @@ class BrandingDocument(_Strict):
 class ModerationDocument(_Strict):
     mode: ModerationMode = ModerationMode.POST
     hide_after_reports: int = Field(default=3, ge=1, le=1000)
+    auto_approve_campaigns: bool = False
 
 
 class PaymentsDocument(_Strict):
@@ -218,6 +219,7 @@ class TenantDocument(_Strict):
             moderation=ModerationDocument(
                 mode=config.moderation.mode,
                 hide_after_reports=config.moderation.hide_after_reports,
+                auto_approve_campaigns=config.moderation.auto_approve_campaigns,
             ),
             payments=PaymentsDocument(
                 provider=config.payments.provider,

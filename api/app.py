@@ -22,12 +22,15 @@ from api.rest import (
     api_keys,
     auth,
     businesses,
+    campaigns,
     categories,
     map,
     media,
     members,
     offers,
     open_data,
+    payments,
+    pledges,
 )
 from api.rest.search import search_router
 from api.rest.tenancy import router as tenancy_router
@@ -97,6 +100,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(api_keys.calling_key_router)
     app.include_router(members.router)
     app.include_router(media.router)
+    app.include_router(campaigns.router)
+    app.include_router(pledges.router)
+    app.include_router(payments.router)
     app.include_router(media.files_router)
     app.include_router(auth.jwks_router)
     app.include_router(health_router)

@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from adapters.db.directory_reads import SqlDirectoryReads
 from adapters.db.directory_uow import SqlDirectoryUnitOfWork
 from adapters.db.engine import create_engine, create_session_factory, database_reachable
+from adapters.db.funding_names import SqlFundingNames
+from adapters.db.funding_reads import SqlFundingReads
+from adapters.db.funding_uow import SqlFundingUnitOfWork
 from adapters.db.identity_uow import SqlIdentityUnitOfWork
 from adapters.db.jobs import SqlJobQueue
 from adapters.db.media import SqlMediaUnitOfWork
@@ -35,6 +38,7 @@ from adapters.mail import OutboxMailer, SmtpMailer
 from adapters.media_storage import LocalMediaStorage, S3MediaStorage
 from adapters.oidc import OidcIdTokenVerifier, OidcProviders
 from adapters.passwords import Argon2Hasher
+from adapters.payments.gateways import TenantGateways
 from adapters.rate_limits import RedisLoginThrottle, RedisRateLimiter
 from adapters.redis_client import connect_redis, redis_reachable
 from adapters.system import RandomIds, RandomSecrets, SystemClock
@@ -43,6 +47,8 @@ from api.settings import Settings
 from api.worker import Worker
 from domain.directory.pins import BUSINESS, BusinessPins, DirectoryTaxonomy
 from domain.discovery.kinds import DiscoveryKinds
+from domain.funding.campaigns import CAMPAIGN
+from domain.funding.pins import CampaignPins
 from domain.identity.ports import Mailer
 from domain.identity.sessions import IdentityPorts, TenantRef
 from domain.jobs import subscriptions_of
@@ -124,6 +130,24 @@ class Services:
     def media_uow(self, tenant: Tenant) -> SqlMediaUnitOfWork:
         return SqlMediaUnitOfWork(self.sessions, tenant_id=tenant.id, outbox=self.outbox)
 
+    def funding_uow(self, tenant: Tenant) -> SqlFundingUnitOfWork:
+        return SqlFundingUnitOfWork(
+            self.sessions,
+            tenant_id=tenant.id,
+            outbox=self.outbox,
+            locales=tenant.config.locales,
+        )
+
+    def funding_reads(self, tenant: Tenant) -> SqlFundingReads:
+        return SqlFundingReads(self.sessions, tenant.id)
+
+    def funding_names(self, tenant: Tenant) -> SqlFundingNames:
+        return SqlFundingNames(self.sessions, tenant.id)
+
+    def payment_gateways(self, tenant: Tenant) -> TenantGateways:
+        """The tenant's payment providers, from its file (secrets from the environment)."""
+        return TenantGateways(tenant.config.payments, stripe_api_base=self.settings.stripe_api_base)
+
     # Media: the image codec and the store of files.
 
     @cached_property
@@ -193,6 +217,7 @@ class Services:
         kinds), and discovery's code stays as it is."""
         kinds = DiscoveryKinds()
         kinds.register(BUSINESS, self._business_pins)
+        kinds.register(CAMPAIGN, self._campaign_pins)
         return kinds
 
     def _business_pins(self, tenant: Tenant) -> BusinessPins | None:
@@ -200,6 +225,16 @@ class Services:
             return None
         zone = ZoneInfo(tenant.config.timezone)
         return BusinessPins(self.directory_reads(tenant), zone=zone, clock=self.clock)
+
+    def _campaign_pins(self, tenant: Tenant) -> CampaignPins | None:
+        if Feature.CAMPAIGNS not in tenant.config.features:
+            return None
+        return CampaignPins(
+            self.funding_reads(tenant),
+            self.taxonomy(tenant),
+            locale=tenant.config.default_locale,
+            clock=self.clock,
+        )
 
     def search_reads(self, tenant: Tenant) -> SqlSearchReads:
         return SqlSearchReads(self.sessions, tenant.id, tenant.config.locales)

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = None  # with the secret; both unset: the AWS default chain
     s3_secret_access_key: SecretStr | None = None
     s3_key_prefix: str = ""  # e.g. "media/" when the bucket holds other things too
+    # Where the Stripe SDK sends its calls: unset is Stripe itself; a local fake in tests.
+    stripe_api_base: str | None = Field(default=None, pattern=r"^(https?://\S+)?$")
     # Decoded images above this many pixels are refused unread (decompression bombs).
     max_image_pixels: int = Field(default=50_000_000, ge=1_000_000, le=200_000_000)
     # The worker (outbox handlers and scheduled jobs). In process: on by default on the

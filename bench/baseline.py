@@ -12,9 +12,14 @@ highlighting code.
 GET /v1/businesses: the product's list page: its statements (the page in German name order,
 for a category first within the index window, else everywhere) in a transaction that names
 the tenant, the open status once per schedule, the cursor encoded alike.
-The map's and the list's SQL is the product's own, compiled from its statements
-(adapters/db/business_summaries.py) once, so the two cannot drift apart; their transaction
-opens as the product's does (BEGIN READ ONLY and the tenant in one message).
+GET /v1/campaigns: the product's campaign list (`status=` given or the public statuses, newest
+first by start, keyset cursor): its statement in a transaction that names the tenant, each
+campaign's texts in the request's language with all translations, totals and days left, the
+cursor encoded alike.
+The map's and the lists' SQL is the product's own, compiled from its statements
+(adapters/db/business_summaries.py, adapters/db/funding_reads.py) once, so the two cannot
+drift apart; their transaction opens as the product's does (BEGIN READ ONLY and the tenant
+in one message).
 Pure functions are shared on purpose (opening hours parsed once per distinct schedule and
 evaluated once per request, stemming, snippets): the ratio measures the layers around the work
 (framework, validation, ORM, use cases), not two implementations of it. Run by bench/run.py
@@ -25,12 +30,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -42,12 +48,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from adapters.db import business_summaries as statements
+from adapters.db import funding_reads
 from adapters.db.directory import hours_from_json
 from adapters.rate_limits import RedisRateLimiter
 from adapters.search_text import highlight, language_for, languages_for, words
-from domain.cursors import read_text_id_cursor, text_id_cursor
+from domain.cursors import (
+    integer_id_cursor,
+    read_integer_id_cursor,
+    read_text_id_cursor,
+    text_id_cursor,
+)
 from domain.directory.ports import BusinessFilter
 from domain.errors import InvalidInput
+from domain.funding.ports import CampaignSort
 from domain.languages import LocalizedText, choose_language
 
 DSN = os.environ.get("BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/stadtkern_bench")
@@ -268,6 +281,111 @@ async def list_businesses(request: Request) -> Response:
     )
 
 
+# The product's list statements (newest first, no filter but statuses), compiled once.
+CAMPAIGN_PAGES = {
+    (statuses, after): funding_reads.campaign_page(
+        funding_reads.PageShape(CampaignSort.NEWEST, statuses, 0, False, False, False, after)
+    )
+    for statuses in range(1, 5)
+    for after in (False, True)
+}
+CAMPAIGN_STATUSES = ("draft", "in_review", "live", "succeeded", "failed", "paid_out", "cancelled")
+PUBLIC_CAMPAIGNS = ["live", "succeeded", "failed", "paid_out"]
+CAMPAIGN_TEXTS = ("title", "summary", "description")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def utc_text(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+def campaign_item(r: asyncpg.Record, language: str, default: str, now: datetime) -> dict:
+    shown, languages, translations = {}, {}, {}
+    for name in CAMPAIGN_TEXTS:
+        text = LocalizedText.of(dict(sorted(json.loads(r[name]).items())))
+        picked = text.pick(language, default)
+        shown[name] = picked.text
+        if picked.text:
+            languages[name] = picked.locale
+        translations[name] = text.as_dict()
+    currency, goal, ends = r["currency"], r["goal"], r["ends_at"]
+    days_left = 0
+    if r["status"] == "live" and now < ends:
+        days_left = math.ceil((ends - now).total_seconds() / 86_400)
+    return {
+        "id": str(r["id"]),
+        "status": r["status"],
+        **shown,
+        "image_ids": json.loads(r["image_ids"]),
+        "images": None,
+        "category_id": str(r["category_id"]) if r["category_id"] else None,
+        "location": {"lat": r["lat"], "lon": r["lon"]} if r["lat"] is not None else None,
+        "owner_id": str(r["owner_id"]) if r["owner_id"] else None,
+        "business_id": str(r["business_id"]) if r["business_id"] else None,
+        "goal": {"amount": goal, "currency": currency},
+        "minimum": {"amount": r["minimum"], "currency": currency}
+        if r["minimum"] is not None
+        else None,
+        "funding_model": r["funding_model"],
+        "starts_at": utc_text(r["starts_at"]),
+        "ends_at": utc_text(ends),
+        "totals": {
+            "pledged": {"amount": r["pledged_amount"], "currency": currency},
+            "backers": r["backer_count"],
+            "percent": r["pledged_amount"] * 100 // goal,
+            "days_left": days_left,
+        },
+        "reward_tiers": None,
+        "created_at": utc_text(r["created_at"]),
+        "updated_at": utc_text(r["updated_at"]),
+        "languages": languages,
+        "translations": translations,
+    }
+
+
+async def list_campaigns(request: Request) -> Response:
+    config = await resolve(request)
+    if config is None:
+        return problem(404, "unknown-tenant")
+    if "campaigns" not in config.get("features", []):
+        return problem(404, "feature-off")
+    params = request.query_params
+    try:
+        statuses = params.getlist("status") or PUBLIC_CAMPAIGNS
+        limit = int(params.get("limit", 20))
+        after = read_integer_id_cursor(params["cursor"]) if "cursor" in params else None
+    except (ValueError, InvalidInput):
+        return problem(422, "validation-failed")
+    if not 1 <= limit <= 50 or params.get("sort", "newest") != "newest":
+        return problem(422, "validation-failed")
+    if any(s not in CAMPAIGN_STATUSES for s in statuses):
+        return problem(422, "validation-failed")
+    statuses = [s for s in statuses if s in PUBLIC_CAMPAIGNS]  # anonymous: the public ones
+    if not statuses:
+        return as_json({"items": [], "next_cursor": None})
+    tenant_id = config["id"]
+    async with reading(request.app.state.pool, tenant_id) as conn:
+        values = {"tenant_id": tenant_id, "size": limit + 1}
+        values |= {f"status_{i}": status for i, status in enumerate(statuses)}
+        if after is not None:
+            values |= {
+                "after_key": EPOCH + timedelta(microseconds=after[0]),
+                "after_id": after[1],
+            }
+        rows = await fetch(conn, CAMPAIGN_PAGES[(len(statuses), after is not None)], values)
+    locales = config["locales"]
+    language = choose_language(params.get("lang"), request.headers.get("accept-language"), locales)
+    now = datetime.now(UTC)
+    items = [campaign_item(r, language, locales[0], now) for r in rows[:limit]]
+    last = rows[limit - 1] if len(rows) > limit else None
+    cursor = None
+    if last is not None:
+        cursor = integer_id_cursor(
+            (last["starts_at"] - EPOCH) // timedelta(microseconds=1), last["id"]
+        )
+    return as_json({"items": items, "next_cursor": cursor})
+
+
 async def search(request: Request) -> Response:
     config = await resolve(request)
     if config is None:
@@ -326,6 +444,7 @@ app = Starlette(
         Route("/v1/map", map_pins),
         Route("/v1/search", search),
         Route("/v1/businesses", list_businesses),
+        Route("/v1/campaigns", list_campaigns),
         Route("/healthz", healthz),
     ],
     lifespan=lifespan,

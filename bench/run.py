@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import campaign_data
 import directory_data
 import import_speed
 
@@ -52,7 +53,8 @@ PathsOf = Callable[[int, str], tuple[str, ...]]
 class Scenario:
     name: str
     paths: tuple[str, ...] | PathsOf  # requests rotate through these (and the setup's hosts)
-    setup: str  # "tenants": 200 tenants; "directory": one tenant with businesses; "list"
+    setup: str  # "tenants": 200 tenants; "directory": one tenant with businesses; "list";
+    # "campaigns": 20 tenants with 5,000 campaigns each
     description: str
 
 
@@ -116,6 +118,20 @@ SCENARIOS = [
         "list",
         "GET /v1/businesses?category=&cursor=: the 31st page of that category, by the "
         "product's own cursor",
+    ),
+    Scenario(
+        "campaigns",
+        ("/v1/campaigns?status=live&sort=newest&limit=20",),
+        "campaigns",
+        "GET /v1/campaigns?status=live&sort=newest&limit=20: the first page of the newest live "
+        "campaigns (about 3,500 of 5,000) in one of 20 tenants (100,000 campaigns)",
+    ),
+    Scenario(
+        "campaigns-public",
+        ("/v1/campaigns?limit=20",),
+        "campaigns",
+        "GET /v1/campaigns?limit=20: the first page of what anyone may see (live, succeeded, "
+        "failed, paid out: about 4,600 of 5,000), newest first, same data",
     ),
 ]
 
@@ -335,6 +351,42 @@ def prepare_list(reuse: bool) -> list[str]:
         f"`stadtkern businesses import` in {took:.0f} s ({total / took:,.0f} rows/s)"
     )
     return hosts[:1]
+
+
+def campaigns_already_loaded() -> int:
+    found = subprocess.run(
+        ["psql", database_url("postgresql"), "-tAc",
+         "SELECT count(*) FROM campaigns c JOIN tenants t ON t.id = c.tenant_id "
+         f"WHERE t.slug LIKE '{campaign_data.SLUG_PREFIX}%'"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    return int(found.stdout.strip()) if found.returncode == 0 else 0
+
+
+def prepare_campaigns(reuse: bool) -> list[str]:
+    """20 tenants with 5,000 campaigns each, copied into the table (campaign_data.py); the
+    campaign scenarios ask the first tenant."""
+    slugs = campaign_data.slugs()
+    total = campaign_data.TENANTS * campaign_data.CAMPAIGNS_PER_TENANT
+    reusing = reuse and campaigns_already_loaded() == total
+    env = product_env() if reusing else fresh_database()
+    if reusing:
+        upgrade_schema(env)
+    with tempfile.TemporaryDirectory() as tmp:
+        for slug in slugs:
+            (Path(tmp) / f"{slug}.toml").write_text(campaign_data.tenant_file(slug))
+        apply_tenants(tmp, env)
+    hosts = [campaign_data.host_of(slugs[0])]
+    if reusing:
+        print(f"\nsetup: reusing the {total:,} campaigns already in {DATABASE}")
+        return hosts
+    started = time.monotonic()
+    loaded = campaign_data.load_campaigns(database_url("postgresql"))
+    print(
+        f"\nsetup: {campaign_data.TENANTS} tenants x {campaign_data.CAMPAIGNS_PER_TENANT:,} "
+        f"campaigns ({loaded:,}) copied in {time.monotonic() - started:.0f} s"
+    )
+    return hosts
 
 
 def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -578,6 +630,8 @@ def main() -> None:
                 hosts = prepare_tenants(200)
             elif scenario.setup == "list":
                 hosts = prepare_list(args.reuse)
+            elif scenario.setup == "campaigns":
+                hosts = prepare_campaigns(args.reuse)
             else:
                 hosts = prepare_directory(args.businesses, args.reuse)
             prepared = (scenario.setup, hosts)

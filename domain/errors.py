@@ -37,6 +37,13 @@ class NotFound(DomainError):
     title = "Not found"
 
 
+class FeatureOff(NotFound):
+    """The tenant does not run the capability asked for (its tenant file's `features`)."""
+
+    code = "feature-off"
+    title = "This tenant does not offer this"
+
+
 class NotAllowed(DomainError):
     code = "not-allowed"
     title = "Not allowed"

@@ -62,3 +62,17 @@ def tenant_document(slug: str = "testcity", **overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+def campaign_tenant(slug: str = "kiezfonds", **overrides: Any) -> TenantConfig:
+    """A tenant that runs campaigns, paid by bank transfer unless `payments` says otherwise."""
+    from domain.tenancy.model import Feature, PaymentSettings
+
+    values: dict[str, Any] = {
+        "features": frozenset({Feature.CAMPAIGNS}),
+        "payments": PaymentSettings(
+            bank_account_holder="Kiezfonds e.V.", bank_iban="DE89370400440532013000"
+        ),
+    }
+    values.update(overrides)
+    return tenant_config(slug, **values)

@@ -26,6 +26,7 @@ from domain.funding.model import (
     Totals,
 )
 from domain.funding.ports import SettlementItem, StoredRequest
+from domain.funding.settlement import needs_step
 from domain.media.model import Media
 from tests.fakes_media import FakeMediaRepository
 
@@ -292,8 +293,9 @@ class FakePledges(_Tenanted):
                 continue
             campaign = self.store.campaigns[pledge.campaign_id]
             keep_it_all = campaign.terms.funding_model is FundingModel.KEEP_IT_ALL
-            if _needs_step(pledge, campaign.status, keep_it_all, now):
-                due.append(SettlementItem(pledge, campaign.status, keep_it_all))
+            item = SettlementItem(pledge, campaign.status, keep_it_all)
+            if needs_step(item, now):
+                due.append(item)
         due.sort(key=lambda item: (item.pledge.created_at, item.pledge.id))
         return due[:limit]
 
@@ -306,22 +308,6 @@ class FakePledges(_Tenanted):
             return False
         self.store.leases[pledge_id] = until
         return True
-
-
-def _needs_step(pledge: Pledge, status: CampaignStatus, keep_it_all: bool, now: datetime) -> bool:
-    s = PledgeStatus
-    live = status is CampaignStatus.LIVE
-    if pledge.status is s.SECURED:
-        if status in (CampaignStatus.SUCCEEDED, CampaignStatus.PAID_OUT) or (keep_it_all and live):
-            return pledge.next_charge_at is None or pledge.next_charge_at <= now
-        return not live  # failed or cancelled: release
-    if pledge.status is s.CAPTURED:
-        return status in (CampaignStatus.FAILED, CampaignStatus.CANCELLED) and (
-            pledge.refundable.amount > 0
-        )
-    if pledge.status is s.PENDING:
-        return not live
-    return False
 
 
 class FakeRefunds(_Tenanted):

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from sqlalchemy.exc import IntegrityError
 
 from domain.directory.errors import CategoryKeyTaken, ExternalIdTaken
-from domain.errors import Conflict, DomainError
+from domain.errors import Conflict
 from domain.funding.errors import IdempotencyKeyTaken, PaymentReferenceTaken
 from domain.identity.errors import EmailTaken
 from domain.tenancy.errors import HostnameTaken, SlugTaken

@@ -12,6 +12,7 @@ from sqlalchemy import Column, ForeignKey, Integer, String, and_, delete, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel
 
+from adapters.db.funding import CampaignRow
 from adapters.db.identity import BusinessRoleRow
 from adapters.db.types import JsonDocument, UtcDateTime
 from adapters.db.unit_of_work import Outbox, SqlUnitOfWork
@@ -202,13 +203,21 @@ class SqlMediaRepository:
 
 class SqlAttachmentTeams:
     """Whether an account is on the team of what shows an image: businesses' roles (read from
-    identity's table, as the directory itself reads them)."""
+    identity's table, as the directory itself reads them); a campaign's owner."""
 
     def __init__(self, session: AsyncSession, tenant_id: UUID) -> None:
         self._session = session
         self._tenant_id = tenant_id
 
     async def is_on_team(self, target: AttachedTo, account_id: UUID) -> bool:
+        if target.kind == "campaign":
+            owner = await self._session.scalar(
+                select(CampaignRow.owner_id).where(
+                    CampaignRow.tenant_id == self._tenant_id,
+                    CampaignRow.id == target.item_id,
+                )
+            )
+            return owner is not None and owner == account_id
         if target.kind != "business":
             return False
         found = await self._session.scalar(

@@ -1,5 +1,5 @@
 """Imports every table module, so SQLModel.metadata knows the whole schema."""
 
-from adapters.db import directory, identity, media, outbox, search, tenancy
+from adapters.db import directory, funding, identity, media, outbox, search, tenancy
 
-__all__ = ["directory", "identity", "media", "outbox", "search", "tenancy"]
+__all__ = ["directory", "funding", "identity", "media", "outbox", "search", "tenancy"]

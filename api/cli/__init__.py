@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from api.cli import accounts, businesses, db, tenants, worker
+from api.cli import accounts, businesses, db, funding, tenants, worker
+from api.cli.demo_campaigns import seed_demo_campaigns
 from api.cli.runtime import (
     apply_tenant_paths,
     fail,
@@ -23,6 +24,8 @@ cli.add_typer(tenants.app, name="tenants")
 cli.add_typer(db.app, name="db")
 cli.add_typer(worker.app, name="worker")
 cli.add_typer(businesses.app, name="businesses")
+cli.add_typer(funding.campaigns_app, name="campaigns")
+cli.add_typer(funding.payments_app, name="payments")
 cli.add_typer(accounts.operators, name="operators")
 cli.add_typer(accounts.keys, name="keys")
 openapi_app = typer.Typer(help="Committed API contracts.", no_args_is_help=True)
@@ -52,6 +55,13 @@ async def seed_demo(services: Services) -> str:
         loaded.append(
             f"{summary.created} demo business(es) for {slug}, {summary.bad_rows} bad row(s)"
         )
+    # Demo campaigns (live, succeeded, failed) for the demo tenants that run campaigns.
+    demo_slugs = {change.slug for change in plan.changes}
+    for tenant in await services.tenant_directory.all():
+        if tenant.slug in demo_slugs:
+            made = await seed_demo_campaigns(services, tenant)
+            if made:
+                loaded.append(f"{made} demo campaign(s) for {tenant.slug}")
     return "; ".join(loaded)
 
 

@@ -21,6 +21,7 @@ from api.services import Services
 from domain.directory.ports import DirectoryReads, DirectoryUnitOfWork
 from domain.discovery.kinds import DiscoveryKinds
 from domain.discovery.ports import SearchReads, Taxonomy
+from domain.funding.ports import FundingNames, FundingReads, FundingUnitOfWork, PaymentGateways
 from domain.identity.model import Principal
 from domain.identity.ports import IdentityUnitOfWork
 from domain.tenancy.model import Tenant
@@ -48,6 +49,18 @@ class GraphQLContext(BaseContext):
 
     def directory_reads(self) -> DirectoryReads:
         return self.services.directory_reads(self.tenant)
+
+    def funding_uow(self) -> FundingUnitOfWork:
+        return self.services.funding_uow(self.tenant)
+
+    def funding_reads(self) -> FundingReads:
+        return self.services.funding_reads(self.tenant)
+
+    def funding_names(self) -> FundingNames:
+        return self.services.funding_names(self.tenant)
+
+    def payment_gateways(self) -> PaymentGateways:
+        return self.services.payment_gateways(self.tenant)
 
     @property
     def discovery_kinds(self) -> DiscoveryKinds:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from enum import Enum
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -131,25 +132,28 @@ class BusinessPatchInput:
     opening_hours: OpeningHoursInput | None = strawberry.UNSET
 
 
-def _plain(value: Any) -> Any:
-    """An input as the JSON a REST client would send: unset fields left out, weekly hours as
-    a mapping of weekday to ranges."""
+def plain(value: Any) -> Any:
+    """An input as the JSON a REST client would send: unset fields left out, each
+    `x_translations` list as REST's object in `x`, enums as their values, weekly hours as a
+    mapping of weekday to ranges."""
     if isinstance(value, OpeningHoursInput):
         return {
             "weekly": {d.day: list(d.ranges) for d in value.weekly},
-            "exceptions": [_plain(e) for e in value.exceptions],
+            "exceptions": [plain(e) for e in value.exceptions],
         }
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return with_translations(
             {
-                f.name: _plain(getattr(value, f.name))
+                f.name: plain(getattr(value, f.name))
                 for f in dataclasses.fields(value)
                 if getattr(value, f.name) is not strawberry.UNSET
             }
         )
     if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, BusinessKind):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, Enum):
         return value.value
     return value
 
@@ -170,10 +174,11 @@ def with_translations(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def checked(model: type[M], value: Any) -> M:
-    """`value` through the input model `model`; InvalidInput names each field that fails."""
-    data = _plain(value)
-    if not isinstance(value, BusinessPatchInput):
+def checked(model: type[M], value: Any, *, patch: bool = False) -> M:
+    """`value` through the input model `model`; InvalidInput names each field that fails.
+    `patch` (implied by a BusinessPatchInput): a null given means "clear it"."""
+    data = plain(value)
+    if not (patch or isinstance(value, BusinessPatchInput)):
         # Only a patch's null means something ("clear it"); elsewhere it is the default.
         data = {k: v for k, v in data.items() if v is not None}
     try:

@@ -17,10 +17,16 @@ import strawberry
 from api.directory_input import fields_of
 from api.graphql.context import Info
 from api.graphql.directory_inputs import BusinessKindEnum
-from api.graphql.languages import Translation
+from api.graphql.languages import (
+    EVERY_LANGUAGE,
+    IN_LANGUAGE,
+    SHOWN_LANGUAGE,
+    Translation,
+    translations,
+)
 from api.graphql.loaders import load_categories, load_current_offers
 from api.graphql.media import Media, media_from
-from api.languages import Language, ShownTexts, shown_texts
+from api.languages import Language, shown_texts
 from domain.directory import categories, model
 from domain.directory.businesses import BusinessView
 from domain.directory.model import BUSINESS_TEXTS, CATEGORY_TEXTS, OFFER_TEXTS, ClaimStatus
@@ -33,15 +39,6 @@ CategoryRefs = Annotated[
 ]
 BusinessRoleEnum = strawberry.enum(BusinessRole, name="BusinessRole")
 ClaimStatusEnum = strawberry.enum(ClaimStatus, name="ClaimStatus")
-
-
-IN_LANGUAGE = "In the request's language, else the tenant's first (its ...Language says which)"
-SHOWN_LANGUAGE = "The language of the text shown; null when it has none"
-EVERY_LANGUAGE = "Every language's text, for editors"
-
-
-def translations(shown: ShownTexts, name: str) -> list[Translation]:
-    return [Translation(locale=k, text=v) for k, v in shown.translated(name)]
 
 
 @strawberry.type

@@ -28,6 +28,9 @@ from api.graphql.directory_mutations import DirectoryMutation
 from api.graphql.directory_queries import BusinessPeopleQuery, DirectoryQuery
 from api.graphql.discovery import DiscoveryQuery
 from api.graphql.errors import ErrorCodes
+from api.graphql.funding_mutations import FundingMutation
+from api.graphql.funding_queries import FundingQuery
+from api.graphql.funding_types import SCALARS as FUNDING_SCALARS
 from api.graphql.identity import IdentityMutation, IdentityQuery
 from api.graphql.media import MediaMutation, MediaQuery
 from api.graphql.tenancy import SCALARS as TENANCY_SCALARS
@@ -43,9 +46,15 @@ QUERY_PARTS: tuple[type, ...] = (
     DiscoveryQuery,
     BusinessPeopleQuery,
     MediaQuery,
+    FundingQuery,
 )
-MUTATION_PARTS: tuple[type, ...] = (IdentityMutation, DirectoryMutation, MediaMutation)
-SCALARS = {**TENANCY_SCALARS}
+MUTATION_PARTS: tuple[type, ...] = (
+    IdentityMutation,
+    DirectoryMutation,
+    MediaMutation,
+    FundingMutation,
+)
+SCALARS = {**TENANCY_SCALARS, **FUNDING_SCALARS}
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15

@@ -1,6 +1,7 @@
 """Errors of the directory."""
 
 from domain.errors import Conflict, NotAllowed, NotFound
+from domain.errors import FeatureOff as FeatureOff  # shared by every capability; kept here too
 
 
 class BusinessNotFound(NotFound):
@@ -63,6 +64,3 @@ class LastOwner(Conflict):
     title = "A business with a team keeps at least one owner"
 
 
-class FeatureOff(NotFound):
-    code = "feature-off"
-    title = "This tenant does not offer this"

@@ -4,7 +4,7 @@ decided here, the same for REST and GraphQL."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
@@ -199,18 +199,17 @@ async def _save(uow: FundingUnitOfWork, old: Campaign, new: Campaign) -> None:
 
 async def edit_campaign(
     campaign_id: UUID,
-    cmd: CampaignInput,
+    change: Callable[[Campaign], CampaignInput],
     principal: Principal,
     *,
     uow: FundingUnitOfWork,
     clock: Clock,
     expected_version: int | None = None,
 ) -> Campaign:
-    """New content and terms. Content can change until the campaign ends; the terms follow
-    the model's rules (after the first pledge the goal and the end only grow)."""
-    problems = content_problems(cmd.content, uow.locales)
-    if problems:
-        raise InvalidInput(problems)
+    """New content and terms, as `change` makes them of the campaign read in this
+    transaction (a patch applies to what is current). Content can change until the campaign
+    ends; the terms follow the model's rules (after the first pledge the goal and the end
+    only grow)."""
     now = clock.now()
     async with uow:
         old = await load_visible(uow, campaign_id, principal)
@@ -219,6 +218,10 @@ async def edit_campaign(
             raise StaleVersion()
         if old.status not in (CampaignStatus.DRAFT, CampaignStatus.IN_REVIEW, CampaignStatus.LIVE):
             raise TransitionNotAllowed("a campaign that has ended cannot be edited")
+        cmd = change(old)
+        problems = content_problems(cmd.content, uow.locales)
+        if problems:
+            raise InvalidInput(problems)
         _check_terms(cmd.terms, old.currency)
         if cmd.business_id != old.business_id or cmd.content.category_id != (
             old.content.category_id
@@ -380,4 +383,6 @@ async def list_campaigns(
     visible = visible_filter(where, principal)
     if visible is None:
         return CampaignPage()
-    return await reads.list_campaigns(visible, sort, limit=min(limit, MAX_PAGE), cursor=cursor)
+    return await reads.list_campaigns(
+        visible, sort, limit=max(1, min(limit, MAX_PAGE)), cursor=cursor
+    )

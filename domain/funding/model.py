@@ -286,10 +286,12 @@ P = PledgeStatus
 PLEDGE_TRANSITIONS: dict[PledgeStatus, frozenset[PledgeStatus]] = {
     P.PENDING: frozenset({P.SECURED, P.CAPTURED, P.FAILED, P.CANCELLED}),
     P.SECURED: frozenset({P.CAPTURED, P.FAILED, P.RELEASED, P.CANCELLED}),
-    P.FAILED: frozenset({P.CAPTURED}),  # a later attempt (or a late event) that succeeded
+    # A capture the provider reports is the truth, however late: money moved. (The
+    # settlement refunds it where the campaign did not succeed.)
+    P.FAILED: frozenset({P.CAPTURED}),
+    P.RELEASED: frozenset({P.CAPTURED}),
+    P.CANCELLED: frozenset({P.CAPTURED}),
     P.CAPTURED: frozenset(),  # refunds change what is refundable, not the status
-    P.RELEASED: frozenset(),
-    P.CANCELLED: frozenset(),
 }
 # A pledge in these statuses holds its reward's unit.
 HOLDS_REWARD = frozenset({P.PENDING, P.SECURED, P.CAPTURED})

@@ -32,14 +32,14 @@ from domain.funding.events import PledgeMade
 from domain.funding.ledger import move_pledge
 from domain.funding.model import Money, Pledge, PledgeStatus, pledge_problems
 from domain.funding.ports import FundingUnitOfWork, PaymentGateway, PaymentGateways, StoredRequest
+from domain.funding.transfers import normalize_reference
 from domain.identity.model import Person, Principal, Role
-from domain.identity.policies import is_moderator, require_member
+from domain.identity.policies import is_moderator, require_member, require_person
 from domain.ports import Clock, IdGenerator
 
 MAX_KEY = 255
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, no spaces, as Stripe's
 MAX_PAGE = 100
-_CROCKFORD = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,6 @@ def check_idempotency_key(key: str | None) -> None:
         raise InvalidInput(
             [FieldProblem("Idempotency-Key", "must be 1-255 printable characters, no spaces")]
         )
-
-
-def transfer_reference_key(text: str) -> str:
-    """A transfer reference as a person may type or a bank statement may show it: case,
-    spaces and the letters a reader confuses with digits do not matter."""
-    return re.sub(r"\s+", "", text).upper().translate(_CROCKFORD)
 
 
 async def _replay(uow: FundingUnitOfWork, scope: str, key: str, fingerprint: str) -> Pledge | None:
@@ -200,17 +194,18 @@ async def make_pledge(
     return await _start_payment(pledge, uow=uow, gateway=gateways.of(pledge.provider), clock=clock)
 
 
-def _may_see(principal: Principal, pledge: Pledge) -> bool:
+def may_see_pledge(principal: Principal, pledge: Pledge) -> bool:
     return (
         isinstance(principal, Person) and principal.account_id == pledge.backer_id
     ) or is_moderator(principal)
 
 
 async def view_pledge(pledge_id: UUID, principal: Principal, *, uow: FundingUnitOfWork) -> Pledge:
-    """The backer's own, or any for moderators."""
+    """The backer's own, or any for moderators (people only: a key is refused outright)."""
+    require_person(principal)
     async with uow:
         pledge = await uow.pledges.get(pledge_id)
-    if pledge is None or not _may_see(principal, pledge):
+    if pledge is None or not may_see_pledge(principal, pledge):
         raise PledgeNotFound()
     return pledge
 
@@ -274,7 +269,7 @@ async def mark_transfers_received(
     seen: set[str] = set()
     async with uow:
         for raw in references:
-            reference = transfer_reference_key(raw)
+            reference = normalize_reference(raw)
             if not reference or reference in seen:
                 continue
             seen.add(reference)
@@ -307,14 +302,17 @@ async def pledges_of_campaign(
         campaign = await load_visible(uow, campaign_id, principal)
         everything = is_runner(principal, campaign) or is_moderator(principal)
         return await uow.pledges.of_campaign(
-            campaign.id, counted_only=not everything, limit=min(limit, MAX_PAGE), cursor=cursor
+            campaign.id,
+            counted_only=not everything,
+            limit=max(1, min(limit, MAX_PAGE)),
+            cursor=cursor,
         )
 
 
 def shown_backer(pledge: Pledge, principal: Principal) -> UUID | None:
     """Whom a pledge names: nobody for an anonymous one, except to moderators and the
     backer."""
-    if pledge.anonymous and not _may_see(principal, pledge):
+    if pledge.anonymous and not may_see_pledge(principal, pledge):
         return None
     return pledge.backer_id
 
@@ -325,5 +323,5 @@ async def my_pledges(
     person = require_member(principal, Role.MEMBER)
     async with uow:
         return await uow.pledges.of_backer(
-            person.account_id, limit=min(limit, MAX_PAGE), cursor=cursor
+            person.account_id, limit=max(1, min(limit, MAX_PAGE)), cursor=cursor
         )

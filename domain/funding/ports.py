@@ -257,15 +257,33 @@ class FundingReads(Protocol):
         """Each campaign's tiers by minimum amount, then id."""
         ...
 
-    async def live_in_box(self, box: BoundingBox, *, limit: int) -> list[Campaign]:
-        """Live campaigns with a location inside the box (edges included), lowest ids."""
+    async def live_in_box(
+        self, box: BoundingBox, *, category_ids: Sequence[UUID] = (), limit: int
+    ) -> list[Campaign]:
+        """Live campaigns with a location inside the box (edges included), lowest ids;
+        category_ids: only those in one of these (none: any)."""
         ...
 
     async def live_near(
-        self, centre: GeoPoint, radius_m: float, *, limit: int
+        self,
+        centre: GeoPoint,
+        radius_m: float,
+        *,
+        category_ids: Sequence[UUID] = (),
+        limit: int,
     ) -> list[NearbyCampaign]:
         """Live campaigns with a location within the radius, nearest first (then by id)."""
         ...
+
+
+class FundingNames(Protocol):
+    """Names a campaign shows of who is behind it, for many campaigns at once."""
+
+    async def people(self, account_ids: Sequence[UUID]) -> dict[UUID, str]:
+        """Display names of these accounts (members of the tenant)."""
+        ...
+
+    async def businesses(self, business_ids: Sequence[UUID]) -> dict[UUID, str]: ...
 
 
 # Payments ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from domain.errors import StaleVersion
 from domain.funding.errors import (
     IdempotencyKeyReused,
     IdempotencyKeyTaken,
+    PaymentsUnavailable,
     PledgeNotFound,
     RefundNotFound,
 )
@@ -158,7 +159,10 @@ async def refund_pledge(
             await uow.commit()
     if refund.status is not RefundStatus.PENDING:
         return refund
-    return await send_refund(refund, uow=uow, gateways=gateways)
+    try:
+        return await send_refund(refund, uow=uow, gateways=gateways)
+    except PaymentsUnavailable:
+        return refund  # reserved: the settlement asks the provider again, with the same key
 
 
 async def refunds_of(

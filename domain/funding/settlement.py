@@ -20,7 +20,7 @@ from domain.funding.campaigns import move_campaign
 from domain.funding.errors import PaymentsUnavailable
 from domain.funding.events import PledgeChargeFailed
 from domain.funding.ledger import move_pledge
-from domain.funding.model import CampaignStatus, Pledge, PledgeStatus
+from domain.funding.model import CampaignStatus, FundingModel, Pledge, PledgeStatus
 from domain.funding.ports import FundingUnitOfWork, PaymentGateways, SettlementItem
 from domain.funding.refunds import reserve_refund, send_refund
 from domain.ports import Clock, IdGenerator
@@ -30,6 +30,12 @@ RETRY_WINDOW = timedelta(days=7)
 RETRY_AFTER = (timedelta(days=1), timedelta(days=2), timedelta(days=3))  # then every 3 days
 STALE_REFUND = timedelta(minutes=5)  # a pending refund this old was cut short: ask again
 BATCH = 100
+# Pending pledges hold their reward's unit; these are let go (cancelled) while the campaign
+# runs: one whose payment never started (a crash, the provider down, no retry came), and a
+# card never confirmed. A bank transfer may take days: it waits until the campaign ends.
+UNFINISHED = timedelta(hours=1)
+UNCONFIRMED_CARD = timedelta(days=1)
+BANK_TRANSFER = "bank_transfer"
 
 
 def charge_key(pledge: Pledge) -> str:
@@ -203,6 +209,55 @@ async def settle_pledge(
                 report.refunded += 1
     except PaymentsUnavailable:
         report.unavailable += 1  # the lease runs out; the next run asks again
+
+
+async def settle_now(
+    pledge: Pledge,
+    *,
+    uow: FundingUnitOfWork,
+    gateways: PaymentGateways,
+    clock: Clock,
+    ids: IdGenerator,
+) -> Pledge:
+    """The pledge's payment step, if one is due now (a keep-it-all pledge just secured is
+    charged at once), as the worker would take it; the pledge as it is afterwards."""
+    async with uow:
+        campaign = await uow.campaigns.get(pledge.campaign_id)
+        current = await uow.pledges.get(pledge.id)
+    if campaign is None or current is None:
+        return pledge
+    item = SettlementItem(
+        current, campaign.status, campaign.terms.funding_model is FundingModel.KEEP_IT_ALL
+    )
+    if needs_step(item, clock.now()):
+        await settle_pledge(
+            item, uow=uow, gateways=gateways, clock=clock, ids=ids, report=SettlementReport()
+        )
+        async with uow:
+            current = await uow.pledges.get(pledge.id) or current
+    return current
+
+
+def needs_step(item: SettlementItem, now: datetime) -> bool:
+    """Whether a pledge is due for a payment step: the rules `due_for_settlement` selects
+    by, for one pledge."""
+    pledge, status = item.pledge, item.campaign_status
+    live = status is CampaignStatus.LIVE
+    if pledge.status is PledgeStatus.SECURED:
+        if status in (CampaignStatus.SUCCEEDED, CampaignStatus.PAID_OUT) or (
+            item.keep_it_all and live
+        ):
+            return pledge.next_charge_at is None or pledge.next_charge_at <= now
+        return not live
+    if pledge.status is PledgeStatus.CAPTURED:
+        failed = status in (CampaignStatus.FAILED, CampaignStatus.CANCELLED)
+        return failed and pledge.refundable.amount > 0
+    if pledge.status is PledgeStatus.PENDING:
+        age = now - pledge.created_at
+        unfinished = not pledge.payment_reference and age >= UNFINISHED
+        unconfirmed = pledge.provider != BANK_TRANSFER and age >= UNCONFIRMED_CARD
+        return not live or unfinished or unconfirmed
+    return False
 
 
 async def retry_refunds(

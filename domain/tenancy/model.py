@@ -90,6 +90,8 @@ class Branding:
 class ModerationSettings:
     mode: ModerationMode = ModerationMode.POST
     hide_after_reports: int = 3  # reports that hide a post until a moderator looks
+    # A submitted campaign goes live at once, without a moderator's approval.
+    auto_approve_campaigns: bool = False
 
 
 @dataclass(frozen=True)

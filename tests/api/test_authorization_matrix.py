@@ -13,7 +13,7 @@ import pytest
 from domain.tenancy.model import CategorySeed, Feature
 from tests.api.test_media_api import png_bytes
 from tests.conftest import as_user, seed_tenants, set_role, sign_up_and_log_in
-from tests.factories import tenant_config
+from tests.factories import campaign_tenant, tenant_config
 
 ROLES = (
     "anonymous",
@@ -46,6 +46,13 @@ class Rest:
 
 
 PEOPLE = expect(401, 200, 200, 200, 403, 403, 403)
+NOW = datetime.now(UTC)
+CAMPAIGN = {
+    "title": "Matrix",
+    "goal": {"amount": 100_000, "currency": "EUR"},
+    "starts_at": (NOW - timedelta(hours=1)).isoformat(),
+    "ends_at": (NOW + timedelta(days=30)).isoformat(),
+}
 ADMINS = expect(401, 403, 403, 200, 403, 403, 403)
 
 REST = [
@@ -115,6 +122,59 @@ REST = [
         "PATCH", "/v1/media/{media_id}", expect(401, 200, 200, 200, 403, 403, 403), {"alt": "Neu"}
     ),
     Rest("DELETE", "/v1/media/{spare_media}", expect(401, 204, 204, 204, 403, 403, 403)),
+    # Funding: campaigns are public once live; members draft (keys with campaigns:write for
+    # partner platforms), their runner and moderators edit, moderators approve; members
+    # pledge; only admins refund and mark transfers received.
+    Rest("GET", "/v1/campaigns", expect(200, 200, 200, 200, 403, 200, 200)),
+    Rest("GET", "/v1/campaigns/{campaign_id}", expect(200, 200, 200, 200, 403, 200, 200)),
+    Rest("POST", "/v1/campaigns", expect(401, 201, 201, 201, 403, 201, 403), CAMPAIGN),
+    Rest(
+        "PATCH",
+        "/v1/campaigns/{campaign_id}",
+        expect(401, 200, 200, 200, 403, 403, 403),
+        {"summary": "Neu"},
+    ),
+    Rest(
+        "POST",
+        "/v1/campaigns/{spare_campaign}/approve",
+        expect(401, 403, 200, 200, 403, 403, 403),
+    ),
+    # A campaign in review is seen by its runner and moderators only: to keys it is not there.
+    Rest(
+        "POST", "/v1/campaigns/{spare_campaign}/cancel", expect(401, 200, 200, 200, 403, 404, 404)
+    ),
+    Rest("POST", "/v1/campaigns/{campaign_id}/payout", expect(401, 403, 403, 409, 403, 403, 403)),
+    Rest("GET", "/v1/campaigns/{campaign_id}/reward-tiers", expect(*[200] * 4, 403, 200, 200)),
+    Rest(
+        "POST",
+        "/v1/campaigns/{campaign_id}/reward-tiers",
+        expect(401, 201, 201, 201, 403, 403, 403),
+        {"title": "Dank", "minimum": {"amount": 500, "currency": "EUR"}, "kind": "thanks"},
+    ),
+    Rest("GET", "/v1/campaigns/{campaign_id}/pledges", expect(*[200] * 4, 403, 200, 200)),
+    Rest(
+        "POST",
+        "/v1/campaigns/{campaign_id}/pledges",
+        expect(401, 201, 201, 201, 403, 403, 403),
+        {"amount": {"amount": 1_000, "currency": "EUR"}},
+    ),
+    Rest("GET", "/v1/pledges", PEOPLE),
+    Rest("GET", "/v1/pledges/{pledge_id}", expect(401, 200, 200, 200, 403, 403, 403)),
+    Rest("GET", "/v1/pledges/{pledge_id}/refunds", ADMINS),
+    Rest(
+        "POST",
+        "/v1/pledges/{pledge_id}/refunds",
+        expect(401, 403, 403, 201, 403, 403, 403),
+        {"amount": {"amount": 1, "currency": "EUR"}},
+    ),
+    Rest(
+        "POST",
+        "/v1/payments/bank-transfers/received",
+        ADMINS,
+        {"references": ["SK-00000000"]},
+    ),
+    # Nobody's credentials count here: only the provider's signature (none: refused).
+    Rest("POST", "/v1/payments/stripe/webhook", expect(*[400] * 7), {"id": "evt_1"}),
 ]
 
 
@@ -337,6 +397,40 @@ GRAPH = [
         ),
     ),
     Graph(
+        "{ campaigns(first: 5) { edges { node { title totals { backers } } } } }",
+        expect(*["data"] * 4, "error:not-a-member", "data", "data"),
+    ),
+    Graph(
+        '{ campaign(id: "{campaign_id}") { title rewardTiers { id } } }',
+        expect(*["data"] * 4, "error:not-a-member", "data", "data"),
+    ),
+    Graph(
+        'mutation { pledge(input: {campaignId: "{campaign_id}", amount: {amount: 1000, '
+        'currency: "EUR"}}) { pledge { id } errors { code } } }',
+        expect(
+            "error:unauthenticated",
+            "data",
+            "data",
+            "data",
+            "error:not-a-member",
+            "error:account-required",
+            "error:account-required",
+        ),
+    ),
+    Graph(
+        'mutation { approveCampaign(id: "{spare_campaign}") { campaign { status } '
+        "errors { code } } }",
+        expect(
+            "error:unauthenticated",
+            "error:role-required",
+            "data",
+            "data",
+            "error:not-a-member",
+            "error:account-required",
+            "error:account-required",
+        ),
+    ),
+    Graph(
         'mutation { createCategory(key: "g", name: "G") { ok errors { code } } }',
         expect(
             "error:unauthenticated",
@@ -356,7 +450,11 @@ async def callers(services, client):  # type: ignore[no-untyped-def]
     directory = frozenset({Feature.BUSINESSES})
     await seed_tenants(
         services,
-        tenant_config("home", features=directory, categories=(CategorySeed("seed", "Saat"),)),
+        campaign_tenant(
+            "home",
+            features=frozenset({Feature.BUSINESSES, Feature.CAMPAIGNS}),
+            categories=(CategorySeed("seed", "Saat"),),
+        ),
         tenant_config("away", features=directory),
     )
     sessions = {}
@@ -369,7 +467,7 @@ async def callers(services, client):  # type: ignore[no-untyped-def]
     headers["anonymous"] = {"X-Tenant": "home"}
     headers["other_admin"] = as_user(other, "home")
     for role, scopes in (
-        ("key_with_scope", ["sync:read"]),
+        ("key_with_scope", ["sync:read", "campaigns:write"]),
         ("key_without_scope", ["campaigns:read"]),
     ):
         key = (
@@ -400,7 +498,23 @@ async def callers(services, client):  # type: ignore[no-untyped-def]
         )
     ).json()
     category = (await client.get("/v1/categories", headers=headers["admin"])).json()[0]
+    campaign = await spare_campaign(client, headers, live=True)
+    pledge = (
+        await client.post(
+            f"/v1/campaigns/{campaign}/pledges",
+            headers=headers["member"],
+            json={"amount": {"amount": 10_000, "currency": "EUR"}},
+        )
+    ).json()
+    received = await client.post(
+        "/v1/payments/bank-transfers/received",
+        headers=headers["admin"],
+        json={"references": [pledge["payment"]["reference"]]},
+    )
+    assert received.json()["received"] == [pledge["id"]], received.text
     return headers, {
+        "campaign_id": campaign,
+        "pledge_id": pledge["id"],
         "media_id": await spare_media(client, headers),
         "member_id": me["id"],
         "business_id": business["id"],
@@ -432,6 +546,17 @@ async def spare_media(client, headers) -> str:  # type: ignore[no-untyped-def]
     return response.json()["id"]
 
 
+async def spare_campaign(client, headers, *, live: bool = False) -> str:  # type: ignore[no-untyped-def]
+    """A fresh campaign of the member, submitted for review (or approved: live)."""
+    made = await client.post("/v1/campaigns", headers=headers["member"], json=CAMPAIGN)
+    assert made.status_code == 201, made.text
+    campaign = made.json()["id"]
+    await client.post(f"/v1/campaigns/{campaign}/submit", headers=headers["member"])
+    if live:
+        await client.post(f"/v1/campaigns/{campaign}/approve", headers=headers["moderator"])
+    return campaign
+
+
 async def spare_key(client, headers) -> str:  # type: ignore[no-untyped-def]
     """A fresh key for an operation that revokes one."""
     response = await client.post(
@@ -451,6 +576,8 @@ async def test_rest_matrix(callers, client, operation):
             path_ids["spare_media"] = await spare_media(client, headers)
         if "{spare_business}" in operation.path:
             path_ids["spare_business"] = await spare_business(client, headers)
+        if "{spare_campaign}" in operation.path:
+            path_ids["spare_campaign"] = await spare_campaign(client, headers)
         response = await client.request(
             operation.method,
             operation.path.format(**path_ids),
@@ -475,6 +602,8 @@ async def test_graphql_matrix(callers, client, operation):
             query = query.replace("{spare_key}", await spare_key(client, headers))
         if "{spare_media}" in query:
             query = query.replace("{spare_media}", await spare_media(client, headers))
+        if "{spare_campaign}" in query:
+            query = query.replace("{spare_campaign}", await spare_campaign(client, headers))
         response = await client.post("/graphql", headers=headers[role], json={"query": query})
         outcome = operation.outcomes[role]
         if outcome.startswith("http:"):

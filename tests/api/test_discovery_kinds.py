@@ -104,7 +104,7 @@ async def test_a_registered_kind_is_searched_beside_businesses(town, client):
     kinds = next(
         p for p in documented["paths"]["/v1/search"]["get"]["parameters"] if p["name"] == "type"
     )
-    assert kinds["schema"]["anyOf"][0]["items"]["enum"] == ["business", "event"]
+    assert kinds["schema"]["anyOf"][0]["items"]["enum"] == ["business", "campaign", "event"]
 
 
 async def test_a_registered_kind_is_on_the_map_beside_businesses(town, client):

@@ -16,14 +16,16 @@ import pytest
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.app import create_app
-from domain.tenancy.model import CategorySeed, Feature, OpenDataSettings
+from domain.tenancy.model import CategorySeed, Feature, OpenDataSettings, PaymentSettings
 from tests.conftest import make_settings, seed_tenants
 from tests.factories import tenant_config
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANTS = ("stadt-a", "stadt-b")
+WEBHOOK = "/v1/payments/stripe/webhook"
 
 schema = schemathesis.openapi.from_path(ROOT / "openapi" / "openapi.json")
 
@@ -44,12 +46,16 @@ async def live_server(migrated_database: str, clean_database_module: None):
         tenant_config(
             TENANTS[0],
             hostnames=("stadt-a.example",),
-            features=frozenset({Feature.BUSINESSES, Feature.OPEN_DATA}),
+            features=frozenset({Feature.BUSINESSES, Feature.OPEN_DATA, Feature.CAMPAIGNS}),
+            payments=PaymentSettings(
+                bank_account_holder="Stadt A", bank_iban="DE89370400440532013000"
+            ),
             categories=(CategorySeed("food", "Essen"), CategorySeed("bakery", "Bäcker", "food")),
             open_data=OpenDataSettings(
                 "CC0-1.0", "https://creativecommons.org/publicdomain/zero/1.0/"
             ),
         ),
+        # Without campaigns: its funding routes answer feature-off.
         tenant_config(TENANTS[1], parent=TENANTS[0], features=frozenset({Feature.BUSINESSES})),
     )
     await services.close()
@@ -82,4 +88,12 @@ async def clean_database_module(migrated_database: str) -> None:
 # draw); explore further locally with more examples.
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_api_conforms_to_its_contract(case, tenant, live_server):
-    case.call_and_validate(base_url=live_server, headers={"Host": f"{tenant}.stadtkern.test"})
+    # The one rule no schema can say: a webhook's Stripe-Signature is an HMAC of its body,
+    # so a generated one never verifies and is refused (400, as Stripe asks); every other
+    # check still runs on it.
+    excluded = [positive_data_acceptance] if case.path == WEBHOOK else []
+    case.call_and_validate(
+        base_url=live_server,
+        headers={"Host": f"{tenant}.stadtkern.test"},
+        excluded_checks=excluded,
+    )

@@ -30,6 +30,14 @@ from adapters.db.directory import (
     SqlOfferRepository,
 )
 from adapters.db.engine import create_engine, create_session_factory
+from adapters.db.funding import (
+    SqlCampaignRepository,
+    SqlIdempotencyKeys,
+    SqlPaymentEventLog,
+    SqlPledgeRepository,
+    SqlRefundRepository,
+    SqlRewardTierRepository,
+)
 from adapters.db.identity import (
     SqlAccountRepository,
     SqlApiKeyRepository,
@@ -48,6 +56,7 @@ from tests.contracts.entities import AT, account
 from tests.factories import tenant_config
 from tests.fakes import FakeIdentityStore, FakeIdentityUnitOfWork, FakeTenantRepository
 from tests.fakes_directory import FakeDirectoryStore, FakeDirectoryUnitOfWork
+from tests.fakes_funding import FakeFundingStore, FakeFundingUnitOfWork
 
 SQL = "postgresql" if on_postgres() else "sqlite"
 SEARCH_LOCALES = ("de", "en")  # as the fake unit of work's
@@ -338,3 +347,86 @@ async def sql_directory(sql_session: AsyncSession) -> DirectoryWorld:
 @pytest.fixture(params=["fake", SQL])
 def directory(request: pytest.FixtureRequest) -> DirectoryWorld:
     return request.getfixturevalue("fake_directory" if request.param == "fake" else "sql_directory")
+
+
+# Funding ------------------------------------------------------------------------------
+
+
+class _SharedFundingStore(FakeFundingStore):
+    def copy(self) -> FakeFundingStore:
+        return self
+
+
+class FundingWorld:
+    """Funding's repositories of two tenants, `a` and `b` (each with `tenant_id`,
+    `campaigns`, `tiers`, `pledges`, `refunds`, `idempotency`, `payment_events`)."""
+
+    tenant_a: UUID
+    tenant_b: UUID
+    a: Any
+    b: Any
+
+    async def account(self, display_name: str = "Ada") -> UUID:
+        """A person who may own a campaign or ask for a refund."""
+        raise NotImplementedError
+
+
+class FakeFundingWorld(FundingWorld):
+    def __init__(self) -> None:
+        self.tenant_a, self.tenant_b = uuid.uuid4(), uuid.uuid4()
+        self._store = _SharedFundingStore()
+
+    async def open(self) -> FakeFundingWorld:
+        self.a, self.b = (
+            FakeFundingUnitOfWork(self._store, t) for t in (self.tenant_a, self.tenant_b)
+        )
+        await self.a.__aenter__()
+        await self.b.__aenter__()
+        return self
+
+    async def account(self, display_name: str = "Ada") -> UUID:
+        return uuid.uuid4()
+
+
+class SqlFundingWorld(FundingWorld):
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self.tenant_a, self.tenant_b = uuid.uuid4(), uuid.uuid4()
+        self.a, self.b = (self._repositories(t) for t in (self.tenant_a, self.tenant_b))
+
+    def _repositories(self, tenant_id: UUID) -> SimpleNamespace:
+        s = self._session
+        return SimpleNamespace(
+            tenant_id=tenant_id,
+            session=s,
+            campaigns=SqlCampaignRepository(s, tenant_id),
+            tiers=SqlRewardTierRepository(s, tenant_id),
+            pledges=SqlPledgeRepository(s, tenant_id),
+            refunds=SqlRefundRepository(s, tenant_id),
+            idempotency=SqlIdempotencyKeys(s, tenant_id),
+            payment_events=SqlPaymentEventLog(s, tenant_id),
+        )
+
+    async def open(self) -> SqlFundingWorld:
+        await add_tenant_rows(self._session, self.tenant_a, self.tenant_b)
+        return self
+
+    async def account(self, display_name: str = "Ada") -> UUID:
+        person = account(display_name)
+        await SqlAccountRepository(self._session).add(person)
+        return person.id
+
+
+@pytest.fixture
+async def fake_funding() -> FundingWorld:
+    return await FakeFundingWorld().open()
+
+
+@pytest.fixture
+async def sql_funding(sql_session: AsyncSession) -> FundingWorld:
+    return await SqlFundingWorld(sql_session).open()
+
+
+@pytest.fixture(params=["fake", SQL])
+def funding(request: pytest.FixtureRequest) -> FundingWorld:
+    return request.getfixturevalue("fake_funding" if request.param == "fake" else "sql_funding")

@@ -2,6 +2,7 @@
 role that owns no table and is no superuser, so the policies bind it."""
 
 import uuid
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import text
@@ -235,3 +236,51 @@ async def test_the_worker_reads_each_event_in_a_transaction_of_its_tenant(app_se
     )
     assert sorted(j.event.email for j in jobs) == ["aa@x.example", "bb@x.example"]
     assert all(j.event.tenant_id == j.tenant_id for j in jobs)
+
+
+async def test_funding_stays_within_the_tenant(app_sessions):
+    """As the API's role: a tenant's campaigns, tiers, pledges, refunds, keys and events are
+    invisible to another, even to a raw query or a write that names the row's id."""
+    from datetime import timedelta
+
+    from adapters.db.funding_reads import SqlFundingReads
+    from adapters.db.funding_uow import SqlFundingUnitOfWork
+    from domain.funding.model import PledgeStatus, Refund
+    from domain.funding.ports import CampaignFilter, CampaignSort, StoredRequest
+    from tests.contracts.funding_entities import campaign, eur, pledge, tier
+
+    ids, clock = SequentialIds(), FixedClock()
+    tenants = await two_tenants(app_sessions, ids, clock)
+    made = {}
+    for slug in ("aa", "bb"):
+        run = campaign(tenants[slug], starts_at=clock.now(), ends_at=clock.now() + timedelta(9))
+        reward = tier(run.id, quantity=5)
+        paid = pledge(run.id, tier_id=reward.id, status=PledgeStatus.CAPTURED)
+        async with SqlFundingUnitOfWork(app_sessions, tenant_id=tenants[slug]) as uow:
+            await uow.campaigns.add(run)
+            await uow.tiers.add(reward)
+            await uow.pledges.add(replace(paid, payment_reference=f"SK-{slug}"))
+            await uow.refunds.add(
+                Refund(uuid.uuid4(), paid.id, run.id, eur(100), clock.now(), None)
+            )
+            await uow.idempotency.add("s", "k", StoredRequest("f", paid.id), clock.now())
+            assert await uow.payment_events.first_time("stripe", "evt_1", clock.now())
+            await uow.commit()
+        made[slug] = (run, reward, paid)
+    tables = ("campaigns", "reward_tiers", "pledges", "refunds", "idempotency_keys")
+    run, reward, paid = made["bb"]
+    async with SqlFundingUnitOfWork(app_sessions, tenant_id=tenants["aa"]) as uow:
+        for table in (*tables, "payment_events"):
+            seen = (await uow.session.execute(text(f"SELECT tenant_id FROM {table}"))).all()
+            assert {r[0] for r in seen} == {tenants["aa"]}, table
+        assert await uow.campaigns.get(run.id) is None
+        assert await uow.tiers.claim(reward.id, run.id) is False
+        assert await uow.pledges.by_reference("bank_transfer", "SK-bb") is None
+        moved = await uow.session.execute(
+            text("UPDATE reward_tiers SET claimed = claimed + 1 WHERE id = :id"), {"id": reward.id}
+        )
+        assert moved.rowcount == 0
+    page = await SqlFundingReads(app_sessions, tenants["aa"]).list_campaigns(
+        CampaignFilter(), CampaignSort.NEWEST, limit=10, cursor=None
+    )
+    assert [c.id for c in page.items] == [made["aa"][0].id]

@@ -169,7 +169,7 @@ async def test_after_the_first_pledge_the_goal_is_not_lowered_nor_the_end_brough
     with pytest.raises(InvalidInput) as refused:
         await campaigns.edit_campaign(
             live.id,
-            campaigns.CampaignInput(current.content, lower),
+            lambda _: campaigns.CampaignInput(current.content, lower),
             world.author,
             uow=world.uow(),
             clock=world.clock,
@@ -179,7 +179,7 @@ async def test_after_the_first_pledge_the_goal_is_not_lowered_nor_the_end_brough
     with pytest.raises(InvalidInput):
         await campaigns.edit_campaign(
             live.id,
-            campaigns.CampaignInput(current.content, sooner),
+            lambda _: campaigns.CampaignInput(current.content, sooner),
             world.author,
             uow=world.uow(),
             clock=world.clock,
@@ -187,7 +187,7 @@ async def test_after_the_first_pledge_the_goal_is_not_lowered_nor_the_end_brough
     higher = replace(current.terms, goal=eur(150_000))
     edited = await campaigns.edit_campaign(
         live.id,
-        campaigns.CampaignInput(current.content, higher),
+        lambda _: campaigns.CampaignInput(current.content, higher),
         world.author,
         uow=world.uow(),
         clock=world.clock,
@@ -204,7 +204,7 @@ async def test_an_edit_read_before_the_first_pledge_is_refused_after_it():
     with pytest.raises(StaleVersion):
         await campaigns.edit_campaign(
             live.id,
-            campaigns.CampaignInput(before.content, lower),
+            lambda _: campaigns.CampaignInput(before.content, lower),
             world.author,
             uow=world.uow(),
             clock=world.clock,

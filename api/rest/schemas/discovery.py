@@ -51,7 +51,7 @@ class FeatureCollection(BaseModel):
 
 
 class SearchHitOut(BaseModel):
-    type: str = Field(description="business (campaign, event and post as they arrive)")
+    type: str = Field(description="business or campaign (event and post as they arrive)")
     id: UUID
     title: str
     snippet: str = Field(description="HTML-escaped text with matches in <mark>…</mark>")
