@@ -87,7 +87,9 @@ def bank_details(tenant: Tenant) -> BankDetails | None:
     return BankDetails(payments.bank_account_holder, payments.bank_iban, payments.bank_bic)
 
 
-def pledge_document(pledge: Pledge, principal: Principal, tenant: Tenant) -> dict:
+def pledge_document(
+    pledge: Pledge, principal: Principal, tenant: Tenant, names: dict[UUID, str] | None = None
+) -> dict:
     """A PledgeOut as `principal` may see it: an anonymous backer unnamed, and how to pay
     only to the backer (and moderators)."""
     payment = pledges.may_see_pledge(principal, pledge)
@@ -96,6 +98,7 @@ def pledge_document(pledge: Pledge, principal: Principal, tenant: Tenant) -> dic
         backer_id=pledges.shown_backer(pledge, principal),
         with_payment=payment,
         bank=bank_details(tenant) if payment else None,
+        backer_name=(names or {}).get(pledge.backer_id),
     ).model_dump(mode="json")
 
 
@@ -106,13 +109,18 @@ async def _detail(
         images = await media.media.attached_to(showing(view.campaign.id))
     order = {image_id: i for i, image_id in enumerate(view.campaign.content.image_ids)}
     images.sort(key=lambda m: order.get(m.id, len(order)))
+    campaign = view.campaign
+    found = services.funding_names(tenant)
+    names = await found.people([campaign.owner_id] if campaign.owner_id else [])
+    names |= await found.businesses([campaign.business_id] if campaign.business_id else [])
     return schemas.campaign_document(
-        view.campaign,
+        campaign,
         language,
         services.clock.now(),
         tiers=view.tiers,
         images=images,
         storage=services.media_storage,
+        names=names,
     )
 
 
@@ -226,9 +234,7 @@ async def get_campaign(
 @router.patch(
     "/{campaign_id}",
     response_model=schemas.CampaignOut,
-    responses=problems(
-        FeatureOff, CampaignNotFound, *REFUSALS, TransitionNotAllowed, StaleVersion
-    ),
+    responses=problems(FeatureOff, CampaignNotFound, *REFUSALS, TransitionNotAllowed, StaleVersion),
     summary="Edit a campaign (its runner or moderators; send If-Match with the ETag). Once "
     "pledged to, its goal and end can only grow",
 )
@@ -483,11 +489,11 @@ async def list_campaign_pledges(
     items, next_cursor = await pledges.pledges_of_campaign(
         campaign_id, principal, uow=services.funding_uow(tenant), limit=limit, cursor=cursor
     )
+    shown = [p.backer_id for p in items if pledges.shown_backer(p, principal)]
+    names = await services.funding_names(tenant).people(shown)
     return json_document(
         {
-            "items": [
-                pledge_document(p, principal, tenant) for p in items
-            ],
+            "items": [pledge_document(p, principal, tenant, names) for p in items],
             "next_cursor": next_cursor,
         }
     )
@@ -531,4 +537,3 @@ async def make_pledge(
     response.status_code = 201
     response.headers["Location"] = f"/v1/pledges/{made.id}"
     return response
-

@@ -102,6 +102,60 @@ class RefundInput:
     reason: str = ""
 
 
+# Refunds racing on one pledge each retry after the winner's commit: every round has one, so
+# this many rounds let every racer through (or refuse it as too large).
+RACING_ROUNDS = 50
+
+
+async def _reserved(
+    cmd: RefundInput,
+    admin_id: UUID,
+    idempotency_key: str | None,
+    scope: str,
+    *,
+    uow: FundingUnitOfWork,
+    ids: IdGenerator,
+    now: datetime,
+) -> Refund:
+    """The refund reserved (committed), or the first one made with this key."""
+    fingerprint = f"{cmd.pledge_id}:{cmd.amount}:{cmd.reason}"
+    for _ in range(RACING_ROUNDS):
+        async with uow:
+            if idempotency_key is not None:
+                stored = await uow.idempotency.get(scope, idempotency_key)
+                if stored is not None:
+                    if stored.fingerprint != fingerprint:
+                        raise IdempotencyKeyReused()
+                    first = await uow.refunds.get(stored.resource_id)
+                    if first is None:
+                        raise RefundNotFound()
+                    return first
+            pledge = await uow.pledges.get(cmd.pledge_id)
+            if pledge is None:
+                raise PledgeNotFound()
+            refund = await reserve_refund(
+                uow,
+                pledge,
+                Money(cmd.amount, pledge.amount.currency),
+                refund_id=ids.new_id(),
+                requested_by=admin_id,
+                now=now,
+                reason=cmd.reason[:500],
+            )
+            if refund is None:
+                continue  # another refund (or a webhook) moved the pledge: read it again
+            if idempotency_key is not None:
+                try:
+                    await uow.idempotency.add(
+                        scope, idempotency_key, StoredRequest(fingerprint, refund.id), now
+                    )
+                except IdempotencyKeyTaken:
+                    continue  # a racing twin reserved it first: this one rolls back
+            await uow.commit()
+            return refund
+    raise StaleVersion("the pledge kept changing; send the refund again")
+
+
 async def refund_pledge(
     cmd: RefundInput,
     principal: Principal,
@@ -117,46 +171,10 @@ async def refund_pledge(
     admin = require_member(principal, Role.ADMIN)
     check_idempotency_key(idempotency_key)
     scope = f"refund:{admin.account_id}"
-    fingerprint = f"{cmd.pledge_id}:{cmd.amount}:{cmd.reason}"
     now = clock.now()
-    refund: Refund | None = None
-    async with uow:
-        if idempotency_key is not None:
-            stored = await uow.idempotency.get(scope, idempotency_key)
-            if stored is not None:
-                if stored.fingerprint != fingerprint:
-                    raise IdempotencyKeyReused()
-                refund = await uow.refunds.get(stored.resource_id)
-                if refund is None:
-                    raise RefundNotFound()
-        if refund is None:
-            pledge = await uow.pledges.get(cmd.pledge_id)
-            if pledge is None:
-                raise PledgeNotFound()
-            refund = await reserve_refund(
-                uow,
-                pledge,
-                Money(cmd.amount, pledge.amount.currency),
-                refund_id=ids.new_id(),
-                requested_by=admin.account_id,
-                now=now,
-                reason=cmd.reason[:500],
-            )
-            if refund is None:
-                raise StaleVersion("the pledge changed meanwhile; send the refund again")
-            if idempotency_key is not None:
-                try:
-                    await uow.idempotency.add(
-                        scope, idempotency_key, StoredRequest(fingerprint, refund.id), now
-                    )
-                except IdempotencyKeyTaken:
-                    # A racing twin reserved it first: this reservation is rolled back.
-                    stored = await uow.idempotency.get(scope, idempotency_key)
-                    first = stored and await uow.refunds.get(stored.resource_id)
-                    if not first or stored.fingerprint != fingerprint:
-                        raise IdempotencyKeyReused() from None
-                    return first
-            await uow.commit()
+    refund = await _reserved(
+        cmd, admin.account_id, idempotency_key, scope, uow=uow, ids=ids, now=now
+    )
     if refund.status is not RefundStatus.PENDING:
         return refund
     try:

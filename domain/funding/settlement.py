@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.errors import StaleVersion
 from domain.funding.campaigns import move_campaign
 from domain.funding.errors import PaymentsUnavailable
 from domain.funding.events import PledgeChargeFailed
@@ -70,7 +71,11 @@ async def decide_campaigns(
             campaign = await uow.campaigns.get(candidate.id, for_update=True)
             if campaign is None or campaign.status is not CampaignStatus.LIVE:
                 continue
-            await move_campaign(uow, campaign, campaign.outcome(), now)
+            try:
+                await move_campaign(uow, campaign, campaign.outcome(), now)
+            except StaleVersion:
+                report.skipped += 1  # another worker decided it meanwhile
+                continue
             await uow.commit()
             report.decided += 1
 

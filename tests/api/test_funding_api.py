@@ -82,7 +82,7 @@ async def test_a_campaign_goes_from_draft_through_review_to_live(client, people)
         f"/v1/campaigns/{body['id']}", headers={**anonymous, "Accept-Language": "en"}
     )
     assert seen.status_code == 200 and seen.json()["title"] == "Village shop"
-    assert seen.json()["totals"]["days_left"] == 30
+    assert seen.json()["totals"]["days_left"] == 30 and seen.json()["owner_name"] == "author"
     listed = await client.get("/v1/campaigns", headers=anonymous)
     assert [c["id"] for c in listed.json()["items"]] == [body["id"]]
     found = await client.get("/v1/search", params={"q": "Dorfladen"}, headers=anonymous)
@@ -230,6 +230,9 @@ async def test_pledges_by_bank_transfer_with_an_idempotency_key(client, people):
     assert (
         totals["pledged"]["amount"] == 10_000 and totals["backers"] == 2 and totals["percent"] == 10
     )
+    public = await client.get(f"/v1/campaigns/{cid}/pledges", headers={"X-Tenant": SLUG})
+    assert {p["backer_name"] for p in public.json()["items"]} == {"backer", "other"}
+    assert all(p["payment"] is None for p in public.json()["items"])
     mine = await client.get("/v1/pledges", headers=people["backer"])
     assert [p["id"] for p in mine.json()["items"]] == [pledge["id"]]
     assert mine.json()["items"][0]["status"] == "captured"

@@ -222,3 +222,50 @@ async def test_a_crash_between_the_charge_and_its_commit_charges_once(
     assert len(gateway.charges) == 1  # the same key: Stripe's first answer, no second charge
     done = await pledges.view_pledge(pledge_id, moderator, uow=services.funding_uow(tenant))
     assert done.status is PledgeStatus.CAPTURED and done.charge_ref == gateway.charges[0].ref
+
+
+async def test_refunds_racing_each_other_never_exceed_the_capture(
+    services: Services, tenant: Tenant
+):
+    from domain.funding import refunds
+    from domain.funding.errors import RefundTooLarge
+
+    clock = FixedClock(datetime.now(UTC))
+    campaign_id = await live_campaign(services, tenant, clock)
+    gateways = services.payment_gateways(tenant)
+    made = await pledges.make_pledge(
+        pledges.PledgeInput(campaign_id, eur(10_000)),
+        person(tenant),
+        idempotency_key=None,
+        uow=services.funding_uow(tenant),
+        gateways=gateways,
+        clock=clock,
+        ids=services.ids,
+    )
+    account = await author_of(services, tenant)  # a refund names the admin's account
+    admin = Person(tenant.id, account.account_id, Role.ADMIN)
+    await pledges.mark_transfers_received(
+        [made.payment_reference], admin, uow=services.funding_uow(tenant), clock=clock
+    )
+
+    async def refund(amount: int) -> object:
+        try:
+            return await refunds.refund_pledge(
+                refunds.RefundInput(made.id, amount),
+                admin,
+                idempotency_key=None,
+                uow=services.funding_uow(tenant),
+                gateways=gateways,
+                clock=clock,
+                ids=services.ids,
+            )
+        except (RefundTooLarge, StaleVersion) as refused:
+            return refused
+
+    answers = await asyncio.gather(*(refund(3_000) for _ in range(8)))
+    done = [a for a in answers if not isinstance(a, Exception)]
+    assert len(done) == 3  # 9,000 of 10,000; a fourth would exceed the capture
+    view = await campaigns.view_campaign(campaign_id, admin, uow=services.funding_uow(tenant))
+    assert view.campaign.current_totals.pledged == eur(1_000)
+    after = await pledges.view_pledge(made.id, admin, uow=services.funding_uow(tenant))
+    assert after.refunded == eur(9_000)

@@ -77,7 +77,9 @@ class CampaignOut(BaseModel):
     category_id: UUID | None
     location: Location | None
     owner_id: UUID | None
+    owner_name: str | None = Field(default=None, description="The runner's display name (detail)")
     business_id: UUID | None
+    business_name: str | None = Field(default=None, description="The business's name (detail)")
     goal: MoneyOut
     minimum: MoneyOut | None = Field(description="All-or-nothing: the least that succeeds")
     funding_model: FundingModel
@@ -122,6 +124,9 @@ class PledgeOut(BaseModel):
     tier_id: UUID | None
     anonymous: bool
     backer_id: UUID | None = Field(description="None for an anonymous pledge, but to its backer")
+    backer_name: str | None = Field(
+        default=None, description="The backer's display name (lists; None when anonymous)"
+    )
     status: PledgeStatus
     refunded: MoneyOut
     payment: PaymentOut | None = Field(description="Only to the backer and moderators")
@@ -174,6 +179,7 @@ def campaign_document(
     tiers: list[RewardTier] | None = None,
     images: list[Media] | None = None,
     storage: MediaStorage | None = None,
+    names: dict[UUID, str] | None = None,
 ) -> dict[str, Any]:
     """A CampaignOut as plain data (see api/rest/responses.py): a list page builds 20 of them,
     and as models they cost as much as reading the page."""
@@ -195,7 +201,9 @@ def campaign_document(
         "category_id": campaign.content.category_id,
         "location": {"lat": location.lat, "lon": location.lon} if location else None,
         "owner_id": campaign.owner_id,
+        "owner_name": (names or {}).get(campaign.owner_id) if campaign.owner_id else None,
         "business_id": campaign.business_id,
+        "business_name": (names or {}).get(campaign.business_id) if campaign.business_id else None,
         "goal": {"amount": goal.amount, "currency": goal.currency},
         "minimum": {"amount": minimum.amount, "currency": minimum.currency} if minimum else None,
         "funding_model": terms.funding_model.value,
@@ -225,6 +233,7 @@ def pledge_out(
     backer_id: UUID | None,
     with_payment: bool,
     bank: BankDetails | None = None,
+    backer_name: str | None = None,
 ) -> PledgeOut:
     payment = None
     if with_payment:
@@ -251,6 +260,7 @@ def pledge_out(
         tier_id=pledge.tier_id,
         anonymous=pledge.anonymous,
         backer_id=backer_id,
+        backer_name=backer_name if backer_id else None,
         status=pledge.status,
         refunded=MoneyOut(amount=refunded.amount, currency=refunded.currency),
         payment=payment,
