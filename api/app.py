@@ -102,6 +102,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(media.router)
     app.include_router(campaigns.router)
     app.include_router(pledges.router)
+    app.include_router(pledges.refunds_router)
     app.include_router(payments.router)
     app.include_router(media.files_router)
     app.include_router(auth.jwks_router)

@@ -26,7 +26,7 @@ from api.instants import Instant
 from domain.errors import FieldProblem, InvalidInput
 from domain.funding.campaigns import DESCRIPTION, MAX_IMAGES, SUMMARY, TITLE, CampaignInput
 from domain.funding.model import (
-    MAX_AMOUNT,
+    MAX_GOAL,
     Campaign,
     CampaignContent,
     CampaignTerms,
@@ -46,7 +46,7 @@ class _Strict(BaseModel):
 
 
 class MoneyIn(_Strict):
-    amount: int = Field(ge=1, le=MAX_AMOUNT, description="Minor units (cents)")
+    amount: int = Field(ge=1, le=MAX_GOAL, description="Minor units (cents)")
     currency: Currency = Field(description="ISO 4217; the tenant's currency")
 
     def money(self) -> Money:

@@ -4,6 +4,7 @@ use cases they call. Capabilities add theirs here."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from api.services import Services
 
 # Mail keeps trying for about a day (backoff capped at an hour) before it counts as failed.
+log = logging.getLogger("stadtkern.worker")
 MAIL_ATTEMPTS = 30
 FINISHED_JOBS_KEPT = timedelta(days=7)
 # A store that is down for a day still has its deleted files removed when it is back.
@@ -104,12 +106,17 @@ async def settle_all_tenants(services: Services) -> dict[str, settlement.Settlem
     for tenant in await services.tenant_directory.all():
         if Feature.CAMPAIGNS not in tenant.config.features:
             continue
-        reports[tenant.slug] = await settlement.settle(
-            uow=services.funding_uow(tenant),
-            gateways=services.payment_gateways(tenant),
-            clock=services.clock,
-            ids=services.ids,
-        )
+        try:
+            reports[tenant.slug] = await settlement.settle(
+                uow=services.funding_uow(tenant),
+                gateways=services.payment_gateways(tenant),
+                clock=services.clock,
+                ids=services.ids,
+            )
+        except Exception:
+            # One tenant's fault never holds up the others' settlement.
+            log.exception("settlement of tenant %s failed", tenant.slug)
+            reports[tenant.slug] = settlement.SettlementReport(errors=1)
     return reports
 
 

@@ -157,6 +157,7 @@ DOMAIN_ERRORS: tuple[type[DomainError], ...] = (
     funding.WebhookRefused,
     funding.PaymentsUnavailable,
     funding.PaymentNotConfirmed,
+    funding.CardNotReplaceable,
 )
 
 CATALOG: dict[str, ProblemKind] = {

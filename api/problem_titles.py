@@ -94,6 +94,7 @@ GERMAN_TITLES: dict[str, str] = {
     "webhook-refused": "Die Signatur des Webhooks ist ungültig",
     "payments-unavailable": "Zahlungen sind gerade nicht möglich",
     "payment-not-confirmed": "Die Zahlung ist noch nicht bestätigt",
+    "card-not-replaceable": "Eine andere Karte geht nur nach einer abgelehnten Zahlung",
 }
 
 

@@ -4,6 +4,9 @@ worker count), both on PostgreSQL, driven by wrk on loopback, alternating runs, 
     ./dev bench [--duration 10] [--connections 64] [--workers 2] [--runs 3] [--scenario NAME]
                 [--businesses 50000] [--reuse]
 
+`--scenario pledges` runs bench/pledges.py (pledge throughput on one hot campaign against raw
+asyncpg, no server), `upload` bench/upload.py, `import` bench/import_speed.py.
+
 Prints requests/s and p50/p99 latency for both, and the ratio product/baseline. Needs
 PostgreSQL (BENCH_DATABASE_URL, default the local server) and Redis (BENCH_REDIS_URL); installs
 wrk from Debian's packages when it is missing and the user may.
@@ -581,6 +584,7 @@ def run_scenario(scenario: Scenario, hosts: list[str], wrk: str, args: argparse.
 
 
 UPLOAD_SCENARIO = "upload"
+PLEDGES_SCENARIO = "pledges"
 
 
 def main() -> None:
@@ -588,9 +592,11 @@ def main() -> None:
     parser.add_argument(
         "--scenario",
         action="append",
-        choices=[s.name for s in SCENARIOS] + [import_speed.SCENARIO, UPLOAD_SCENARIO],
+        choices=[s.name for s in SCENARIOS]
+        + [import_speed.SCENARIO, UPLOAD_SCENARIO, PLEDGES_SCENARIO],
         help="repeatable; `import` times the importer alone (bench/import_speed.py), "
-        "`upload` an image upload with its variants (bench/upload.py)",
+        "`upload` an image upload with its variants (bench/upload.py), `pledges` pledges "
+        "on one hot campaign against raw asyncpg (bench/pledges.py)",
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
     parser.add_argument("--connections", type=int, default=64)
@@ -613,6 +619,24 @@ def main() -> None:
             check=True,
         )
         args.scenario = [s for s in args.scenario if s != UPLOAD_SCENARIO]
+        if not args.scenario:
+            return
+    if args.scenario and PLEDGES_SCENARIO in args.scenario:
+        # In-process against asyncpg alone, no server: a database of its own.
+        subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).with_name("pledges.py")),
+                "--runs",
+                str(args.runs),
+                "--server",
+                SERVER_URL,
+                "--app-role",
+                APP_ROLE,
+            ],
+            check=True,
+        )
+        args.scenario = [s for s in args.scenario if s != PLEDGES_SCENARIO]
         if not args.scenario:
             return
     if args.scenario and import_speed.SCENARIO in args.scenario:

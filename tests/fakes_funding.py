@@ -188,14 +188,19 @@ class FakeTiers(_Tenanted):
         ]
         return sorted(found, key=lambda t: (t.minimum.amount, t.id))
 
-    async def update(self, tier: RewardTier) -> None:
+    async def update(self, tier: RewardTier, *, only_unclaimed: bool = False) -> bool:
         found = self._mine(tier.id)
-        if found is not None:
-            self.store.tiers[tier.id] = (self.tenant_id, replace(tier, claimed=found.claimed))
+        if found is None or (only_unclaimed and found.claimed):
+            return False
+        self.store.tiers[tier.id] = (self.tenant_id, replace(tier, claimed=found.claimed))
+        return True
 
-    async def remove(self, tier_id: UUID) -> None:
-        if self._mine(tier_id) is not None:
-            del self.store.tiers[tier_id]
+    async def remove(self, tier_id: UUID) -> bool:
+        found = self._mine(tier_id)
+        if found is None or found.claimed:
+            return False
+        del self.store.tiers[tier_id]
+        return True
 
     async def claim(self, tier_id: UUID, campaign_id: UUID) -> bool:
         found = self._mine(tier_id)
@@ -267,6 +272,7 @@ class FakePledges(_Tenanted):
         ):
             raise PaymentReferenceTaken()
         self.store.pledges[pledge.id] = (self.tenant_id, pledge)
+        self.store.leases.pop(pledge.id, None)  # the new state ends the step's lease
         return True
 
     async def of_campaign(
@@ -330,14 +336,27 @@ class FakeRefunds(_Tenanted):
         return sorted(found, key=lambda r: (r.created_at, r.id))
 
     async def set_status(
-        self, refund_id: UUID, status: RefundStatus, *, provider_ref: str = ""
+        self,
+        refund_id: UUID,
+        status: RefundStatus,
+        *,
+        provider_ref: str = "",
+        from_status: RefundStatus = RefundStatus.PENDING,
     ) -> bool:
         found = self._mine(refund_id)
-        if found is None or found.status is not RefundStatus.PENDING:
+        if found is None or found.status is not from_status:
             return False
         changed = replace(found, status=status, provider_ref=provider_ref or found.provider_ref)
         self.store.refunds[refund_id] = (self.tenant_id, changed)
         return True
+
+    async def in_status(self, status: RefundStatus, *, limit: int) -> list[Refund]:
+        found = [
+            r
+            for tenant, r in self.store.refunds.values()
+            if tenant == self.tenant_id and r.status is status
+        ]
+        return sorted(found, key=lambda r: (r.created_at, r.id))[:limit]
 
     async def pending(self, older_than: datetime, *, limit: int) -> list[Refund]:
         found = [

@@ -15,7 +15,7 @@ from typing import TypeVar, cast
 from uuid import UUID
 
 from adapters.payments.bank_transfer import BankTransferGateway
-from domain.funding.errors import PaymentsUnavailable
+from domain.funding.errors import PaymentsUnavailable, RefundRefused
 from domain.funding.model import Money, Pledge
 from domain.funding.ports import BankDetails, ChargeResult, PaymentStart
 
@@ -87,15 +87,15 @@ class FakeGateway:
 
     # The port ----------------------------------------------------------------------------
 
-    async def start(self, pledge: Pledge) -> PaymentStart:
-        key = f"pledge-{pledge.id}-setup"
+    async def start(self, pledge: Pledge, *, attempt: int = 0) -> PaymentStart:
+        key = f"pledge-{pledge.id}-setup" + (f"-{attempt}" if attempt else "")
         self._called("start", pledge, key)
 
         def setup() -> PaymentStart:
             n = next(self._numbers)
             return PaymentStart(f"seti_fake_{n}", f"seti_fake_{n}_secret", f"cus_fake_{n}")
 
-        return self._once(key, ("start", pledge.id), setup, may_lose=False)
+        return self._once(key, ("start", pledge.id, attempt), setup, may_lose=False)
 
     async def saved_method(self, pledge: Pledge) -> str | None:
         self._called("saved_method", pledge, "")
@@ -146,7 +146,7 @@ class FakeGateway:
 
     def _charge(self, pledge: Pledge, key: str) -> ChargeResult:
         if not pledge.method_ref:
-            raise PaymentsUnavailable(f"pledge {pledge.id} has no saved card to charge")
+            return ChargeResult(False, "", "no_saved_card")
         ref = f"pi_fake_{next(self._numbers)}"
         reason = self._declining.get(pledge.id)
         if reason is None and self._decline_next:
@@ -160,10 +160,10 @@ class FakeGateway:
     def _refund(self, pledge: Pledge, amount: Money, key: str) -> str:
         charge = next((c for c in self.charges if c.ref == pledge.charge_ref), None)
         if charge is None:
-            raise PaymentsUnavailable("Stripe refused to refund the charge (resource_missing)")
+            raise RefundRefused("resource_missing")
         done = sum(r.amount.amount for r in self.refunds if r.charge_ref == charge.ref)
         if not 0 < amount.amount <= charge.amount.amount - done:
-            raise PaymentsUnavailable("Stripe refused to refund the charge (amount_too_large)")
+            raise RefundRefused("amount_too_large")
         ref = f"re_fake_{next(self._numbers)}"
         self.refunds.append(FakeRefund(ref, pledge.id, charge.ref, amount, key))
         return ref

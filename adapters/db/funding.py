@@ -30,12 +30,13 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Text,
+    Uuid,
     and_,
+    bindparam,
     case,
     delete,
     func,
     insert,
-    literal,
     or_,
     select,
     text,
@@ -50,6 +51,7 @@ from adapters.db.directory import BusinessRow, CategoryRow, localized
 from adapters.db.identity import BusinessRoleRow
 from adapters.db.types import JsonDocument, UtcDateTime
 from domain.cursors import instant_id_cursor, read_instant_id_cursor
+from domain.funding.errors import IdempotencyKeyTaken
 from domain.funding.model import (
     Campaign,
     CampaignContent,
@@ -66,7 +68,12 @@ from domain.funding.model import (
     Totals,
 )
 from domain.funding.ports import SettlementItem, StoredRequest
-from domain.funding.settlement import BANK_TRANSFER, UNCONFIRMED_CARD, UNFINISHED
+from domain.funding.settlement import (
+    BANK_TRANSFER,
+    UNCONFIRMED_CARD,
+    UNFINISHED,
+    UNPAID_TRANSFER,
+)
 from domain.geo import GeoPoint
 
 
@@ -268,6 +275,59 @@ REFUNDS = RefundRow.__table__
 KEYS = IdempotencyKeyRow.__table__
 EVENTS = PaymentEventRow.__table__
 
+
+# The pledge path's statements, built once and run with parameters (`b_...`: the WHERE's
+# values; column names: the values written). Building a statement per call cost more CPU than
+# running it (1-3 ms of a repository call on the bench machine, bench/pledges.py), and a busy
+# campaign's pledges queue on its row lock, which each pledge holds from `open_for_pledge` to
+# COMMIT: the Python work in that window sets how many pledges a second it takes.
+_C, _T, _P, _K = CAMPAIGNS.c, TIERS.c, PLEDGES.c, KEYS.c
+_TENANT = bindparam("b_tenant", type_=Uuid())  # typed: tenant_id's type comes from its key
+_NOW = bindparam("b_now", type_=UtcDateTime)
+_CAMPAIGN = select(CAMPAIGNS).where(_C.tenant_id == _TENANT, _C.id == bindparam("b_id"))
+_CAMPAIGN_LOCKED = _CAMPAIGN.with_for_update()  # SQLite: its one writer at a time already
+_OPEN = (
+    update(CAMPAIGNS)
+    .where(
+        _C.tenant_id == _TENANT,
+        _C.id == bindparam("b_id"),
+        _C.status == CampaignStatus.LIVE.value,
+        _C.starts_at <= _NOW,
+        _C.ends_at > _NOW,
+    )
+    .values(
+        first_pledge_at=func.coalesce(_C.first_pledge_at, _NOW),
+        version=_C.version + case((_C.first_pledge_at.is_(None), 1), else_=0),
+    )
+)
+_TIER = select(TIERS).where(_T.tenant_id == _TENANT, _T.id == bindparam("b_id"))
+_CLAIM = (
+    update(TIERS)
+    .where(
+        _T.tenant_id == _TENANT,
+        _T.id == bindparam("b_id"),
+        _T.campaign_id == bindparam("b_campaign"),
+        or_(_T.quantity.is_(None), _T.claimed + 1 <= _T.quantity),
+    )
+    .values(claimed=_T.claimed + 1)
+)
+_ADD_PLEDGE = insert(PLEDGES)
+_REPLACE_PLEDGE = update(PLEDGES).where(
+    _P.tenant_id == _TENANT,
+    _P.id == bindparam("b_id"),
+    _P.version == bindparam("b_version"),
+)
+_KEY = select(_K.fingerprint, _K.resource_id).where(
+    _K.tenant_id == _TENANT,
+    _K.scope == bindparam("b_scope"),
+    _K.key == bindparam("b_key"),
+)
+# A known key makes the INSERT do nothing (see SqlIdempotencyKeys.add), on either database.
+_ADD_KEY = {
+    name: dialect.insert(KEYS).on_conflict_do_nothing().returning(_K.key)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
 # Campaigns -----------------------------------------------------------------------------
 
 
@@ -380,10 +440,11 @@ class SqlCampaignRepository(_TenantRepository):
             )
 
     async def get(self, campaign_id: UUID, *, for_update: bool = False) -> Campaign | None:
-        query = select(CAMPAIGNS).where(*self._mine(campaign_id))
-        if for_update:
-            query = query.with_for_update()  # SQLite: its one writer at a time already
-        row = (await self._session.execute(query)).one_or_none()
+        statement = _CAMPAIGN_LOCKED if for_update else _CAMPAIGN
+        found = await self._session.execute(
+            statement, {"b_tenant": self._tenant_id, "b_id": campaign_id}
+        )
+        row = found.one_or_none()
         return campaign_from_row(row) if row else None
 
     async def update(self, campaign: Campaign, *, expected_version: int) -> bool:
@@ -400,20 +461,8 @@ class SqlCampaignRepository(_TenantRepository):
         a settlement deciding the campaign waits for it, or it for the settlement and then
         finds the campaign no longer live. SET sees the row as it was: the version grows
         only when this is its first pledge."""
-        c = CAMPAIGNS.c
-        at = literal(now, UtcDateTime)
         result = await self._session.execute(
-            update(CAMPAIGNS)
-            .where(
-                *self._mine(campaign_id),
-                c.status == CampaignStatus.LIVE.value,
-                c.starts_at <= now,
-                c.ends_at > now,
-            )
-            .values(
-                first_pledge_at=func.coalesce(c.first_pledge_at, at),
-                version=c.version + case((c.first_pledge_at.is_(None), 1), else_=0),
-            )
+            _OPEN, {"b_tenant": self._tenant_id, "b_id": campaign_id, "b_now": now}
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
 
@@ -487,7 +536,8 @@ class SqlRewardTierRepository(_TenantRepository):
             )
 
     async def get(self, tier_id: UUID) -> RewardTier | None:
-        row = (await self._session.execute(select(TIERS).where(*self._mine(tier_id)))).one_or_none()
+        found = await self._session.execute(_TIER, {"b_tenant": self._tenant_id, "b_id": tier_id})
+        row = found.one_or_none()
         return tier_from_row(row) if row else None
 
     async def of_campaign(self, campaign_id: UUID) -> list[RewardTier]:
@@ -499,28 +549,24 @@ class SqlRewardTierRepository(_TenantRepository):
         )
         return [tier_from_row(r) for r in rows.all()]
 
-    async def update(self, tier: RewardTier) -> None:
+    async def update(self, tier: RewardTier, *, only_unclaimed: bool = False) -> bool:
         """A quantity below what is claimed breaks the stock check: a Conflict."""
+        unclaimed = (TIERS.c.claimed == 0,) if only_unclaimed else ()
         with constraint_errors():
-            await self._session.execute(
-                update(TIERS).where(*self._mine(tier.id)).values(**_tier_values(tier))
+            result = await self._session.execute(
+                update(TIERS).where(*self._mine(tier.id), *unclaimed).values(**_tier_values(tier))
             )
+        return result.rowcount == 1  # type: ignore[attr-defined]
 
-    async def remove(self, tier_id: UUID) -> None:
-        """A tier that pledges point at stays (a Conflict): backers pledged for it."""
-        with constraint_errors():
-            await self._session.execute(delete(TIERS).where(*self._mine(tier_id)))
+    async def remove(self, tier_id: UUID) -> bool:
+        result = await self._session.execute(
+            delete(TIERS).where(*self._mine(tier_id), TIERS.c.claimed == 0)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
 
     async def claim(self, tier_id: UUID, campaign_id: UUID) -> bool:
-        t = TIERS.c
         result = await self._session.execute(
-            update(TIERS)
-            .where(
-                *self._mine(tier_id),
-                t.campaign_id == campaign_id,
-                or_(t.quantity.is_(None), t.claimed + 1 <= t.quantity),
-            )
-            .values(claimed=t.claimed + 1)
+            _CLAIM, {"b_tenant": self._tenant_id, "b_id": tier_id, "b_campaign": campaign_id}
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
 
@@ -584,6 +630,7 @@ def pledge_from_row(row: Any) -> Pledge:
 
 
 _PLEDGE_COLUMNS = [c for c in PLEDGES.c if c.name != "lease_until"]
+_PLEDGE = select(*_PLEDGE_COLUMNS).where(_P.tenant_id == _TENANT, _P.id == bindparam("b_id"))
 _COUNTED = (PledgeStatus.SECURED.value, PledgeStatus.CAPTURED.value)
 _ENDED_UNSUCCESSFUL = (CampaignStatus.FAILED.value, CampaignStatus.CANCELLED.value)
 _SUCCEEDED = (CampaignStatus.SUCCEEDED.value, CampaignStatus.PAID_OUT.value)
@@ -593,31 +640,32 @@ class SqlPledgeRepository(_TenantRepository):
     def _mine(self, pledge_id: UUID) -> list[Any]:
         return [PLEDGES.c.tenant_id == self._tenant_id, PLEDGES.c.id == pledge_id]
 
-    async def _one(self, *where: Any) -> Pledge | None:
-        row = (
-            await self._session.execute(
-                select(*_PLEDGE_COLUMNS).where(PLEDGES.c.tenant_id == self._tenant_id, *where)
-            )
-        ).one_or_none()
-        return pledge_from_row(row) if row else None
-
     async def add(self, pledge: Pledge) -> None:
         """A reference drawn twice fails this insert only: the caller may draw again in the
-        same transaction."""
+        same transaction. Without a reference (a pledge before its payment starts) no unique
+        key can break, and no savepoint is needed (as `replace`): a pledge holds its campaign's
+        row lock while it is added, so each round trip saved there counts on a busy one."""
+        values = {
+            "tenant_id": self._tenant_id,
+            "id": pledge.id,
+            "campaign_id": pledge.campaign_id,
+            "backer_id": pledge.backer_id,
+            "created_at": pledge.created_at,
+            **_pledge_values(pledge),
+        }
+        if not pledge.payment_reference:
+            with constraint_errors():
+                await self._session.execute(_ADD_PLEDGE, values)
+            return
         async with self._may_break_a_key():
-            await self._session.execute(
-                insert(PLEDGES).values(
-                    tenant_id=self._tenant_id,
-                    id=pledge.id,
-                    campaign_id=pledge.campaign_id,
-                    backer_id=pledge.backer_id,
-                    created_at=pledge.created_at,
-                    **_pledge_values(pledge),
-                )
-            )
+            await self._session.execute(_ADD_PLEDGE, values)
 
     async def get(self, pledge_id: UUID) -> Pledge | None:
-        return await self._one(PLEDGES.c.id == pledge_id)
+        found = await self._session.execute(
+            _PLEDGE, {"b_tenant": self._tenant_id, "b_id": pledge_id}
+        )
+        row = found.one_or_none()
+        return pledge_from_row(row) if row else None
 
     async def by_reference(self, provider: str, reference: str) -> Pledge | None:
         """The payment reference (a transfer reference, a setup id) or the charge's id."""
@@ -639,18 +687,20 @@ class SqlPledgeRepository(_TenantRepository):
         return pledge_from_row(row) if row else None
 
     async def replace(self, pledge: Pledge, *, expected_version: int) -> bool:
-        """Leaves a running lease alone: it ends at its time. PaymentReferenceTaken (as
+        """Ends a running lease: the new state completes (or overtakes) the step it was
+        taken for, and its own next step may follow at once. PaymentReferenceTaken (as
         `add`, the transaction going on) when the new reference is another pledge's."""
-        statement = (
-            update(PLEDGES)
-            .where(*self._mine(pledge.id), PLEDGES.c.version == expected_version)
-            .values(**_pledge_values(pledge))
-        )
+        values = _pledge_values(pledge) | {
+            "lease_until": None,
+            "b_tenant": self._tenant_id,
+            "b_id": pledge.id,
+            "b_version": expected_version,
+        }
         if not pledge.payment_reference:
-            result = await self._session.execute(statement)
+            result = await self._session.execute(_REPLACE_PLEDGE, values)
         else:
             async with self._may_break_a_key():
-                result = await self._session.execute(statement)
+                result = await self._session.execute(_REPLACE_PLEDGE, values)
         return result.rowcount == 1  # type: ignore[attr-defined]
 
     async def _page(
@@ -697,10 +747,11 @@ class SqlPledgeRepository(_TenantRepository):
                 or_(p.next_charge_at.is_(None), p.next_charge_at <= now),
             ),
             and_(secured, ~live, ~succeeded),  # to release
-            and_(  # to refund
+            and_(  # to refund (not before a day after the provider refused one)
                 p.status == PledgeStatus.CAPTURED.value,
                 c.status.in_(_ENDED_UNSUCCESSFUL),
                 p.amount - func.coalesce(p.refunded, 0) > 0,
+                or_(p.next_charge_at.is_(None), p.next_charge_at <= now),
             ),
             and_(  # to cancel: the campaign ended first, or the payment never came
                 p.status == PledgeStatus.PENDING.value,
@@ -708,6 +759,7 @@ class SqlPledgeRepository(_TenantRepository):
                     ~live,
                     and_(p.payment_reference == "", p.created_at <= now - UNFINISHED),
                     and_(p.provider != BANK_TRANSFER, p.created_at <= now - UNCONFIRMED_CARD),
+                    and_(p.provider == BANK_TRANSFER, p.created_at <= now - UNPAID_TRANSFER),
                 ),
             ),
         )
@@ -809,7 +861,12 @@ class SqlRefundRepository(_TenantRepository):
         return [refund_from_row(row) for row in rows.all()]
 
     async def set_status(
-        self, refund_id: UUID, status: RefundStatus, *, provider_ref: str = ""
+        self,
+        refund_id: UUID,
+        status: RefundStatus,
+        *,
+        provider_ref: str = "",
+        from_status: RefundStatus = RefundStatus.PENDING,
     ) -> bool:
         """An empty provider_ref keeps the one stored."""
         r = REFUNDS.c
@@ -818,10 +875,20 @@ class SqlRefundRepository(_TenantRepository):
             values["provider_ref"] = provider_ref
         result = await self._session.execute(
             update(REFUNDS)
-            .where(self._mine(), r.id == refund_id, r.status == RefundStatus.PENDING.value)
+            .where(self._mine(), r.id == refund_id, r.status == from_status.value)
             .values(**values)
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def in_status(self, status: RefundStatus, *, limit: int) -> list[Refund]:
+        r = REFUNDS.c
+        rows = await self._session.execute(
+            select(REFUNDS)
+            .where(self._mine(), r.status == status.value)
+            .order_by(r.created_at, r.id)
+            .limit(limit)
+        )
+        return [refund_from_row(row) for row in rows.all()]
 
     async def pending(self, older_than: datetime, *, limit: int) -> list[Refund]:
         r = REFUNDS.c
@@ -839,30 +906,30 @@ class SqlRefundRepository(_TenantRepository):
 
 class SqlIdempotencyKeys(_TenantRepository):
     async def get(self, scope: str, key: str) -> StoredRequest | None:
-        k = KEYS.c
-        row = (
-            await self._session.execute(
-                select(k.fingerprint, k.resource_id).where(
-                    k.tenant_id == self._tenant_id, k.scope == scope, k.key == key
-                )
-            )
-        ).one_or_none()
+        found = await self._session.execute(
+            _KEY, {"b_tenant": self._tenant_id, "b_scope": scope, "b_key": key}
+        )
+        row = found.one_or_none()
         return StoredRequest(row.fingerprint, row.resource_id) if row else None
 
     async def add(self, scope: str, key: str, request: StoredRequest, at: datetime) -> None:
-        """The key stored first by a racing request fails this insert only (on PostgreSQL
-        once that request commits), and the caller reads that one."""
-        async with self._may_break_a_key():
-            await self._session.execute(
-                insert(KEYS).values(
-                    tenant_id=self._tenant_id,
-                    scope=scope,
-                    key=key,
-                    fingerprint=request.fingerprint,
-                    resource_id=request.resource_id,
-                    created_at=at,
-                )
-            )
+        """The key stored first by a racing request makes this insert do nothing (on
+        PostgreSQL once that request commits): IdempotencyKeyTaken, and the caller reads that
+        one. No error, so no savepoint, as SqlPaymentEventLog.first_time: a pledge holds its
+        campaign's row lock while it stores its key."""
+        stored = await self._session.execute(
+            _ADD_KEY[self._session.bind.dialect.name],
+            {
+                "tenant_id": self._tenant_id,
+                "scope": scope,
+                "key": key,
+                "fingerprint": request.fingerprint,
+                "resource_id": request.resource_id,
+                "created_at": at,
+            },
+        )
+        if stored.first() is None:
+            raise IdempotencyKeyTaken()
 
 
 class SqlPaymentEventLog(_TenantRepository):

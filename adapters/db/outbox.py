@@ -63,6 +63,14 @@ class JobRow(SQLModel, table=True):
     dedup_key: str | None = Field(default=None, sa_column=Column(String(200), unique=True))
 
 
+# On the tables, not the ORM classes: an ORM insert takes SQLAlchemy's bulk path, and a
+# pledge writes its event while it holds its campaign's row lock (bench/pledges.py).
+_ADD_EVENTS = insert(OutboxRow.__table__).returning(
+    OutboxRow.__table__.c.id, sort_by_parameter_order=True
+)
+_ADD_JOBS = insert(JobRow.__table__)
+
+
 async def write_events(
     session: AsyncSession,
     events: Sequence[DomainEvent],
@@ -75,20 +83,24 @@ async def write_events(
     if not events:
         return 0
     outbox_ids = (
-        await session.execute(
-            insert(OutboxRow).returning(OutboxRow.id, sort_by_parameter_order=True),
-            [
-                {
-                    "event_id": uuid4(),
-                    "tenant_id": event.tenant_id,
-                    "event_type": event.event_type,
-                    "payload": event.payload(),
-                    "occurred_at": now,
-                }
-                for event in events
-            ],
+        (
+            await session.execute(
+                _ADD_EVENTS,
+                [
+                    {
+                        "event_id": uuid4(),
+                        "tenant_id": event.tenant_id,
+                        "event_type": event.event_type,
+                        "payload": event.payload(),
+                        "occurred_at": now,
+                    }
+                    for event in events
+                ],
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     jobs = [
         {
             "handler": sub.handler,
@@ -104,5 +116,5 @@ async def write_events(
         for sub in subscriptions.get(event.event_type, ())
     ]
     if jobs:
-        await session.execute(insert(JobRow), jobs)
+        await session.execute(_ADD_JOBS, jobs)
     return len(jobs)

@@ -7,6 +7,7 @@ adapters/db/identity.py, ...) and builds only those: adding a context touches no
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Self
@@ -87,6 +88,12 @@ class SqlUnitOfWork:
             self._events = []
             await self._session.close()
             self._session = None
+        # The connection is back in the pool: let a task waiting for one take it before this
+        # one asks again. SQLAlchemy's async pool hands a returned connection to whoever asks
+        # first, and a use case that opens its next transaction at once (a pledge's second)
+        # would overtake every waiter: under load some waited past the pool's timeout
+        # (bench/pledges.py, README "Campaigns").
+        await asyncio.sleep(0)
 
     @property
     def session(self) -> AsyncSession:

@@ -33,7 +33,7 @@ class BankTransferGateway:
         self._details = details
         self._references = references or new_reference
 
-    async def start(self, pledge: Pledge) -> PaymentStart:
+    async def start(self, pledge: Pledge, *, attempt: int = 0) -> PaymentStart:
         return PaymentStart(reference=self._references(), bank=self._details)
 
     async def saved_method(self, pledge: Pledge) -> str | None:

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 import httpx
 import stripe
 
-from domain.funding.errors import PaymentsUnavailable
+from domain.funding.errors import PaymentsUnavailable, RefundRefused
 from domain.funding.model import Money, Pledge
 from domain.funding.ports import ChargeResult, PaymentStart
 
@@ -50,8 +50,11 @@ class StripeGateway:
     def __init__(self, client: stripe.StripeClient) -> None:
         self._stripe = client.v1
 
-    async def start(self, pledge: Pledge) -> PaymentStart:
+    async def start(self, pledge: Pledge, *, attempt: int = 0) -> PaymentStart:
         metadata = _metadata(pledge)
+        # A card saved again (after a declined charge) is a setup of its own, on the same
+        # customer.
+        setup_key = f"pledge-{pledge.id}-setup" + (f"-{attempt}" if attempt else "")
         try:
             customer = await self._stripe.customers.create_async(
                 {"metadata": metadata}, {"idempotency_key": f"pledge-{pledge.id}-customer"}
@@ -63,7 +66,7 @@ class StripeGateway:
                     "payment_method_types": _METHOD_TYPES,
                     "metadata": metadata,
                 },
-                {"idempotency_key": f"pledge-{pledge.id}-setup"},
+                {"idempotency_key": setup_key},
             )
         except stripe.StripeError as error:
             _unavailable("start a card setup", error)
@@ -84,7 +87,7 @@ class StripeGateway:
 
     async def charge(self, pledge: Pledge, *, key: str) -> ChargeResult:
         if not (pledge.customer_ref and pledge.method_ref):
-            raise PaymentsUnavailable(f"pledge {pledge.id} has no saved card to charge")
+            return ChargeResult(False, "", "no_saved_card")
         try:
             payment = await self._stripe.payment_intents.create_async(
                 {
@@ -101,6 +104,11 @@ class StripeGateway:
             )
         except stripe.CardError as declined:
             return _declined(declined)
+        except stripe.InvalidRequestError as error:
+            # Refused for good (an amount Stripe does not take, a card detached in the
+            # dashboard): a failed charge, which the retry window and the backer handle.
+            log.warning("stripe refused to charge pledge %s: %s", pledge.id, error.code)
+            return ChargeResult(False, "", error.code or "invalid_request")
         except stripe.StripeError as error:
             _unavailable("charge the saved card", error)
         if payment.status == "succeeded":
@@ -129,7 +137,7 @@ class StripeGateway:
 
     async def refund(self, pledge: Pledge, amount: Money, *, key: str) -> str:
         if not pledge.charge_ref:
-            raise PaymentsUnavailable(f"pledge {pledge.id} has no charge to refund")
+            raise RefundRefused("no_charge")
         try:
             refund = await self._stripe.refunds.create_async(
                 {
@@ -139,6 +147,11 @@ class StripeGateway:
                 },
                 {"idempotency_key": key},
             )
+        except stripe.InvalidRequestError as error:
+            # Refused for good (disputed, refunded in the dashboard already): asking again
+            # with the same key would be refused again.
+            log.warning("stripe refused to refund pledge %s: %s", pledge.id, error.code)
+            raise RefundRefused(error.code or "invalid_request") from None
         except stripe.StripeError as error:
             _unavailable("refund the charge", error)
         return refund.id

@@ -36,7 +36,7 @@ def settle() -> None:
         return "\n".join(
             f"{slug}: {r.decided} decided, {r.charged} charged, {r.charge_failures} declined, "
             f"{r.released} released, {r.refunded} refunded, {r.cancelled} cancelled, "
-            f"{r.unavailable} provider unavailable, {r.skipped} skipped"
+            f"{r.unavailable} provider unavailable, {r.skipped} skipped, {r.errors} errors (logged)"
             for slug, r in reports.items()
         )
 
@@ -75,6 +75,8 @@ def received(
         except DomainError as exc:
             fail(str(exc))
         lines = [f"{len(report.received)} received"]
+        if report.late:
+            lines.append(f"{len(report.late)} received late (refunded unless it succeeded)")
         if report.already:
             lines.append(f"{len(report.already)} already received: {', '.join(report.already)}")
         if report.unknown:

@@ -87,8 +87,13 @@ class TransfersReceivedPayload:
     received: list[UUID] = strawberry.field(
         default_factory=list, description="Pledges now captured"
     )
+    late: list[UUID] = strawberry.field(
+        default_factory=list,
+        description="Pledges captured though let go before the money came (unpaid for two "
+        "weeks, or the campaign ended): refunded by the settlement unless it succeeded",
+    )
     already: list[str] = strawberry.field(
-        default_factory=list, description="References received before, or not waiting"
+        default_factory=list, description="References received before"
     )
     unknown: list[str] = strawberry.field(
         default_factory=list, description="References no pledge of this tenant has"
@@ -328,6 +333,7 @@ class FundingMutation:
                 uow=c.funding_uow(),
                 gateways=c.payment_gateways(),
                 clock=c.services.clock,
+                ids=c.services.ids,
             )
             forget_campaign(c, done.campaign_id)
             return pledge_from(done, principal, info)
@@ -368,6 +374,39 @@ class FundingMutation:
         return RefundPayload(refund=made, errors=errors)
 
     @strawberry.mutation(
+        description="After a declined charge, save another card (the backer): the pledge "
+        "answers a new clientSecret to confirm in the app; then confirmPledge charges it"
+    )
+    async def new_pledge_card(self, info: Info, id: UUID) -> PledgePayload:
+        c = info.context
+
+        async def work(principal: Principal) -> Pledge:
+            done = await pledges.new_card(
+                id,
+                principal,
+                uow=c.funding_uow(),
+                gateways=c.payment_gateways(),
+                clock=c.services.clock,
+            )
+            return pledge_from(done, principal, info)
+
+        made, errors = await _attempt(info, work)
+        return PledgePayload(pledge=made, errors=errors)
+
+    @strawberry.mutation(
+        description="A bank refund was transferred back: it has succeeded (tenant admins)"
+    )
+    async def mark_refund_paid(self, info: Info, id: UUID) -> RefundPayload:
+        c = info.context
+
+        async def work(principal: Principal) -> Refund:
+            done = await refunds.mark_refund_paid(id, principal, uow=c.funding_uow())
+            return refund_from(done)
+
+        made, errors = await _attempt(info, work)
+        return RefundPayload(refund=made, errors=errors)
+
+    @strawberry.mutation(
         description="Bank transfers that arrived, by their references (tenant admins): each "
         "pledge is captured once"
     )
@@ -386,5 +425,5 @@ class FundingMutation:
         if done is None:
             return TransfersReceivedPayload(errors=errors)
         return TransfersReceivedPayload(
-            received=done.received, already=done.already, unknown=done.unknown
+            received=done.received, late=done.late, already=done.already, unknown=done.unknown
         )

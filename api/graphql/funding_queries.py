@@ -198,3 +198,17 @@ class FundingQuery:
             return [refund_from(r) for r in found]
 
         return await or_graphql_error(work())
+
+    @strawberry.field(
+        description="Bank refunds still to transfer back to the account the money came "
+        "from, oldest first (tenant admins)"
+    )
+    async def refunds_to_pay_back(self, info: Info, first: int = 100) -> list[Refund]:
+        async def work() -> list[Refund]:
+            require_campaigns(info)
+            found = await refunds.refunds_to_pay_back(
+                await info.context.principal(), uow=info.context.funding_uow(), limit=first
+            )
+            return [refund_from(r) for r in found]
+
+        return await or_graphql_error(work())

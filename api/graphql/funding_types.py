@@ -61,7 +61,7 @@ CAMPAIGN_TEXTS = ("title", "summary", "description")
 TIER_TEXTS = ("title", "description")
 MAX_INT = 2**31 - 1  # GraphQL's Int
 
-# Amounts reach 10^10 minor units (domain.funding.model.MAX_AMOUNT), beyond GraphQL's 32-bit
+# Amounts reach 10^15 minor units (domain.funding.model.MAX_AMOUNT), beyond GraphQL's 32-bit
 # Int: they travel as JSON numbers of their own scalar.
 MinorUnits = NewType("MinorUnits", int)
 
@@ -82,7 +82,7 @@ SCALARS = {
     MinorUnits: strawberry.scalar(
         name="MinorUnits",
         description="A whole amount in minor units (cents) of a currency, as a JSON number; "
-        "unlike Int, beyond 32 bits (up to 10^10)",
+        "unlike Int, beyond 32 bits (up to 10^15)",
         serialize=int,
         parse_value=_whole_number,
         parse_literal=_whole_number_literal,

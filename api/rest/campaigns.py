@@ -99,6 +99,7 @@ def pledge_document(
         with_payment=payment,
         bank=bank_details(tenant) if payment else None,
         backer_name=(names or {}).get(pledge.backer_id),
+        to_backer=getattr(principal, "account_id", None) == pledge.backer_id,
     ).model_dump(mode="json")
 
 

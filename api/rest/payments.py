@@ -113,5 +113,8 @@ async def transfers_received(
         references, principal, uow=services.funding_uow(tenant), clock=services.clock
     )
     return schemas.TransfersReceivedOut(
-        received=report.received, already=report.already, unknown=report.unknown
+        received=report.received,
+        late=report.late,
+        already=report.already,
+        unknown=report.unknown,
     )

@@ -15,13 +15,16 @@ from api.rest.campaigns import REFUSALS, Cursor, FundingTenant, IdempotencyKey, 
 from api.rest.responses import json_document
 from api.rest.schemas import funding as schemas
 from domain.errors import FeatureOff, FieldProblem, InvalidInput, StaleVersion
-from domain.funding import pledges, refunds, settlement
+from domain.funding import pledges, refunds
 from domain.funding.errors import (
+    CardNotReplaceable,
     IdempotencyKeyReused,
     PaymentNotConfirmed,
     PaymentsUnavailable,
     PledgeNotFound,
+    RefundNotFound,
     RefundTooLarge,
+    TransitionNotAllowed,
 )
 
 router = APIRouter(prefix="/v1/pledges", tags=["pledges"])
@@ -81,11 +84,29 @@ async def confirm_pledge(
     uow = services.funding_uow(tenant)
     gateways = services.payment_gateways(tenant)
     pledge = await pledges.confirm_pledge(
-        pledge_id, principal, uow=uow, gateways=gateways, clock=services.clock
+        pledge_id, principal, uow=uow, gateways=gateways, clock=services.clock, ids=services.ids
     )
-    # Keep-it-all takes the money now; the worker would too, a moment later.
-    pledge = await settlement.settle_now(
-        pledge, uow=uow, gateways=gateways, clock=services.clock, ids=services.ids
+    return json_document(pledge_document(pledge, principal, tenant))
+
+
+@router.post(
+    "/{pledge_id}/card",
+    response_model=schemas.PledgeOut,
+    responses=problems(
+        FeatureOff, PledgeNotFound, CardNotReplaceable, PaymentsUnavailable, StaleVersion
+    ),
+    summary="After a declined charge, save another card (the backer): answers a new "
+    "`payment.client_secret` to confirm in the app; then POST .../confirm charges it",
+)
+async def new_card(
+    pledge_id: UUID, principal: SignedInPrincipal, tenant: FundingTenant, services: ServicesDep
+) -> Response:
+    pledge = await pledges.new_card(
+        pledge_id,
+        principal,
+        uow=services.funding_uow(tenant),
+        gateways=services.payment_gateways(tenant),
+        clock=services.clock,
     )
     return json_document(pledge_document(pledge, principal, tenant))
 
@@ -128,9 +149,7 @@ async def refund_pledge(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     if body.amount.currency != tenant.config.currency:
-        raise InvalidInput(
-            [FieldProblem("amount.currency", f"must be {tenant.config.currency}")]
-        )
+        raise InvalidInput([FieldProblem("amount.currency", f"must be {tenant.config.currency}")])
     made = await refunds.refund_pledge(
         refunds.RefundInput(pledge_id, body.amount.amount, body.reason),
         principal,
@@ -143,3 +162,38 @@ async def refund_pledge(
     response = json_document(schemas.refund_out(made).model_dump(mode="json"))
     response.status_code = 201
     return response
+
+
+refunds_router = APIRouter(prefix="/v1/refunds", tags=["pledges"])
+
+
+@refunds_router.get(
+    "/to-pay-back",
+    response_model=list[schemas.RefundOut],
+    responses=problems(FeatureOff, *REFUSALS),
+    summary="Bank refunds still to transfer back to the account the money came from, "
+    "oldest first (tenant admins)",
+)
+async def refunds_to_pay_back(
+    principal: SignedInPrincipal,
+    tenant: FundingTenant,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[schemas.RefundOut]:
+    found = await refunds.refunds_to_pay_back(
+        principal, uow=services.funding_uow(tenant), limit=limit
+    )
+    return [schemas.refund_out(r) for r in found]
+
+
+@refunds_router.post(
+    "/{refund_id}/paid",
+    response_model=schemas.RefundOut,
+    responses=problems(FeatureOff, RefundNotFound, *REFUSALS, TransitionNotAllowed),
+    summary="A bank refund was transferred back: it has succeeded (tenant admins)",
+)
+async def mark_refund_paid(
+    refund_id: UUID, principal: SignedInPrincipal, tenant: FundingTenant, services: ServicesDep
+) -> schemas.RefundOut:
+    done = await refunds.mark_refund_paid(refund_id, principal, uow=services.funding_uow(tenant))
+    return schemas.refund_out(done)

@@ -68,6 +68,13 @@ class PaymentsUnavailable(Unavailable):
     title = "Payments cannot be taken right now"
 
 
+class CardNotReplaceable(Conflict):
+    """Another card is saved only for a pledge whose charge was declined (409)."""
+
+    code = "card-not-replaceable"
+    title = "Only a pledge whose card was declined takes another card"
+
+
 class PaymentNotConfirmed(Conflict):
     """A pledge confirmed before the backer finished the payment (409)."""
 
@@ -84,3 +91,13 @@ class IdempotencyKeyTaken(Exception):
 
 class PaymentReferenceTaken(Exception):
     """Two pledges drew the same payment reference: draw again."""
+
+
+class RefundRefused(Exception):
+    """The provider refused a refund for good (the charge is disputed, refunded elsewhere
+    already): asking again would not help. The refund fails and its amount is refundable
+    again."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

@@ -21,7 +21,12 @@ from domain.languages import EMPTY, LocalizedText
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 MAX_DAYS = 120  # the longest a campaign may run: saved payment methods are not held for years
-MAX_AMOUNT = 100_000_000_00  # a hundred million in minor units: no city campaign is larger
+# Any amount held, totals included: exact as a JSON number (below 2^53) and in a BIGINT.
+MAX_AMOUNT = 10**15
+MAX_GOAL = 100_000_000_00  # a hundred million in minor units: no city campaign is larger
+# One pledge: at least 1.00 (Stripe charges no less than 0.50), at most Stripe's largest
+# charge (999,999.99); a bank transfer of more is no crowdfunding pledge either.
+MIN_PLEDGE, MAX_PLEDGE = 100, 99_999_999
 
 
 @dataclass(frozen=True)
@@ -111,8 +116,8 @@ class CampaignTerms:
 
     def __post_init__(self) -> None:
         problems = []
-        if self.goal.amount <= 0:
-            problems.append(FieldProblem("goal", "must be more than zero"))
+        if not 0 < self.goal.amount <= MAX_GOAL:
+            problems.append(FieldProblem("goal", f"must be more than zero, at most {MAX_GOAL}"))
         if self.ends_at <= self.starts_at:
             problems.append(FieldProblem("ends_at", "must be after starts_at"))
         elif (self.ends_at - self.starts_at).days >= MAX_DAYS:
@@ -316,7 +321,8 @@ class Pledge:
     method_ref: str = ""  # the saved payment method, charged when due
     charge_ref: str = ""  # the provider's payment (intent) that captured the money
     charge_attempts: int = 0  # failed charges so far; the next attempt's key counts on
-    next_charge_at: datetime | None = None  # when a failed charge is tried again
+    # When a failed charge is tried again (or a refund the provider refused).
+    next_charge_at: datetime | None = None
     retry_until: datetime | None = None  # the end of the retry window after a failed charge
     updated_at: datetime | None = None
     version: int = 1
@@ -369,6 +375,9 @@ class Pledge:
 
 class RefundStatus(StrEnum):
     PENDING = "pending"  # reserved on the pledge, the provider not yet told (or no answer yet)
+    # A bank transfer's refund: an admin transfers the money back to the account it came
+    # from (on the bank statement) and then marks it paid.
+    TO_PAY_BACK = "to_pay_back"
     SUCCEEDED = "succeeded"
     FAILED = "failed"  # the provider refused: the amount is refundable again
 
@@ -400,8 +409,8 @@ def pledge_problems(
         problems.append(FieldProblem("tier_id", "is not a reward of this campaign"))
     elif amount.currency != campaign.currency:
         problems.append(FieldProblem("amount.currency", f"must be {campaign.currency}"))
-    elif amount.amount <= 0:
-        problems.append(FieldProblem("amount", "must be more than zero"))
+    elif not MIN_PLEDGE <= amount.amount <= MAX_PLEDGE:
+        problems.append(FieldProblem("amount", f"must be {MIN_PLEDGE} to {MAX_PLEDGE}"))
     elif tier is not None and amount.amount < tier.minimum.amount:
         problems.append(
             FieldProblem("amount", f"must be at least the reward's {tier.minimum.amount}")

@@ -59,9 +59,7 @@ class CampaignPins:
         categories = await self._categories(where)
         if categories is None:
             return []
-        found = await self._reads.live_near(
-            centre, radius_m, category_ids=categories, limit=limit
-        )
+        found = await self._reads.live_near(centre, radius_m, category_ids=categories, limit=limit)
         return [self._pin(n.campaign, n.distance_m) for n in found]
 
     def _pin(self, campaign: Campaign, distance_m: float | None = None) -> Pin:

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from uuid import UUID
 
 from domain.errors import FieldProblem, InvalidInput, StaleVersion
+from domain.funding import settlement
 from domain.funding.campaigns import is_runner, load_visible
 from domain.funding.errors import (
     CampaignClosed,
+    CardNotReplaceable,
     IdempotencyKeyReused,
     IdempotencyKeyTaken,
     PaymentNotConfirmed,
@@ -29,6 +30,7 @@ from domain.funding.errors import (
     RewardTierNotFound,
 )
 from domain.funding.events import PledgeMade
+from domain.funding.idempotency import check_idempotency_key
 from domain.funding.ledger import move_pledge
 from domain.funding.model import Money, Pledge, PledgeStatus, pledge_problems
 from domain.funding.ports import FundingUnitOfWork, PaymentGateway, PaymentGateways, StoredRequest
@@ -37,8 +39,6 @@ from domain.identity.model import Person, Principal, Role
 from domain.identity.policies import is_moderator, require_member, require_person
 from domain.ports import Clock, IdGenerator
 
-MAX_KEY = 255
-_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, no spaces, as Stripe's
 MAX_PAGE = 100
 
 
@@ -59,13 +59,6 @@ class PledgeInput:
             self.anonymous,
         ]
         return hashlib.sha256(json.dumps(asked).encode()).hexdigest()
-
-
-def check_idempotency_key(key: str | None) -> None:
-    if key is not None and not _KEY.fullmatch(key):
-        raise InvalidInput(
-            [FieldProblem("Idempotency-Key", "must be 1-255 printable characters, no spaces")]
-        )
 
 
 async def _replay(uow: FundingUnitOfWork, scope: str, key: str, fingerprint: str) -> Pledge | None:
@@ -217,19 +210,97 @@ async def confirm_pledge(
     uow: FundingUnitOfWork,
     gateways: PaymentGateways,
     clock: Clock,
+    ids: IdGenerator,
 ) -> Pledge:
     """The backer's app confirmed the card: the pledge is secured once the provider says so
-    (the provider's webhook does the same; whichever comes first)."""
+    (the provider's webhook does the same; whichever comes first). Keep-it-all takes the
+    money at once (the worker would too, a moment later)."""
+    secured = await _confirmed(pledge_id, principal, uow=uow, gateways=gateways, clock=clock)
+    return await settlement.settle_now(secured, uow=uow, gateways=gateways, clock=clock, ids=ids)
+
+
+async def _confirmed(
+    pledge_id: UUID,
+    principal: Principal,
+    *,
+    uow: FundingUnitOfWork,
+    gateways: PaymentGateways,
+    clock: Clock,
+) -> Pledge:
     pledge = await view_pledge(pledge_id, principal, uow=uow)
-    if pledge.status is not PledgeStatus.PENDING:
+    replacing = pledge.status is PledgeStatus.SECURED and pledge.charge_attempts > 0
+    if pledge.status is not PledgeStatus.PENDING and not replacing:
         return pledge
     gateway = gateways.of(pledge.provider)
     if gateway.confirmed_by_admin or not pledge.payment_reference:
         raise PaymentNotConfirmed()
     method = await gateway.saved_method(pledge)
+    if replacing:
+        if method is None or method == pledge.method_ref:
+            return pledge  # no other card saved (yet): the retry window goes on as it was
+        return await _with_card(pledge.id, method, uow=uow, clock=clock)
     if method is None:
         raise PaymentNotConfirmed("the provider has no confirmed payment method yet")
     return await secure(pledge.id, method, uow=uow, clock=clock)
+
+
+async def new_card(
+    pledge_id: UUID,
+    principal: Principal,
+    *,
+    uow: FundingUnitOfWork,
+    gateways: PaymentGateways,
+    clock: Clock,
+) -> Pledge:
+    """After a declined charge, the backer saves another card: a new setup, whose client
+    secret the app confirms (Stripe.js), then confirm_pledge charges it at once."""
+    pledge = await view_pledge(pledge_id, principal, uow=uow)
+    if getattr(principal, "account_id", None) != pledge.backer_id:
+        raise PledgeNotFound()  # the backer's own card: nobody else's business
+    if pledge.status is not PledgeStatus.SECURED or pledge.charge_attempts == 0:
+        raise CardNotReplaceable()
+    gateway = gateways.of(pledge.provider)
+    if gateway.confirmed_by_admin:
+        raise CardNotReplaceable("a bank transfer has no card")
+    # One setup per declined attempt: asking again answers with the same one.
+    start = await gateway.start(pledge, attempt=pledge.charge_attempts)
+    for _ in range(3):
+        async with uow:
+            current = await uow.pledges.get(pledge.id)
+            if current is None or current.status is not PledgeStatus.SECURED:
+                raise CardNotReplaceable()
+            if current.payment_reference == start.reference:
+                return current
+            moved = current.moved_to(
+                PledgeStatus.SECURED,
+                clock.now(),
+                payment_reference=start.reference,
+                client_secret=start.client_secret,
+            )
+            assert moved is not None
+            if await move_pledge(uow, current, moved):
+                await uow.commit()
+                return moved
+    raise StaleVersion("the pledge changed meanwhile; ask again")
+
+
+async def _with_card(
+    pledge_id: UUID, method: str, *, uow: FundingUnitOfWork, clock: Clock
+) -> Pledge:
+    """The newly saved card, to be charged at once (the next attempt of the retry window)."""
+    for _ in range(3):
+        async with uow:
+            current = await uow.pledges.get(pledge_id)
+            if current is None:
+                raise PledgeNotFound()
+            now = clock.now()
+            moved = current.moved_to(current.status, now, method_ref=method, next_charge_at=now)
+            if current.status is not PledgeStatus.SECURED or moved is None:
+                return current
+            if await move_pledge(uow, current, moved):
+                await uow.commit()
+                return moved
+    raise StaleVersion("the pledge changed meanwhile; confirm it again")
 
 
 async def secure(pledge_id: UUID, method: str, *, uow: FundingUnitOfWork, clock: Clock) -> Pledge:
@@ -251,7 +322,9 @@ async def secure(pledge_id: UUID, method: str, *, uow: FundingUnitOfWork, clock:
 @dataclass(frozen=True)
 class TransfersReceived:
     received: list[UUID]  # pledges now captured
-    already: list[str]  # references received before (or no longer waiting)
+    late: list[UUID]  # captured though let go (unpaid too long, the campaign over): the
+    # settlement refunds them where the campaign did not succeed
+    already: list[str]  # references received before
     unknown: list[str]  # references no pledge of this tenant has
 
 
@@ -259,13 +332,14 @@ async def mark_transfers_received(
     references: list[str], principal: Principal, *, uow: FundingUnitOfWork, clock: Clock
 ) -> TransfersReceived:
     """A tenant admin saw these transfers arrive (typed, or from a bank statement's CSV):
-    each pledge is captured once; the rest is reported, nothing else changes."""
+    each pledge is captured once, however late the money came (money that arrived is never
+    left unrecorded); the rest is reported, nothing else changes."""
     require_member(principal, Role.ADMIN)
     if not references:
         raise InvalidInput([FieldProblem("references", "name at least one")])
     if len(references) > 10_000:
         raise InvalidInput([FieldProblem("references", "at most 10,000 at once")])
-    report = TransfersReceived([], [], [])
+    report = TransfersReceived([], [], [], [])
     seen: set[str] = set()
     async with uow:
         for raw in references:
@@ -278,12 +352,13 @@ async def mark_transfers_received(
                 report.unknown.append(raw)
                 continue
             captured = pledge.moved_to(PledgeStatus.CAPTURED, clock.now())
-            if pledge.status is not PledgeStatus.PENDING or captured is None:
+            if captured is None or pledge.status is PledgeStatus.CAPTURED:
                 report.already.append(raw)
                 continue
             if not await move_pledge(uow, pledge, captured):
                 raise StaleVersion("a pledge changed meanwhile; send the references again")
-            report.received.append(pledge.id)
+            waited = pledge.status is PledgeStatus.PENDING
+            (report.received if waited else report.late).append(pledge.id)
         await uow.commit()
     return report
 

@@ -76,11 +76,16 @@ class RewardTierRepository(Protocol):
         """By minimum amount, then id."""
         ...
 
-    async def update(self, tier: RewardTier) -> None:
-        """Write everything but `claimed`, which only claim/release move."""
+    async def update(self, tier: RewardTier, *, only_unclaimed: bool = False) -> bool:
+        """Write everything but `claimed`, which only claim/release move; with
+        `only_unclaimed`, only while no unit is claimed (one conditional statement, so a
+        pledge racing the change either comes first and stops it, or comes after). False
+        when nothing was written."""
         ...
 
-    async def remove(self, tier_id: UUID) -> None: ...
+    async def remove(self, tier_id: UUID) -> bool:
+        """Only while no unit is claimed, by one conditional statement; False otherwise."""
+        ...
 
     async def claim(self, tier_id: UUID, campaign_id: UUID) -> bool:
         """One unit, by one conditional statement (`claimed = claimed + 1 WHERE ... AND
@@ -114,7 +119,8 @@ class PledgeRepository(Protocol):
         ...
 
     async def replace(self, pledge: Pledge, *, expected_version: int) -> bool:
-        """Write every changing field if the stored version is still `expected_version`."""
+        """Write every changing field if the stored version is still `expected_version`;
+        a running lease ends with it (the step it was taken for is done or overtaken)."""
         ...
 
     async def of_campaign(
@@ -152,9 +158,19 @@ class RefundRepository(Protocol):
         ...
 
     async def set_status(
-        self, refund_id: UUID, status: RefundStatus, *, provider_ref: str = ""
+        self,
+        refund_id: UUID,
+        status: RefundStatus,
+        *,
+        provider_ref: str = "",
+        from_status: RefundStatus = RefundStatus.PENDING,
     ) -> bool:
-        """From pending only: False when it was settled already."""
+        """Only from `from_status` (one conditional statement): False when it moved on
+        already. An empty provider_ref keeps the one stored."""
+        ...
+
+    async def in_status(self, status: RefundStatus, *, limit: int) -> list[Refund]:
+        """Oldest first (the bank refunds an admin still has to pay back)."""
         ...
 
     async def pending(self, older_than: datetime, *, limit: int) -> list[Refund]:
@@ -324,8 +340,10 @@ class PaymentGateway(Protocol):
     # admin); False when the backer's card is saved and charged by us.
     confirmed_by_admin: bool
 
-    async def start(self, pledge: Pledge) -> PaymentStart:
-        """Begin taking the pledge's money: a transfer reference, or a saved-card setup."""
+    async def start(self, pledge: Pledge, *, attempt: int = 0) -> PaymentStart:
+        """Begin taking the pledge's money: a transfer reference, or a saved-card setup.
+        `attempt` > 0: a new setup for another card (after a declined charge), with a key of
+        its own."""
         ...
 
     async def saved_method(self, pledge: Pledge) -> str | None:

@@ -9,8 +9,9 @@ the same key."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain.errors import StaleVersion
@@ -20,15 +21,25 @@ from domain.funding.errors import (
     PaymentsUnavailable,
     PledgeNotFound,
     RefundNotFound,
+    RefundRefused,
+    TransitionNotAllowed,
 )
 from domain.funding.events import PledgeRefunded
+from domain.funding.idempotency import check_idempotency_key
 from domain.funding.ledger import move_pledge
 from domain.funding.model import Money, Pledge, Refund, RefundStatus
-from domain.funding.pledges import check_idempotency_key
 from domain.funding.ports import FundingUnitOfWork, PaymentGateways, StoredRequest
 from domain.identity.model import Principal, Role
 from domain.identity.policies import require_member
 from domain.ports import Clock, IdGenerator
+
+log = logging.getLogger("stadtkern.funding")
+# Refunds racing on one pledge each retry after the winner's commit: every round has one, so
+# this many rounds let every racer through (or refuse it as too large).
+RACING_ROUNDS = 50
+# A refund the provider refused for good is not asked again (by the settlement of a failed
+# campaign) before this.
+REFUSED_AGAIN_AFTER = timedelta(days=1)
 
 
 def refund_key(refund_id: UUID) -> str:
@@ -73,26 +84,90 @@ async def send_refund(
         pledge = await uow.pledges.get(refund.pledge_id)
     if pledge is None:
         raise PledgeNotFound()
-    provider_ref = await gateways.of(pledge.provider).refund(
-        pledge, refund.amount, key=refund_key(refund.id)
-    )
+    try:
+        provider_ref = await gateways.of(pledge.provider).refund(
+            pledge, refund.amount, key=refund_key(refund.id)
+        )
+    except RefundRefused as refused:
+        return await _give_back(refund, refused.reason, uow=uow)
+    # A bank transfer's refund is paid back by a person: it waits for them (mark_paid).
+    by_hand = gateways.of(pledge.provider).confirmed_by_admin
+    outcome = RefundStatus.TO_PAY_BACK if by_hand else RefundStatus.SUCCEEDED
     async with uow:
-        if await uow.refunds.set_status(
-            refund.id, RefundStatus.SUCCEEDED, provider_ref=provider_ref
-        ):
-            uow.record(
-                PledgeRefunded(
-                    tenant_id=uow.tenant_id,
-                    pledge_id=pledge.id,
-                    campaign_id=pledge.campaign_id,
-                    refund_id=refund.id,
-                    amount=refund.amount.amount,
-                )
-            )
+        moved = await uow.refunds.set_status(refund.id, outcome, provider_ref=provider_ref)
+        if moved and outcome is RefundStatus.SUCCEEDED:
+            _record_refunded(uow, refund)
         done = await uow.refunds.get(refund.id)
         await uow.commit()
     assert done is not None
     return done
+
+
+def _record_refunded(uow: FundingUnitOfWork, refund: Refund) -> None:
+    uow.record(
+        PledgeRefunded(
+            tenant_id=uow.tenant_id,
+            pledge_id=refund.pledge_id,
+            campaign_id=refund.campaign_id,
+            refund_id=refund.id,
+            amount=refund.amount.amount,
+        )
+    )
+
+
+async def mark_refund_paid(
+    refund_id: UUID, principal: Principal, *, uow: FundingUnitOfWork
+) -> Refund:
+    """A tenant admin transferred a bank refund back: it has succeeded. Again: no change."""
+    require_member(principal, Role.ADMIN)
+    async with uow:
+        refund = await uow.refunds.get(refund_id)
+        if refund is None:
+            raise RefundNotFound()
+        if refund.status is RefundStatus.SUCCEEDED:
+            return refund
+        moved = await uow.refunds.set_status(
+            refund.id, RefundStatus.SUCCEEDED, from_status=RefundStatus.TO_PAY_BACK
+        )
+        if not moved:
+            raise TransitionNotAllowed(f"a {refund.status.value} refund is not paid back by hand")
+        _record_refunded(uow, refund)
+        await uow.commit()
+    return replace(refund, status=RefundStatus.SUCCEEDED)
+
+
+async def refunds_to_pay_back(
+    principal: Principal, *, uow: FundingUnitOfWork, limit: int
+) -> list[Refund]:
+    """Bank refunds an admin still has to transfer back, oldest first."""
+    require_member(principal, Role.ADMIN)
+    async with uow:
+        return await uow.refunds.in_status(RefundStatus.TO_PAY_BACK, limit=max(1, min(limit, 500)))
+
+
+async def _give_back(refund: Refund, reason: str, *, uow: FundingUnitOfWork) -> Refund:
+    """The provider refused for good: the refund fails, and its amount is refundable (and
+    counted in the totals) again."""
+    for _ in range(RACING_ROUNDS):
+        async with uow:
+            if not await uow.refunds.set_status(refund.id, RefundStatus.FAILED):
+                failed = await uow.refunds.get(refund.id)
+                assert failed is not None
+                return failed  # settled by another run meanwhile
+            pledge = await uow.pledges.get(refund.pledge_id)
+            assert pledge is not None and pledge.refunded is not None
+            back = pledge.moved_to(
+                pledge.status,
+                refund.created_at,
+                refunded=pledge.refunded - refund.amount,
+                next_charge_at=refund.created_at + REFUSED_AGAIN_AFTER,
+            )
+            if back is None or not await move_pledge(uow, pledge, back):
+                continue
+            await uow.commit()
+            log.warning("refund %s refused by the provider: %s", refund.id, reason)
+            return replace(refund, status=RefundStatus.FAILED)
+    raise StaleVersion("the pledge kept changing; the refund is tried again")
 
 
 @dataclass(frozen=True)
@@ -100,11 +175,6 @@ class RefundInput:
     pledge_id: UUID
     amount: int  # minor units of the pledge's currency
     reason: str = ""
-
-
-# Refunds racing on one pledge each retry after the winner's commit: every round has one, so
-# this many rounds let every racer through (or refuse it as too large).
-RACING_ROUNDS = 50
 
 
 async def _reserved(

@@ -13,6 +13,7 @@ RETRY_WINDOW, the backer told each time (PledgeChargeFailed); then the pledge fa
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +27,7 @@ from domain.funding.ports import FundingUnitOfWork, PaymentGateways, SettlementI
 from domain.funding.refunds import reserve_refund, send_refund
 from domain.ports import Clock, IdGenerator
 
+log = logging.getLogger("stadtkern.funding")
 LEASE = timedelta(minutes=5)  # longer than any gateway call takes, with its retries
 RETRY_WINDOW = timedelta(days=7)
 RETRY_AFTER = (timedelta(days=1), timedelta(days=2), timedelta(days=3))  # then every 3 days
@@ -36,6 +38,9 @@ BATCH = 100
 # card never confirmed. A bank transfer may take days: it waits until the campaign ends.
 UNFINISHED = timedelta(hours=1)
 UNCONFIRMED_CARD = timedelta(days=1)
+# An unpaid transfer lets its reward go after two weeks (the money, should it come later, is
+# still taken: see pledges.mark_transfers_received).
+UNPAID_TRANSFER = timedelta(days=14)
 BANK_TRANSFER = "bank_transfer"
 
 
@@ -54,6 +59,7 @@ class SettlementReport:
     cancelled: int = 0
     skipped: int = 0  # leased by another worker, or changed meanwhile
     unavailable: int = 0  # the provider did not answer: tried again next run
+    errors: int = 0  # faults, logged; tried again next run
 
     def total(self) -> int:
         return self.decided + self.charged + self.released + self.refunded + self.cancelled
@@ -162,12 +168,12 @@ async def settle_pledge(
     if not leased:
         report.skipped += 1
         return
-    gateway = gateways.of(pledge.provider)
     status = item.campaign_status
     charging = status in (CampaignStatus.SUCCEEDED, CampaignStatus.PAID_OUT) or (
         item.keep_it_all and status is CampaignStatus.LIVE
     )
     try:
+        gateway = gateways.of(pledge.provider)  # its provider may be unconfigured meanwhile
         if pledge.status is PledgeStatus.SECURED and charging:
             result = await gateway.charge(pledge, key=charge_key(pledge))
             at = clock.now()
@@ -256,12 +262,14 @@ def needs_step(item: SettlementItem, now: datetime) -> bool:
         return not live
     if pledge.status is PledgeStatus.CAPTURED:
         failed = status in (CampaignStatus.FAILED, CampaignStatus.CANCELLED)
-        return failed and pledge.refundable.amount > 0
+        due = pledge.next_charge_at is None or pledge.next_charge_at <= now  # after a refusal
+        return failed and pledge.refundable.amount > 0 and due
     if pledge.status is PledgeStatus.PENDING:
         age = now - pledge.created_at
         unfinished = not pledge.payment_reference and age >= UNFINISHED
         unconfirmed = pledge.provider != BANK_TRANSFER and age >= UNCONFIRMED_CARD
-        return not live or unfinished or unconfirmed
+        unpaid = pledge.provider == BANK_TRANSFER and age >= UNPAID_TRANSFER
+        return not live or unfinished or unconfirmed or unpaid
     return False
 
 
@@ -298,8 +306,14 @@ async def settle(
             break
         for item in fresh:
             seen.add(item.pledge.id)
-            await settle_pledge(
-                item, uow=uow, gateways=gateways, clock=clock, ids=ids, report=report
-            )
+            try:
+                await settle_pledge(
+                    item, uow=uow, gateways=gateways, clock=clock, ids=ids, report=report
+                )
+            except Exception:
+                # One pledge's fault (a bug, a database hiccup) never stops the others; its
+                # lease runs out and the next run tries it again.
+                log.exception("settling pledge %s failed", item.pledge.id)
+                report.errors += 1
     await retry_refunds(uow=uow, gateways=gateways, clock=clock, report=report)
     return report

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID
 
-from domain.errors import FieldProblem, InvalidInput
+from domain.errors import FieldProblem, InvalidInput, StaleVersion
 from domain.funding.campaigns import load_visible, require_runner
 from domain.funding.errors import RewardTierNotFound, TransitionNotAllowed
 from domain.funding.events import CampaignChanged
@@ -115,7 +115,11 @@ async def edit_tier(
             quantity=cmd.quantity,
             estimated_delivery=cmd.estimated_delivery,
         )
-        await uow.tiers.update(tier)
+        # A higher minimum or another kind only while nobody has chosen it: decided by the
+        # write itself, so a pledge made meanwhile is never changed under its backer.
+        promised = tier.minimum.amount > old.minimum.amount or tier.kind is not old.kind
+        if not await uow.tiers.update(tier, only_unclaimed=promised):
+            raise StaleVersion("a backer chose this reward meanwhile: read it again")
         uow.record(CampaignChanged(tenant_id=uow.tenant_id, campaign_id=campaign.id))
         await uow.commit()
     return tier
@@ -129,9 +133,8 @@ async def remove_tier(
         campaign = await load_visible(uow, campaign_id, principal)
         require_runner(principal, campaign)
         tier = await _tier_of(uow, campaign.id, tier_id)
-        if tier.claimed:
+        if tier.claimed or not await uow.tiers.remove(tier.id):
             raise TransitionNotAllowed("backers chose this reward: it stays")
-        await uow.tiers.remove(tier.id)
         uow.record(CampaignChanged(tenant_id=uow.tenant_id, campaign_id=campaign.id))
         await uow.commit()
 

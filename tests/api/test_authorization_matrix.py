@@ -167,6 +167,14 @@ REST = [
         expect(401, 403, 403, 201, 403, 403, 403),
         {"amount": {"amount": 1, "currency": "EUR"}},
     ),
+    # Another card only for the backer's own pledge, and only after a declined charge.
+    Rest("POST", "/v1/pledges/{pledge_id}/card", expect(401, 409, 404, 404, 403, 403, 403)),
+    Rest("GET", "/v1/refunds/to-pay-back", ADMINS),
+    Rest(
+        "POST",
+        "/v1/refunds/00000000-0000-0000-0000-000000000001/paid",
+        expect(401, 403, 403, 404, 403, 403, 403),
+    ),
     Rest(
         "POST",
         "/v1/payments/bank-transfers/received",

@@ -209,6 +209,7 @@ async def test_pledges_by_bank_transfer_with_an_idempotency_key(client, people):
     assert received.status_code == 200, received.text
     assert received.json() == {
         "received": [pledge["id"]],
+        "late": [],
         "already": [],
         "unknown": ["SK-00000000"],
     }
@@ -263,7 +264,16 @@ async def test_refunds_never_exceed_the_capture_and_totals_follow(client, people
         headers=people["admin"],
         json={"amount": {"amount": 4_000, "currency": "EUR"}, "reason": "Teilstorno"},
     )
-    assert part.status_code == 201 and part.json()["status"] == "succeeded", part.text
+    # A bank transfer's refund: to pay back by hand, then marked paid.
+    assert part.status_code == 201 and part.json()["status"] == "to_pay_back", part.text
+    waiting = await client.get("/v1/refunds/to-pay-back", headers=people["admin"])
+    assert [r["id"] for r in waiting.json()] == [part.json()["id"]]
+    paid = await client.post(f"/v1/refunds/{part.json()['id']}/paid", headers=people["admin"])
+    assert paid.json()["status"] == "succeeded", paid.text
+    refused = await client.post(
+        f"/v1/refunds/{part.json()['id']}/paid", headers=people["moderator"]
+    )
+    assert refused.status_code == 403
     too_much = await client.post(
         path, headers=people["admin"], json={"amount": {"amount": 6_001, "currency": "EUR"}}
     )

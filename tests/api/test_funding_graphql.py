@@ -231,10 +231,15 @@ async def test_a_campaign_is_drafted_reviewed_backed_and_refunded_over_graphql(s
     )["refundPledge"]
     assert given["refund"] == {
         "amount": {"amount": 1000},
-        "status": "SUCCEEDED",
+        "status": "TO_PAY_BACK",  # a bank transfer's: an admin transfers it back by hand
         "reason": "Doppelt überwiesen",
         "providerRef": "",
     }
+    waiting = "{ refundsToPayBack { id amount { amount } } }"
+    [to_pay] = (await gql(client, admin, waiting))["refundsToPayBack"]
+    paid = "mutation($id: UUID!) { markRefundPaid(id: $id) { refund { status } errors { code } } }"
+    done = (await gql(client, admin, paid, id=to_pay["id"]))["markRefundPaid"]
+    assert done == {"refund": {"status": "SUCCEEDED"}, "errors": []}
     refunds = "query($p: UUID!) { pledgeRefunds(pledgeId: $p) { amount { amount } status } }"
     assert (await gql(client, admin, refunds, p=pledge["id"]))["pledgeRefunds"] == [
         {"amount": {"amount": 1000}, "status": "SUCCEEDED"}

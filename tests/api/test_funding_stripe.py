@@ -131,6 +131,8 @@ async def test_keep_it_all_charges_the_card_as_soon_as_it_is_confirmed(
     assert totals["pledged"]["amount"] == 2_500 and totals["backers"] == 1
     others = await client.get(f"/v1/pledges/{made.json()['id']}", headers=people["bob"])
     assert others.status_code == 404
+    seen = await client.get(f"/v1/pledges/{made.json()['id']}", headers=people["moderator"])
+    assert seen.json()["payment"]["client_secret"] is None  # the backer's alone
 
 
 async def test_all_or_nothing_charges_at_success_and_a_declined_card_gets_a_retry_window(

@@ -252,8 +252,21 @@ async def test_a_tier_edit_writes_everything_but_what_is_claimed(funding):
     await a.tiers.add(made)
     assert await a.tiers.claim(made.id, made_for.id) is True
     edited = replace(made, title=de("Neu"), quantity=20, claimed=0, kind=RewardKind.THANKS)
-    await a.tiers.update(edited)
+    assert await a.tiers.update(edited) is True
     assert await a.tiers.get(made.id) == replace(edited, claimed=1)
+
+
+async def test_a_tier_edit_only_while_unclaimed_is_refused_once_a_unit_is_claimed(funding):
+    a = funding.a
+    made_for = await a_campaign(a)
+    made = tier(made_for.id, quantity=10)
+    await a.tiers.add(made)
+    raised = replace(made, minimum=eur(made.minimum.amount + 100))
+    assert await a.tiers.update(raised, only_unclaimed=True) is True
+    assert await a.tiers.claim(made.id, made_for.id) is True
+    higher = replace(raised, minimum=eur(raised.minimum.amount + 100))
+    assert await a.tiers.update(higher, only_unclaimed=True) is False
+    assert (await a.tiers.get(made.id)).minimum == raised.minimum
 
 
 async def test_a_removed_tier_is_gone_and_another_tenant_cannot_remove_one(funding):
@@ -262,9 +275,19 @@ async def test_a_removed_tier_is_gone_and_another_tenant_cannot_remove_one(fundi
     kept, removed = tier(made_for.id), tier(made_for.id)
     await a.tiers.add(kept)
     await a.tiers.add(removed)
-    await a.tiers.remove(removed.id)
-    await funding.b.tiers.remove(kept.id)
+    assert await a.tiers.remove(removed.id) is True
+    assert await funding.b.tiers.remove(kept.id) is False
     assert await a.tiers.of_campaign(made_for.id) == [kept]
+
+
+async def test_a_claimed_tier_is_not_removed(funding):
+    a = funding.a
+    made_for = await a_campaign(a)
+    made = tier(made_for.id, quantity=3)
+    await a.tiers.add(made)
+    assert await a.tiers.claim(made.id, made_for.id) is True
+    assert await a.tiers.remove(made.id) is False
+    assert await a.tiers.get(made.id) == replace(made, claimed=1)
 
 
 async def test_units_are_claimed_until_sold_out(funding):
@@ -516,16 +539,17 @@ async def test_a_lease_of_a_pledge_changed_since_it_was_read_is_refused(funding)
     assert await a.pledges.lease(uuid.uuid4(), version=1, until=later(5), now=AT) is False
 
 
-async def test_a_replace_leaves_a_running_lease_alone(funding):
+async def test_a_replace_ends_the_lease_of_the_step_it_completes(funding):
     a = funding.a
     made_for = await a_campaign(a, status=S.FAILED)
     made = await a_pledge(a, made_for.id, status=P.PENDING)
     assert await a.pledges.lease(made.id, version=1, until=later(5), now=AT) is True
+    assert await a.pledges.due_for_settlement(later(1), limit=10) == []
     moved = replace(made, updated_at=later(1), version=2)
     assert await a.pledges.replace(moved, expected_version=1) is True
-    assert await a.pledges.lease(made.id, version=2, until=later(6), now=later(1)) is False
-    assert await a.pledges.due_for_settlement(later(1), limit=10) == []
-    assert [i.pledge for i in await a.pledges.due_for_settlement(later(5), limit=10)] == [moved]
+    # A new state: its next step (if any) may be taken at once.
+    assert [i.pledge for i in await a.pledges.due_for_settlement(later(1), limit=10)] == [moved]
+    assert await a.pledges.lease(made.id, version=2, until=later(6), now=later(1)) is True
 
 
 # Settlement: which pledges are due, one rule a test -----------------------------------
@@ -613,11 +637,12 @@ async def test_pending_pledges_of_a_campaign_no_longer_live_are_due_to_be_cancel
     assert await due_ids(a) == [made.id]
 
 
-async def test_pending_transfers_of_a_live_campaign_wait_for_their_money(funding):
+async def test_pending_transfers_of_a_live_campaign_wait_two_weeks_for_their_money(funding):
     a = funding.a
     made_for = await a_campaign(a, funding_model=FundingModel.KEEP_IT_ALL)
-    await a_pledge(a, made_for.id, status=P.PENDING, payment_reference="SK-1")
-    assert await due_ids(a, later(60 * 24 * 20)) == []
+    made = await a_pledge(a, made_for.id, status=P.PENDING, payment_reference="SK-1")
+    assert await due_ids(a, later(60 * 24 * 14 - 1)) == []
+    assert await due_ids(a, later(60 * 24 * 14)) == [made.id]
 
 
 async def test_a_pending_pledge_whose_payment_never_started_is_due_after_an_hour(funding):

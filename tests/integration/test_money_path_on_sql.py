@@ -160,7 +160,12 @@ async def _secured_campaign(
         )
         gateway.confirm_setup(pledge.id)
         await pledges.confirm_pledge(
-            pledge.id, backer, uow=services.funding_uow(tenant), gateways=gateways, clock=clock
+            pledge.id,
+            backer,
+            uow=services.funding_uow(tenant),
+            gateways=gateways,
+            clock=clock,
+            ids=services.ids,
         )
         made.append(pledge.id)
     clock.advance(days=31)

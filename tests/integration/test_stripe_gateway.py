@@ -30,7 +30,7 @@ import pytest
 import stripe
 
 from adapters.payments.stripe_gateway import StripeGateway, stripe_client
-from domain.funding.errors import PaymentsUnavailable
+from domain.funding.errors import PaymentsUnavailable, RefundRefused
 from domain.funding.model import Money, Pledge, PledgeStatus
 from tests.localstripe_server import SECRET_KEY, confirm_setup_as_stripe_js, running_localstripe
 
@@ -186,8 +186,8 @@ async def test_a_declined_card_is_a_failed_charge_with_the_decline_code(
 async def test_charging_a_pledge_without_a_saved_card_is_refused_before_stripe(
     gateway: StripeGateway, http: RecordingHTTPXClient
 ) -> None:
-    with pytest.raises(PaymentsUnavailable, match="no saved card"):
-        await gateway.charge(a_pledge(), key="k")
+    refused = await gateway.charge(a_pledge(), key="k")
+    assert not refused.succeeded and refused.reason == "no_saved_card"
     assert http.requests == []
 
 
@@ -287,13 +287,24 @@ async def test_a_stripe_that_does_not_answer_makes_payments_unavailable() -> Non
     assert refused.value.detail == "Stripe cannot be reached"
 
 
-async def test_a_request_stripe_refuses_is_unavailable_with_the_reason(
+async def test_a_refund_stripe_refuses_for_good_is_refused_with_its_code(
     gateway: StripeGateway,
 ) -> None:
     captured = replace(a_pledge(), status=PledgeStatus.CAPTURED, charge_ref="pi_never_made")
 
-    with pytest.raises(PaymentsUnavailable) as refused:
+    with pytest.raises(RefundRefused) as refused:
         await gateway.refund(captured, Money(100, "EUR"), key="refund-1")
 
-    assert refused.value.detail is not None
-    assert refused.value.detail.startswith("Stripe refused to refund the charge")
+    assert refused.value.reason  # Stripe's code (resource_missing): never asked again
+
+
+async def test_a_charge_stripe_refuses_for_good_is_a_failed_charge(
+    gateway: StripeGateway,
+) -> None:
+    secured = replace(
+        a_pledge(), status=PledgeStatus.SECURED, customer_ref="cus_none", method_ref="pm_none"
+    )
+
+    result = await gateway.charge(secured, key="pledge-x-charge-1")
+
+    assert not result.succeeded and result.reason

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.funding.errors import PaymentsUnavailable
+from domain.funding.errors import PaymentsUnavailable, RefundRefused
 from domain.funding.model import Money, Pledge, PledgeStatus
 from domain.funding.ports import PaymentGateway
 from tests.fakes_payments import FakeGateway, bank_gateway
@@ -86,7 +86,7 @@ async def test_refunds_never_exceed_the_charge_and_repeat_by_key() -> None:
 
     first = await gateway.refund(pledge, Money(1000, "EUR"), key="refund-1")
     assert await gateway.refund(pledge, Money(1000, "EUR"), key="refund-1") == first
-    with pytest.raises(PaymentsUnavailable, match="amount_too_large"):
+    with pytest.raises(RefundRefused, match="amount_too_large"):
         await gateway.refund(pledge, Money(1501, "EUR"), key="refund-2")
     await gateway.refund(pledge, Money(1500, "EUR"), key="refund-2")  # refused: no answer kept
 

@@ -62,7 +62,7 @@ def test_money_is_whole_minor_units_of_one_currency():
     assert eur(150) + eur(50) == eur(200)
     with pytest.raises(InvalidInput):
         eur(1) + Money(1, "CHF")
-    for bad in ((1.5, "EUR"), (True, "EUR"), (1, "eur"), (10**13, "EUR")):
+    for bad in ((1.5, "EUR"), (True, "EUR"), (1, "eur"), (10**16, "EUR")):
         with pytest.raises(InvalidInput):
             Money(*bad)
 
@@ -231,3 +231,12 @@ def test_a_refunded_pledge_no_longer_counts_and_another_campaigns_reward_is_refu
         uuid.uuid4(), uuid.uuid4(), LocalizedText.single("de", "Dank"), eur(100), RewardKind.THANKS
     )
     assert pledge_problems(eur(500), live, elsewhere)[0].field == "tier_id"
+
+
+def test_a_pledge_is_one_euro_to_stripes_largest_charge_and_totals_may_sum_beyond():
+    live = campaign(status=S.LIVE)
+    assert pledge_problems(eur(99), live, None)[0].field == "amount"
+    assert pledge_problems(eur(100_000_000), live, None)[0].field == "amount"
+    assert pledge_problems(eur(99_999_999), live, None) == []
+    many = Totals(eur(10**14), 1_000_000)  # far beyond any goal, and still read back
+    assert many.percent_of(eur(100)) == 10**14

@@ -14,12 +14,17 @@ from datetime import timedelta
 import pytest
 
 from domain.funding import campaigns, pledges, refunds, settlement
-from domain.funding.errors import PaymentNotConfirmed, PaymentsUnavailable
+from domain.funding.errors import (
+    CardNotReplaceable,
+    PaymentNotConfirmed,
+    PaymentsUnavailable,
+    PledgeNotFound,
+)
 from domain.funding.events import PledgeChargeFailed
 from domain.funding.model import CampaignStatus, FundingModel, Pledge, PledgeStatus, RefundStatus
 from domain.funding.payment_events import apply_payment_event
 from domain.funding.ports import PaymentEvent, PaymentEventKind
-from tests.fakes_payments import FakeGateway
+from tests.fakes_payments import FakeGateway, FakeRefund, bank_gateway
 from tests.unit.funding_setup import World, eur, person
 
 
@@ -46,7 +51,12 @@ async def secured(
     made = await pledge(world, campaign, amount, tier=tier)
     gateway.confirm_setup(made.id)
     return await pledges.confirm_pledge(
-        made.id, world.moderator, uow=world.uow(), gateways=world.gateways, clock=world.clock
+        made.id,
+        world.moderator,
+        uow=world.uow(),
+        gateways=world.gateways,
+        clock=world.clock,
+        ids=world.ids,
     )
 
 
@@ -70,11 +80,21 @@ async def test_a_card_pledge_is_set_up_not_charged_and_counts_once_the_card_is_s
     assert made.status is PledgeStatus.PENDING and made.client_secret
     with pytest.raises(PaymentNotConfirmed):
         await pledges.confirm_pledge(
-            made.id, world.moderator, uow=world.uow(), gateways=world.gateways, clock=world.clock
+            made.id,
+            world.moderator,
+            uow=world.uow(),
+            gateways=world.gateways,
+            clock=world.clock,
+            ids=world.ids,
         )
     gateway.confirm_setup(made.id)
     done = await pledges.confirm_pledge(
-        made.id, world.moderator, uow=world.uow(), gateways=world.gateways, clock=world.clock
+        made.id,
+        world.moderator,
+        uow=world.uow(),
+        gateways=world.gateways,
+        clock=world.clock,
+        ids=world.ids,
     )
     assert done.status is PledgeStatus.SECURED and done.method_ref
     assert (await world.campaign(live.id)).current_totals.pledged == eur(5_000)
@@ -408,3 +428,79 @@ async def test_events_of_unknown_pledges_are_noted_and_change_nothing():
     )
     assert await apply_payment_event(ghost, uow=world.uow(), clock=world.clock) is False
     assert world.store.pledges == {}
+
+
+async def test_a_backer_whose_card_was_declined_saves_another_which_is_charged_at_once():
+    world, gateway = stripe_world()
+    live = await world.live(goal=5_000)
+    backer = person()
+    made = await pledges.make_pledge(
+        pledges.PledgeInput(live.id, eur(5_000)),
+        backer,
+        idempotency_key=None,
+        uow=world.uow(),
+        gateways=world.gateways,
+        clock=world.clock,
+        ids=world.ids,
+    )
+    gateway.confirm_setup(made.id, "pm_old")
+    await pledges.confirm_pledge(
+        made.id, backer, uow=world.uow(), gateways=world.gateways, clock=world.clock, ids=world.ids
+    )
+    with pytest.raises(CardNotReplaceable):  # nothing was declined yet
+        await pledges.new_card(
+            made.id, backer, uow=world.uow(), gateways=world.gateways, clock=world.clock
+        )
+    gateway.decline(made.id)
+    world.clock.advance(days=30)
+    await settle(world)
+    with pytest.raises(PledgeNotFound):  # the backer's card only
+        await pledges.new_card(
+            made.id, world.moderator, uow=world.uow(), gateways=world.gateways, clock=world.clock
+        )
+    again = await pledges.new_card(
+        made.id, backer, uow=world.uow(), gateways=world.gateways, clock=world.clock
+    )
+    assert again.client_secret and again.client_secret != made.client_secret
+    gateway.stop_declining(made.id)
+    gateway.confirm_setup(made.id, "pm_new")
+    done = await pledges.confirm_pledge(
+        made.id, backer, uow=world.uow(), gateways=world.gateways, clock=world.clock, ids=world.ids
+    )
+    assert done.status is PledgeStatus.CAPTURED and done.method_ref == "pm_new"
+    assert [c.amount.amount for c in gateway.charges] == [5_000]
+
+
+async def test_a_refund_the_provider_refuses_for_good_fails_and_gives_the_amount_back():
+    world, gateway = stripe_world()
+    live = await world.live(model=FundingModel.KEEP_IT_ALL)
+    made = await secured(world, gateway, live, 10_000)
+    # Refunded in Stripe's dashboard already: Stripe refuses ours as too large.
+    charge = gateway.charges[0]
+    gateway.refunds.append(FakeRefund("re_dash", made.id, charge.ref, eur(10_000), "dash"))
+    refund = await refunds.refund_pledge(
+        refunds.RefundInput(made.id, 4_000),
+        world.admin,
+        idempotency_key=None,
+        uow=world.uow(),
+        gateways=world.gateways,
+        clock=world.clock,
+        ids=world.ids,
+    )
+    assert refund.status is RefundStatus.FAILED
+    assert (await current(world, made.id)).refunded == eur(0)
+    assert (await world.campaign(live.id)).current_totals.pledged == eur(10_000)
+
+
+async def test_one_pledge_whose_provider_is_gone_does_not_stop_the_others():
+    world, gateway = stripe_world()
+    live = await world.live(goal=1_000)
+    stuck = await secured(world, gateway, live, 1_000)
+    world.gateways.current_gateway = bank_gateway()  # the tenant switched; Stripe is gone
+    fine = await pledge(world, live, 2_000)
+    world.clock.advance(days=30)
+    report = await settle(world)
+    assert world.status_of(live.id) is CampaignStatus.SUCCEEDED
+    assert report.errors == 1 and gateway.charges == []
+    assert (await current(world, stuck.id)).status is PledgeStatus.SECURED
+    assert (await current(world, fine.id)).status is PledgeStatus.CANCELLED  # never paid

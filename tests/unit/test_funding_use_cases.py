@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from domain.errors import InvalidInput, StaleVersion
-from domain.funding import campaigns, pledges, refunds, settlement
+from domain.funding import campaigns, pledges, refunds, settlement, tiers
 from domain.funding.errors import (
     CampaignClosed,
     CampaignNotFound,
@@ -155,9 +155,7 @@ async def test_a_draft_cannot_be_approved_nor_a_finished_campaign_cancelled():
     )
     assert world.status_of(live.id) is S.FAILED
     with pytest.raises(TransitionNotAllowed):
-        await campaigns.cancel_campaign(
-            live.id, world.author, uow=world.uow(), clock=world.clock
-        )
+        await campaigns.cancel_campaign(live.id, world.author, uow=world.uow(), clock=world.clock)
 
 
 async def test_after_the_first_pledge_the_goal_is_not_lowered_nor_the_end_brought_forward():
@@ -382,7 +380,15 @@ async def test_refunds_in_part_never_exceed_the_capture_and_totals_follow():
     made = await pledge(world, live, 10_000)
     await received(world, made.payment_reference)
     first = await refund(world, made.id, 4_000)
-    assert first.status is RefundStatus.SUCCEEDED
+    assert first.status is RefundStatus.TO_PAY_BACK  # a bank transfer: paid back by hand
+    async with world.uow() as uow:
+        assert await uow.refunds.in_status(RefundStatus.TO_PAY_BACK, limit=5) == [first]
+    with pytest.raises(RoleRequired):
+        await refunds.mark_refund_paid(first.id, world.moderator, uow=world.uow())
+    paid = await refunds.mark_refund_paid(first.id, world.admin, uow=world.uow())
+    assert paid.status is RefundStatus.SUCCEEDED
+    assert await refunds.mark_refund_paid(first.id, world.admin, uow=world.uow()) == paid
+    assert [type(e).__name__ for e in world.store.outbox].count("PledgeRefunded") == 1
     with pytest.raises(RefundTooLarge):
         await refund(world, made.id, 6_001)
     await refund(world, made.id, 6_000)
@@ -436,7 +442,7 @@ async def test_a_failed_campaign_refunds_what_arrived_cancels_the_rest_and_frees
         assert (await uow.pledges.get(waiting.id)).status is PledgeStatus.CANCELLED  # type: ignore[union-attr]
         assert (await uow.tiers.get(tier.id)).claimed == 1  # type: ignore[union-attr]
         assert [r.status for r in await uow.refunds.of_pledge(paid.id)] == [
-            RefundStatus.SUCCEEDED
+            RefundStatus.TO_PAY_BACK
         ]
     assert (await world.campaign(live.id)).current_totals.pledged == eur(0)
     rerun = await settlement.settle(
@@ -489,3 +495,56 @@ async def test_a_cancelled_live_campaign_gives_everything_back():
         isinstance(e, PledgeStatusChanged) and e.new_status == "captured"
         for e in world.store.outbox
     )
+
+
+async def test_a_transfer_that_arrives_late_is_recorded_and_given_back_where_it_failed():
+    world = World()
+    live = await world.live(goal=100_000)
+    made = await pledge(world, live, 5_000)
+    world.clock.advance(days=30)
+    await settlement.settle(
+        uow=world.uow(), gateways=world.gateways, clock=world.clock, ids=world.ids
+    )
+    async with world.uow() as uow:
+        assert (await uow.pledges.get(made.id)).status is PledgeStatus.CANCELLED  # type: ignore[union-attr]
+    report = await received(world, made.payment_reference)
+    assert report.late == [made.id] and report.received == [] and report.already == []
+    await settlement.settle(
+        uow=world.uow(), gateways=world.gateways, clock=world.clock, ids=world.ids
+    )
+    async with world.uow() as uow:
+        [back] = await uow.refunds.of_pledge(made.id)
+    assert back.amount == eur(5_000) and back.status is RefundStatus.TO_PAY_BACK
+
+
+async def test_an_unpaid_transfer_lets_its_reward_go_after_two_weeks():
+    world = World()
+    live = await world.live(days=60)
+    tier = await world.tier(live, quantity=1)
+    made = await pledge(world, live, tier=tier)
+    world.clock.advance(days=13)
+    await settlement.settle(
+        uow=world.uow(), gateways=world.gateways, clock=world.clock, ids=world.ids
+    )
+    with pytest.raises(RewardSoldOut):
+        await pledge(world, live, tier=tier)
+    world.clock.advance(days=2)
+    await settlement.settle(
+        uow=world.uow(), gateways=world.gateways, clock=world.clock, ids=world.ids
+    )
+    again = await pledge(world, live, tier=tier)
+    assert again.tier_id == tier.id
+    async with world.uow() as uow:
+        assert (await uow.pledges.get(made.id)).status is PledgeStatus.CANCELLED  # type: ignore[union-attr]
+
+
+async def test_a_claimed_reward_keeps_its_minimum_and_stays():
+    world = World()
+    live = await world.live()
+    tier = await world.tier(live, minimum=2_500)
+    await pledge(world, live, 5_000, tier=tier)
+    cmd = tiers.TierInput(tier.title, 3_000, tier.kind)
+    with pytest.raises(InvalidInput):
+        await tiers.edit_tier(live.id, tier.id, cmd, world.author, uow=world.uow())
+    with pytest.raises(TransitionNotAllowed):
+        await tiers.remove_tier(live.id, tier.id, world.author, uow=world.uow())

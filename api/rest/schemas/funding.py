@@ -150,7 +150,11 @@ class RefundOut(BaseModel):
 
 class TransfersReceivedOut(BaseModel):
     received: list[UUID] = Field(description="Pledges now captured")
-    already: list[str] = Field(description="References received before, or not waiting")
+    late: list[UUID] = Field(
+        description="Pledges captured though let go before the money came (unpaid for two "
+        "weeks, or the campaign ended): refunded by the settlement unless it succeeded"
+    )
+    already: list[str] = Field(description="References received before")
     unknown: list[str] = Field(description="References no pledge of this tenant has")
 
 
@@ -234,6 +238,7 @@ def pledge_out(
     with_payment: bool,
     bank: BankDetails | None = None,
     backer_name: str | None = None,
+    to_backer: bool = False,
 ) -> PledgeOut:
     payment = None
     if with_payment:
@@ -249,7 +254,8 @@ def pledge_out(
         payment = PaymentOut(
             provider=pledge.provider,
             reference=pledge.payment_reference,
-            client_secret=pledge.client_secret or None,
+            # Confirms a card: the backer's alone, never a moderator's.
+            client_secret=(pledge.client_secret or None) if to_backer else None,
             bank_transfer=transfer,
         )
     refunded = pledge.refunded or Money.zero(pledge.amount.currency)
