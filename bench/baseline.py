@@ -321,7 +321,9 @@ def campaign_item(r: asyncpg.Record, language: str, default: str, now: datetime)
         "category_id": str(r["category_id"]) if r["category_id"] else None,
         "location": {"lat": r["lat"], "lon": r["lon"]} if r["lat"] is not None else None,
         "owner_id": str(r["owner_id"]) if r["owner_id"] else None,
+        "owner_name": None,  # names are the detail's (the product's list asks for none)
         "business_id": str(r["business_id"]) if r["business_id"] else None,
+        "business_name": None,
         "goal": {"amount": goal, "currency": currency},
         "minimum": {"amount": r["minimum"], "currency": currency}
         if r["minimum"] is not None
