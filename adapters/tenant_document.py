@@ -30,6 +30,7 @@ from domain.tenancy.model import (
     PaymentProvider,
     PaymentSettings,
     RateLimits,
+    RemoteParentSettings,
     SsoSettings,
     TenantConfig,
     TenantStatus,
@@ -130,6 +131,14 @@ class CorsDocument(_Strict):
     allowed_origins: list[Text] = Field(max_length=1000)
 
 
+class RemoteParentDocument(_Strict):
+    base_url: Text
+    key_env: Text
+    tenant: Text | None = None
+    platform: Text | None = None
+    campaign_url: Text | None = None
+
+
 class TenantDocument(_Strict):
     slug: Text
     name: Text
@@ -151,6 +160,7 @@ class TenantDocument(_Strict):
     categories: list[CategoryDocument] = Field(default=[], max_length=1000)
     open_data: OpenDataDocument | None = None
     cors: CorsDocument | None = None
+    remote_parent: RemoteParentDocument | None = None
 
     def to_config(self) -> TenantConfig:
         """The domain config; raises InvalidInput naming every broken rule."""
@@ -182,6 +192,9 @@ class TenantDocument(_Strict):
             categories=tuple(c.to_seed() for c in self.categories),
             open_data=OpenDataSettings(**self.open_data.model_dump()) if self.open_data else None,
             cors=CorsSettings(tuple(self.cors.allowed_origins)) if self.cors else None,
+            remote_parent=RemoteParentSettings(**self.remote_parent.model_dump())
+            if self.remote_parent
+            else None,
         )
 
     @classmethod
@@ -239,6 +252,9 @@ class TenantDocument(_Strict):
             else None,
             cors=CorsDocument(allowed_origins=list(config.cors.allowed_origins))
             if config.cors
+            else None,
+            remote_parent=RemoteParentDocument(**dataclasses.asdict(config.remote_parent))
+            if config.remote_parent
             else None,
         )
 

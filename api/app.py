@@ -24,16 +24,21 @@ from api.rest import (
     businesses,
     campaigns,
     categories,
+    listings,
     map,
     media,
     members,
     offers,
     open_data,
+    partner,
     payments,
     pledges,
+    sync,
 )
 from api.rest.search import search_router
 from api.rest.tenancy import router as tenancy_router
+from api.rest.webhooks import event_types_router as webhook_event_types_router
+from api.rest.webhooks import router as webhooks_router
 from api.services import Services, build_services
 from api.settings import Settings
 
@@ -104,6 +109,11 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(pledges.router)
     app.include_router(pledges.refunds_router)
     app.include_router(payments.router)
+    app.include_router(listings.router)
+    app.include_router(partner.router)
+    app.include_router(sync.router)
+    app.include_router(webhooks_router)
+    app.include_router(webhook_event_types_router)
     app.include_router(media.files_router)
     app.include_router(auth.jwks_router)
     app.include_router(health_router)

@@ -27,6 +27,8 @@ from domain.errors import (
 from domain.funding import errors as funding
 from domain.identity import errors as identity
 from domain.media import errors as media
+from domain.syndication import errors as syndication
+from domain.syndication import webhook_errors as webhooks
 from domain.tenancy import errors as tenancy
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -158,6 +160,14 @@ DOMAIN_ERRORS: tuple[type[DomainError], ...] = (
     funding.PaymentsUnavailable,
     funding.PaymentNotConfirmed,
     funding.CardNotReplaceable,
+    funding.PledgesElsewhere,
+    syndication.ListingNotFound,
+    syndication.ListingMoveNotAllowed,
+    syndication.PartnerCampaignConflict,
+    webhooks.WebhookSubscriptionNotFound,
+    webhooks.WebhookDeliveryNotFound,
+    webhooks.WebhookSubscriptionDisabled,
+    webhooks.WebhookTargetRefused,
 )
 
 CATALOG: dict[str, ProblemKind] = {

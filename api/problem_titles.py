@@ -95,6 +95,20 @@ GERMAN_TITLES: dict[str, str] = {
     "payments-unavailable": "Zahlungen sind gerade nicht möglich",
     "payment-not-confirmed": "Die Zahlung ist noch nicht bestätigt",
     "card-not-replaceable": "Eine andere Karte geht nur nach einer abgelehnten Zahlung",
+    "pledges-elsewhere": "Diese Kampagne nimmt Unterstützung auf ihrer eigenen Plattform an",
+    # Syndication.
+    "listing-not-found": "Diese Kampagne ist hier nicht gelistet",
+    "listing-move-not-allowed": "Die Listung ist nicht in einem Zustand, der das erlaubt",
+    "partner-campaign-conflict": "Diese externe ID gehört zu einer anderen Kampagne",
+    # Webhooks.
+    "webhook-subscription-not-found": (
+        "Dieses Webhook-Abonnement gibt es auf dieser Plattform nicht"
+    ),
+    "webhook-delivery-not-found": "Diese Zustellung gibt es in diesem Webhook-Abonnement nicht",
+    "webhook-subscription-disabled": "Das Webhook-Abonnement ist abgeschaltet",
+    "webhook-target-refused": (
+        "Die Webhook-URL zeigt auf eine Adresse, die Webhooks nicht erreichen dürfen"
+    ),
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -23,10 +25,13 @@ from adapters.db.funding_uow import SqlFundingUnitOfWork
 from adapters.db.identity_uow import SqlIdentityUnitOfWork
 from adapters.db.jobs import SqlJobQueue
 from adapters.db.media import SqlMediaUnitOfWork
+from adapters.db.remote_push import SqlPushStates
 from adapters.db.search import SqlSearchReads
+from adapters.db.syndication import SqlChangeReads, SqlSyndicationUnitOfWork
 from adapters.db.tenancy import TenantDirectory
 from adapters.db.tenancy_uow import SqlTenancyUnitOfWork
 from adapters.db.unit_of_work import Outbox
+from adapters.db.webhooks import SqlDeliveryQueue, SqlWebhookUnitOfWork
 from adapters.images import PillowImageCodec
 from adapters.jwt_tokens import (
     JwtAccessTokens,
@@ -41,18 +46,24 @@ from adapters.passwords import Argon2Hasher
 from adapters.payments.gateways import TenantGateways
 from adapters.rate_limits import RedisLoginThrottle, RedisRateLimiter
 from adapters.redis_client import connect_redis, redis_reachable
+from adapters.remote_parent import HttpxRemoteParent
 from adapters.system import RandomIds, RandomSecrets, SystemClock
+from adapters.webhook_http import HttpxWebhookSender, SystemRandomness, SystemResolver
 from api.handlers import event_handlers, periodic_jobs
 from api.settings import Settings
 from api.worker import Worker
 from domain.directory.pins import BUSINESS, BusinessPins, DirectoryTaxonomy
 from domain.discovery.kinds import DiscoveryKinds
 from domain.funding.campaigns import CAMPAIGN
+from domain.funding.model import Campaign
 from domain.funding.pins import CampaignPins
 from domain.identity.ports import Mailer
 from domain.identity.sessions import IdentityPorts, TenantRef
 from domain.jobs import subscriptions_of
 from domain.media.ports import ImageCodec, ImageLimits, MediaStorage
+from domain.syndication import listings
+from domain.syndication.remote import PushPorts, RemoteTarget
+from domain.syndication.webhook_ports import WebhookPorts
 from domain.tenancy.model import MAX_UPLOAD_MB, Feature, SsoSettings, Tenant
 
 
@@ -144,9 +155,90 @@ class Services:
     def funding_names(self, tenant: Tenant) -> SqlFundingNames:
         return SqlFundingNames(self.sessions, tenant.id)
 
+    # Syndication: listings of campaigns in other tenants (mirroring), the change feed.
+
+    def syndication_uow(self, tenant: Tenant) -> SqlSyndicationUnitOfWork:
+        return SqlSyndicationUnitOfWork(
+            self.sessions, tenant_id=tenant.id, outbox=self.outbox, locales=tenant.config.locales
+        )
+
+    def change_reads(self, tenant: Tenant) -> SqlChangeReads:
+        return SqlChangeReads(self.sessions, tenant.id)
+
+    async def lists_others(self, tenant: Tenant) -> bool:
+        """Whether campaigns of other tenants may be listed here (it has child tenants)."""
+        tenants = {t.slug: t for t in await self.tenant_directory.all()}
+        return bool(listings.descendants(tenant, tenants))
+
+    async def campaign_home(self, tenant: Tenant, campaign_id: UUID) -> Tenant:
+        """The tenant a campaign lives on: this one, or the one whose campaign is listed here
+        (a pledge through a parent lands on the home's ledger)."""
+        if not await self.lists_others(tenant):
+            return tenant
+        async with self.syndication_uow(tenant) as uow:
+            home_id = await uow.listings.home_of(campaign_id)
+        home = await self.tenant_directory.by_id(home_id) if home_id else None
+        return home or tenant
+
+    async def home_tenants(
+        self, tenant: Tenant, campaigns: Iterable[Campaign]
+    ) -> dict[UUID, Tenant]:
+        """The home tenants of the mirrored ones among `campaigns`, by id."""
+        homes: dict[UUID, Tenant] = {}
+        for campaign in campaigns:
+            if campaign.tenant_id != tenant.id and campaign.tenant_id not in homes:
+                home = await self.tenant_directory.by_id(campaign.tenant_id)
+                if home is not None:
+                    homes[home.id] = home
+        return homes
+
     def payment_gateways(self, tenant: Tenant) -> TenantGateways:
         """The tenant's payment providers, from its file (secrets from the environment)."""
         return TenantGateways(tenant.config.payments, stripe_api_base=self.settings.stripe_api_base)
+
+    # Remote parents: where each tenant's push stands, and the parent's partner API.
+
+    @cached_property
+    def remote_push_states(self) -> SqlPushStates:
+        return SqlPushStates(self.sessions)
+
+    @cached_property
+    def remote_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(follow_redirects=False)
+
+    def remote_target(self, tenant: Tenant) -> RemoteTarget | None:
+        remote = tenant.config.remote_parent
+        if remote is None:
+            return None
+        template = remote.campaign_url or f"{self.tenant_ref(tenant).link_base}/campaigns/{{id}}"
+        return RemoteTarget(
+            name=f"{remote.base_url.rstrip('/')} {remote.tenant or ''}".strip(),
+            platform=(remote.platform or tenant.config.name).strip(),
+            campaign_url=template,
+        )
+
+    def remote_push_ports(self, tenant: Tenant) -> PushPorts | None:
+        """What a push of the tenant's campaigns needs; None without a remote parent. The
+        key is read from the environment at each push, so a new key needs no restart."""
+        remote = tenant.config.remote_parent
+        if remote is None:
+            return None
+        settings = self.settings
+        return PushPorts(
+            states=self.remote_push_states,
+            changes=self.change_reads(tenant),
+            campaigns=self.funding_reads(tenant),
+            remote=HttpxRemoteParent(
+                self.remote_http,
+                base_url=remote.base_url,
+                key=os.environ.get(remote.key_env),
+                key_env=remote.key_env,
+                tenant=remote.tenant,
+            ),
+            clock=self.clock,
+            retry_base=settings.worker_retry_base_seconds,
+            retry_cap=settings.remote_push_retry_cap_seconds,
+        )
 
     # Media: the image codec and the store of files.
 
@@ -204,6 +296,29 @@ class Services:
         )
         self.outbox.on_jobs(worker.wake)
         return worker
+
+    # Outbound webhooks: per-tenant storage, the queue across tenants, the wire.
+
+    def webhooks_uow(self, tenant_id: UUID) -> SqlWebhookUnitOfWork:
+        return SqlWebhookUnitOfWork(self.sessions, tenant_id=tenant_id, outbox=self.outbox)
+
+    @cached_property
+    def webhook_queue(self) -> SqlDeliveryQueue:
+        return SqlDeliveryQueue(self.sessions)
+
+    @cached_property
+    def webhook_sender(self) -> HttpxWebhookSender:
+        return HttpxWebhookSender()
+
+    @cached_property
+    def webhook_ports(self) -> WebhookPorts:
+        """Tests replace it (a resolver that answers what they want)."""
+        return WebhookPorts(
+            resolver=SystemResolver(),
+            sender=self.webhook_sender,
+            randomness=SystemRandomness(),
+            allow_private_targets=self.settings.webhooks_allow_private_targets,
+        )
 
     def directory_reads(self, tenant: Tenant) -> SqlDirectoryReads:
         return SqlDirectoryReads(self.sessions, tenant.id)
@@ -269,6 +384,10 @@ class Services:
     async def close(self) -> None:
         self.hasher.close()
         await self.http.aclose()
+        if "webhook_sender" in self.__dict__:
+            await self.webhook_sender.close()
+        if "remote_http" in self.__dict__:
+            await self.remote_http.aclose()
         await self.redis.aclose()
         await self.engine.dispose()
 

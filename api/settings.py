@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     worker_retry_base_seconds: float = Field(default=5.0, gt=0, le=3600)
     worker_retry_cap_seconds: float = Field(default=3600.0, gt=0, le=86_400)
     graphql_introspection: bool = True  # the schema is public (openapi/schema.graphql) anyway
+    # Webhook URLs may name loopback, private, link-local ... addresses, and http: tests and
+    # development only (it opens the internal network to whoever may subscribe).
+    webhooks_allow_private_targets: bool = False
+    # Remote parents (tenant files' `remote_parent`): how often the worker pushes, and the
+    # longest wait between tries while a remote is down (the first is the retry base above).
+    remote_push_seconds: float = Field(default=5.0, gt=0, le=3600)
+    remote_push_retry_cap_seconds: float = Field(default=600.0, gt=0, le=86_400)
 
     @model_validator(mode="after")
     def _production_needs_keys(self) -> Settings:

@@ -68,3 +68,19 @@ def read_integer_id_cursor(cursor: str) -> tuple[int, UUID]:
         raise _unreadable()
     number, tail = cursor.split(".")
     return int(number), UUID(hex=tail)
+
+
+# The change feed's position: the writing transaction and the outbox row, two decimals.
+FEED_POSITION_PATTERN = r"^[0-9]{1,18}\.[0-9]{1,18}$"
+_FEED_POSITION = re.compile(FEED_POSITION_PATTERN)
+
+
+def feed_cursor(xact: int, row_id: int) -> str:
+    return f"{xact}.{row_id}"
+
+
+def read_feed_cursor(cursor: str) -> tuple[int, int]:
+    if not _FEED_POSITION.match(cursor):
+        raise _unreadable()
+    xact, row_id = cursor.split(".")
+    return int(xact), int(row_id)

@@ -26,7 +26,14 @@ class DomainEvent:
     """Every event names its tenant: the outbox row carries it for row-level security."""
 
     event_type: ClassVar[str]  # "<context>.<what_happened>", stable: subscribers key on it
+    # The field naming the campaign a public change is about: the outbox row carries it, so
+    # the change feeds of the tenants that list the campaign read the row too.
+    subject_field: ClassVar[str | None] = None
     tenant_id: UUID
+
+    @property
+    def subject_id(self) -> UUID | None:
+        return getattr(self, self.subject_field) if self.subject_field else None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

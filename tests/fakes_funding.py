@@ -119,10 +119,35 @@ class FakeCampaigns(_Tenanted):
         pledged, backers = self.store.totals.get(campaign.id, (0, 0))
         return replace(campaign, totals=Totals(Money(pledged, campaign.currency), backers))
 
+    def _partner_totals(self, campaign: Campaign) -> None:
+        """A partner's campaign has the partner's totals (ours move with pledges only)."""
+        if campaign.origin is not None:
+            totals = campaign.current_totals
+            self.store.totals[campaign.id] = (totals.pledged.amount, totals.backers)
+
     async def add(self, campaign: Campaign) -> None:
         assert campaign.id not in self.store.campaigns
         self.store.campaigns[campaign.id] = replace(campaign, totals=None)
         self.store.totals[campaign.id] = (0, 0)
+        self._partner_totals(campaign)
+
+    async def remove(self, campaign_id: UUID) -> bool:
+        found = self.store.campaigns.get(campaign_id)
+        if found is None or found.tenant_id != self.tenant_id:
+            return False
+        del self.store.campaigns[campaign_id]
+        self.store.totals.pop(campaign_id, None)
+        return True
+
+    async def by_external_id(self, external_id: str) -> Campaign | None:
+        for found in self.store.campaigns.values():
+            if (
+                found.tenant_id == self.tenant_id
+                and found.origin
+                and (found.origin.external_id == external_id)
+            ):
+                return self._with_totals(found)
+        return None
 
     async def get(self, campaign_id: UUID, *, for_update: bool = False) -> Campaign | None:
         found = self.store.campaigns.get(campaign_id)
@@ -139,6 +164,7 @@ class FakeCampaigns(_Tenanted):
         self.store.campaigns[campaign.id] = replace(
             campaign, totals=None, first_pledge_at=found.first_pledge_at
         )
+        self._partner_totals(campaign)
         return True
 
     async def open_for_pledge(self, campaign_id: UUID, now: datetime) -> bool:
@@ -164,6 +190,7 @@ class FakeCampaigns(_Tenanted):
             if c.tenant_id == self.tenant_id
             and c.status is CampaignStatus.LIVE
             and c.terms.ends_at <= now
+            and c.origin is None
         ]
         due.sort(key=lambda c: (c.terms.ends_at, c.id))
         return [self._with_totals(c) for c in due[:limit]]

@@ -55,6 +55,7 @@ from domain.funding.errors import IdempotencyKeyTaken
 from domain.funding.model import (
     Campaign,
     CampaignContent,
+    CampaignOrigin,
     CampaignStatus,
     CampaignTerms,
     FundingModel,
@@ -107,6 +108,14 @@ class CampaignRow(SQLModel, table=True):
         Index("ix_campaigns_owner", "owner_id"),
         Index("ix_campaigns_business", "tenant_id", "business_id"),
         Index("ix_campaigns_location", "tenant_id", "lat", "lon"),
+        Index(
+            "campaigns_external_id_key",
+            "tenant_id",
+            "external_id",
+            unique=True,
+            sqlite_where=text("external_id IS NOT NULL"),
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
     )
 
     tenant_id: UUID = _tenant_fk()
@@ -116,6 +125,10 @@ class CampaignRow(SQLModel, table=True):
     )
     partner_key_id: UUID | None = None
     business_id: UUID | None = None
+    # A partner's campaign: its id there, the platform and where to pledge (migration 0013).
+    external_id: str | None = Field(default=None, sa_column=Column(String(200)))
+    origin: str | None = Field(default=None, sa_column=Column(String(120)))
+    origin_url: str | None = Field(default=None, sa_column=Column(String(2000)))
     status: str = Field(sa_column=Column(String(16), nullable=False))
     title: dict[str, str] = Field(sa_column=Column(JsonDocument, nullable=False))
     summary: dict[str, str] = Field(sa_column=Column(JsonDocument, nullable=False))
@@ -363,6 +376,18 @@ def _edited_campaign_values(c: Campaign) -> dict[str, Any]:
         "ends_at": terms.ends_at,
         "updated_at": c.updated_at,
         "version": c.version,
+        "external_id": c.origin.external_id if c.origin else None,
+        "origin": c.origin.platform if c.origin else None,
+        "origin_url": c.origin.pledge_url if c.origin else None,
+        # A partner's campaign has the partner's totals; ours move with our pledges only.
+        **(
+            {
+                "pledged_amount": c.current_totals.pledged.amount,
+                "backer_count": c.current_totals.backers,
+            }
+            if c.origin
+            else {}
+        ),
     }
 
 
@@ -395,6 +420,11 @@ def campaign_from_row(row: Any) -> Campaign:
         totals=Totals(Money(row.pledged_amount, currency), row.backer_count),
         first_pledge_at=row.first_pledge_at,
         version=row.version,
+        origin=(
+            CampaignOrigin(row.external_id, row.origin or "", row.origin_url or "")
+            if row.external_id is not None
+            else None
+        ),
     )
 
 
@@ -423,26 +453,41 @@ class SqlCampaignRepository(_TenantRepository):
         return [CAMPAIGNS.c.tenant_id == self._tenant_id, CAMPAIGNS.c.id == campaign_id]
 
     async def add(self, campaign: Campaign) -> None:
-        """Its totals start at zero, whatever it says: only pledges move them."""
+        """Its totals start at zero, whatever it says: only pledges move them (a partner's
+        campaign starts at the partner's)."""
         if campaign.tenant_id != self._tenant_id:
             raise ValueError("a campaign of another tenant")
+        values = {
+            "tenant_id": self._tenant_id,
+            "id": campaign.id,
+            "pledged_amount": 0,
+            "backer_count": 0,
+            "first_pledge_at": campaign.first_pledge_at,
+            "created_at": campaign.created_at,
+        } | _edited_campaign_values(campaign)
         with constraint_errors():
-            await self._session.execute(
-                insert(CAMPAIGNS).values(
-                    tenant_id=self._tenant_id,
-                    id=campaign.id,
-                    pledged_amount=0,
-                    backer_count=0,
-                    first_pledge_at=campaign.first_pledge_at,
-                    created_at=campaign.created_at,
-                    **_edited_campaign_values(campaign),
-                )
-            )
+            await self._session.execute(insert(CAMPAIGNS).values(**values))
 
     async def get(self, campaign_id: UUID, *, for_update: bool = False) -> Campaign | None:
         statement = _CAMPAIGN_LOCKED if for_update else _CAMPAIGN
         found = await self._session.execute(
             statement, {"b_tenant": self._tenant_id, "b_id": campaign_id}
+        )
+        row = found.one_or_none()
+        return campaign_from_row(row) if row else None
+
+    async def remove(self, campaign_id: UUID) -> bool:
+        """With its tiers (and its listings elsewhere); only a campaign without pledges."""
+        c = CAMPAIGNS.c
+        result = await self._session.execute(
+            delete(CAMPAIGNS).where(c.tenant_id == self._tenant_id, c.id == campaign_id)
+        )
+        return bool(result.rowcount)
+
+    async def by_external_id(self, external_id: str) -> Campaign | None:
+        c = CAMPAIGNS.c
+        found = await self._session.execute(
+            select(CAMPAIGNS).where(c.tenant_id == self._tenant_id, c.external_id == external_id)
         )
         row = found.one_or_none()
         return campaign_from_row(row) if row else None
@@ -482,6 +527,7 @@ class SqlCampaignRepository(_TenantRepository):
                 c.tenant_id == self._tenant_id,
                 c.status == CampaignStatus.LIVE.value,
                 c.ends_at <= now,
+                c.external_id.is_(None),  # a partner's campaigns are decided by the partner
             )
             .order_by(c.ends_at, c.id)
             .limit(limit)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.db.business_summaries import for_asyncpg
 from adapters.db.funding import CAMPAIGNS, TIERS, campaign_from_row, tier_from_row
+from adapters.db.syndication import mirrored_condition
 from adapters.db.unit_of_work import begin_for_tenant
 from domain.cursors import integer_id_cursor, read_integer_id_cursor
 from domain.funding.model import Campaign, CampaignStatus, RewardTier
@@ -88,43 +89,55 @@ def _ordered(query: Select, key: ColumnElement, id_: ColumnElement, descending: 
 
 @lru_cache(maxsize=256)
 def campaign_page(shape: PageShape) -> Select:
-    """The first `size` campaigns of `tenant_id` in the sort's order (after `after_key`,
-    `after_id`), in the statuses `status_0`... Several statuses are read one each and
+    """The first `size` campaigns shown in `tenant_id` (its own and those of other tenants
+    listed in it: one path for both) in the sort's order (after `after_key`, `after_id`), in
+    the statuses `status_0`... Each status is read twice (home and listed) and the branches
     merged: an index on (tenant, status, key, id) gives each status in order, and the first
     page is read off their heads; one condition `status IN (...)` reads every campaign of
     those statuses and sorts them (4,600 rows for a page of 20 at 5,000 campaigns a tenant:
-    25-50 ms instead of 0.3 ms). The cursor is a row comparison, so a later page starts
+    25-50 ms instead of 0.3 ms). The listed branch walks the tenant's listings (an index
+    probe when it lists none). The cursor is a row comparison, so a later page starts
     inside the index rather than scanning past the pages before it."""
     c = CAMPAIGNS.c
     name, descending = _SORTS[shape.sort]
     key = c[name]
+    made: dict[str, Any] = {}
 
-    def one(status: str | None) -> Select:
-        query = select(CAMPAIGNS).where(c.tenant_id == bindparam("tenant_id"))
+    def param(name: str, type_: Any = None) -> Any:
+        """One parameter object per name: the branches share their values."""
+        if name not in made:
+            made[name] = bindparam(name, type_=type_)
+        return made[name]
+
+    tenant = param("tenant_id", c.tenant_id.type)
+
+    def one(status: str | None, *, listed: bool) -> Select:
+        shown_here = (
+            mirrored_condition(c.tenant_id, c.id, tenant) if listed else c.tenant_id == tenant
+        )
+        query = select(CAMPAIGNS).where(shown_here)
         if status is not None:
-            query = query.where(c.status == bindparam(status))
+            query = query.where(c.status == param(status, c.status.type))
         if shape.categories:
-            asked = [
-                bindparam(f"category_{i}", type_=c.category_id.type)
-                for i in range(shape.categories)
-            ]
+            asked = [param(f"category_{i}", c.category_id.type) for i in range(shape.categories)]
             query = query.where(c.category_id.in_(asked))
         if shape.text:
-            query = query.where(c.search_text.like(bindparam("pattern"), escape="\\"))
+            query = query.where(c.search_text.like(param("pattern"), escape="\\"))
         if shape.owner:
-            query = query.where(c.owner_id == bindparam("owner_id"))
+            query = query.where(c.owner_id == param("owner_id", c.owner_id.type))
         if shape.business:
-            query = query.where(c.business_id == bindparam("business_id"))
+            query = query.where(c.business_id == param("business_id", c.business_id.type))
         if shape.after:
-            at = tuple_(
-                bindparam("after_key", type_=key.type), bindparam("after_id", type_=c.id.type)
-            )
+            at = tuple_(param("after_key", key.type), param("after_id", c.id.type))
             query = query.where(tuple_(key, c.id) < at if descending else tuple_(key, c.id) > at)
         return _ordered(query, key, c.id, descending)
 
-    if shape.statuses <= 1:
-        return one("status_0" if shape.statuses else None)
-    heads = [select(one(f"status_{i}").subquery()) for i in range(shape.statuses)]
+    statuses = [f"status_{i}" for i in range(shape.statuses)] or [None]
+    # An owner's own list and a business's are the home tenant's alone.
+    homes = (False,) if shape.owner or shape.business else (False, True)
+    heads = [select(one(s, listed=listed).subquery()) for s in statuses for listed in homes]
+    if len(heads) == 1:
+        return one(statuses[0], listed=False)
     merged = union_all(*heads).subquery()
     return _ordered(select(merged), merged.c[name], merged.c.id, descending)
 
@@ -192,6 +205,15 @@ class SqlFundingReads:
                 await connection.invalidate()
                 raise
 
+    def _shown_here(self, tenant_column: Any, campaign_column: Any) -> tuple[Any, Any]:
+        """The tenant's own campaigns, and those listed in it (the policies of migration 0013
+        say the same on PostgreSQL): two conditions, each read on its own, since one `OR`
+        of them could use no index."""
+        return (
+            tenant_column == self._tenant_id,
+            mirrored_condition(tenant_column, campaign_column, self._tenant_id),
+        )
+
     def _statuses(self, where: CampaignFilter) -> tuple[CampaignStatus, ...]:
         """No statuses: the public ones; an owner's own list: every status."""
         return where.statuses or (() if where.owner_id else PUBLIC_STATUSES)
@@ -240,10 +262,10 @@ class SqlFundingReads:
         if not ids:
             return {}
         c = CAMPAIGNS.c
+        asked = c.id.in_(list(ids))
+        both = [select(CAMPAIGNS).where(h, asked) for h in self._shown_here(c.tenant_id, c.id)]
         async with self._session() as session:
-            rows = await session.execute(
-                select(CAMPAIGNS).where(c.tenant_id == self._tenant_id, c.id.in_(list(ids)))
-            )
+            rows = await session.execute(union_all(*both))
             return {r.id: campaign_from_row(r) for r in rows.all()}
 
     async def tiers_of(self, campaign_ids: Sequence[UUID]) -> dict[UUID, list[RewardTier]]:
@@ -251,21 +273,23 @@ class SqlFundingReads:
         if not found:
             return found
         t = TIERS.c
+        asked = t.campaign_id.in_(list(found))
+        both = [select(TIERS).where(h, asked) for h in self._shown_here(t.tenant_id, t.campaign_id)]
+        merged = union_all(*both).subquery()
         async with self._session() as session:
             rows = await session.execute(
-                select(TIERS)
-                .where(t.tenant_id == self._tenant_id, t.campaign_id.in_(list(found)))
-                .order_by(t.campaign_id, t.minimum, t.id)
+                select(merged).order_by(merged.c.campaign_id, merged.c.minimum, merged.c.id)
             )
             for row in rows.all():
                 found[row.campaign_id].append(tier_from_row(row))
         return found
 
-    def _live_in(self, part: BoundingBox, category_ids: Sequence[UUID]) -> Any:
-        """Live campaigns placed in a box that does not cross the antimeridian."""
+    def _live_in(self, part: BoundingBox, category_ids: Sequence[UUID], here: Any) -> Any:
+        """Live campaigns placed in a box that does not cross the antimeridian, of the tenant
+        or listed in it (`here`, one of `_shown_here`)."""
         c = CAMPAIGNS.c
         query = select(CAMPAIGNS).where(
-            c.tenant_id == self._tenant_id,
+            here,
             c.status == CampaignStatus.LIVE.value,
             c.lat.between(part.south, part.north),
             c.lon.between(part.west, part.east),
@@ -281,8 +305,11 @@ class SqlFundingReads:
         rows: list[Any] = []
         async with self._session() as session:
             for part in box.parts():
-                query = self._live_in(part, category_ids).order_by(CAMPAIGNS.c.id).limit(limit)
-                rows += (await session.execute(query)).all()
+                for here in self._shown_here(CAMPAIGNS.c.tenant_id, CAMPAIGNS.c.id):
+                    query = self._live_in(part, category_ids, here)
+                    rows += (
+                        await session.execute(query.order_by(CAMPAIGNS.c.id).limit(limit))
+                    ).all()
         rows.sort(key=lambda r: r.id)
         return [campaign_from_row(r) for r in rows[:limit]]
 
@@ -309,8 +336,9 @@ class SqlFundingReads:
                     lon += 360
                 north, east = c.lat - centre.lat, (c.lon - lon) * shrink
                 nearest = (north * north + east * east, c.id)
-                query = self._live_in(part, category_ids).order_by(*nearest).limit(limit)
-                rows += (await session.execute(query)).all()
+                for here in self._shown_here(c.tenant_id, c.id):
+                    query = self._live_in(part, category_ids, here).order_by(*nearest)
+                    rows += (await session.execute(query.limit(limit))).all()
         measured = [(round(centre.distance_to(GeoPoint(r.lat, r.lon)), 1), r) for r in rows]
         inside = sorted(
             ((d, r) for d, r in measured if d <= radius_m), key=lambda m: (m[0], m[1].id)

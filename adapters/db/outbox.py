@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Text, insert
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Text, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
@@ -26,7 +26,11 @@ Serial = BigInteger().with_variant(Integer(), "sqlite")
 
 class OutboxRow(SQLModel, table=True):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_tenant_id", "tenant_id", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_tenant_id", "tenant_id", "id"),
+        Index("ix_outbox_feed", "tenant_id", "xact", "id"),
+        Index("ix_outbox_subject", "subject_id", "xact", "id"),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(Serial, primary_key=True))
     event_id: UUID = Field(unique=True)
@@ -36,6 +40,13 @@ class OutboxRow(SQLModel, table=True):
     event_type: str = Field(sa_column=Column(String(80), nullable=False))
     payload: dict[str, Any] = Field(sa_column=Column(JsonDocument, nullable=False))
     occurred_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    # The writing transaction (PostgreSQL; 0 on SQLite) and the campaign a public change is
+    # about: the change feed's order and reach (migration 0013, adapters/db/change_feed.py).
+    xact: int = Field(
+        default=0,
+        sa_column=Column(BigInteger, nullable=False, server_default=text("0")),
+    )
+    subject_id: UUID | None = None
 
 
 class JobRow(SQLModel, table=True):
@@ -93,6 +104,7 @@ async def write_events(
                         "event_type": event.event_type,
                         "payload": event.payload(),
                         "occurred_at": now,
+                        "subject_id": event.subject_id,
                     }
                     for event in events
                 ],

@@ -1,5 +1,25 @@
 """Imports every table module, so SQLModel.metadata knows the whole schema."""
 
-from adapters.db import directory, funding, identity, media, outbox, search, tenancy
+from adapters.db import (
+    directory,
+    funding,
+    identity,
+    media,
+    outbox,
+    remote_push,
+    search,
+    tenancy,
+    webhooks,
+)
 
-__all__ = ["directory", "funding", "identity", "media", "outbox", "search", "tenancy"]
+__all__ = [
+    "directory",
+    "funding",
+    "identity",
+    "media",
+    "outbox",
+    "remote_push",
+    "search",
+    "tenancy",
+    "webhooks",
+]

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from api.cli import accounts, businesses, db, funding, tenants, worker
+from api.cli import accounts, businesses, db, funding, sync, tenants, worker
 from api.cli.demo_campaigns import seed_demo_campaigns
 from api.cli.runtime import (
     apply_tenant_paths,
@@ -16,6 +16,7 @@ from api.cli.runtime import (
     run_with_services,
     settings_or_exit,
 )
+from api.handlers import relist_tenant
 from api.logs import configure_logging
 from api.services import Services
 
@@ -28,6 +29,7 @@ cli.add_typer(funding.campaigns_app, name="campaigns")
 cli.add_typer(funding.payments_app, name="payments")
 cli.add_typer(accounts.operators, name="operators")
 cli.add_typer(accounts.keys, name="keys")
+cli.add_typer(sync.app, name="sync")
 openapi_app = typer.Typer(help="Committed API contracts.", no_args_is_help=True)
 cli.add_typer(openapi_app, name="openapi")
 demo_app = typer.Typer(help="Demo content for the demo tenants.", no_args_is_help=True)
@@ -62,6 +64,8 @@ async def seed_demo(services: Services) -> str:
             made = await seed_demo_campaigns(services, tenant)
             if made:
                 loaded.append(f"{made} demo campaign(s) for {tenant.slug}")
+                # Listed in its parent at once (the worker would, a moment later).
+                await relist_tenant(services, tenant)
     return "; ".join(loaded)
 
 

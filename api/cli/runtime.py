@@ -19,12 +19,19 @@ from adapters.db.engine import create_engine
 from adapters.jwt_tokens import generate_signing_key, key_set_from_json, key_set_to_json
 from adapters.tenant_files import read_tenant_files
 from adapters.tenant_files import render_tenant_toml as render_tenant_toml
+from api.handlers import relist_tenant
 from api.services import Services, build_services
 from api.settings import InvalidSettings, Settings, load_settings
 from domain.directory.categories import seed_categories
 from domain.errors import DomainError, InvalidInput
-from domain.tenancy.model import TenantConfig
-from domain.tenancy.onboarding import ApplyTenantConfigs, TenantConfigPlan, apply_tenant_configs
+from domain.syndication import listings
+from domain.tenancy.model import Feature, TenantConfig
+from domain.tenancy.onboarding import (
+    ApplyTenantConfigs,
+    ChangeKind,
+    TenantConfigPlan,
+    apply_tenant_configs,
+)
 
 T = TypeVar("T")
 
@@ -137,7 +144,19 @@ async def apply_tenant_paths(
     )
     if not dry_run:
         await seed_categories_of(services, [c.config for c in configs])
+        await relist_changed(services, plan)
     return plan
+
+
+async def relist_changed(services: Services, plan: TenantConfigPlan) -> None:
+    """A changed parent or mirror policy moves listings: the campaigns of every changed tenant
+    and of the tenants below it are listed anew where the tree now says."""
+    changed = {c.slug for c in plan.changes if c.kind is not ChangeKind.UNCHANGED}
+    tenants = {t.slug: t for t in await services.tenant_directory.all()}
+    for tenant in tenants.values():
+        tree = {tenant.slug} | {a.slug for a in listings.ancestors(tenant, tenants)}
+        if tree & changed and Feature.CAMPAIGNS in tenant.config.features:
+            await relist_tenant(services, tenant)
 
 
 async def seed_categories_of(services: Services, configs: list[TenantConfig]) -> None:

@@ -304,17 +304,19 @@ class FundingMutation:
             data = plain(input)
             campaign_id = data.pop("campaign_id")
             body = checked(PledgeIn, data)
+            # A campaign listed here from another tenant is pledged on its home's ledger.
+            home = await c.services.campaign_home(c.tenant, campaign_id)
             made = await pledges.make_pledge(
                 pledges.PledgeInput(campaign_id, body.amount.money(), body.tier_id, body.anonymous),
                 principal,
                 idempotency_key=idempotency_key,
-                uow=c.funding_uow(),
-                gateways=c.payment_gateways(),
+                uow=c.services.funding_uow(home),
+                gateways=c.services.payment_gateways(home),
                 clock=c.services.clock,
                 ids=c.services.ids,
             )
             forget_campaign(c, made.campaign_id)
-            return pledge_from(made, principal, info)
+            return pledge_from(made, principal, info, home)
 
         made, errors = await _attempt(info, work)
         return PledgePayload(pledge=made, errors=errors)

@@ -133,8 +133,10 @@ class FundingQuery:
     async def campaign(self, info: Info, id: UUID) -> Campaign:
         async def work() -> Campaign:
             require_campaigns(info)
+            # A campaign listed here from another tenant is read at its home.
+            home = await info.context.services.campaign_home(info.context.tenant, id)
             view = await campaigns.view_campaign(
-                id, await info.context.principal(), uow=info.context.funding_uow()
+                id, await info.context.principal(), uow=info.context.services.funding_uow(home)
             )
             # The use case read its tiers already: rewardTiers asks no more.
             info.context.loader(REWARD_TIERS, load_reward_tiers).prime(view.campaign.id, view.tiers)

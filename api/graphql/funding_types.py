@@ -49,6 +49,7 @@ from domain.funding.model import (
 from domain.funding.pledges import may_see_pledge, shown_backer
 from domain.funding.ports import CampaignSort
 from domain.identity.model import Person, Principal
+from domain.tenancy.model import Tenant
 
 CampaignStatusEnum = strawberry.enum(CampaignStatus, name="CampaignStatus")
 FundingModelEnum = strawberry.enum(FundingModel, name="FundingModel")
@@ -144,9 +145,29 @@ class RewardTier:
     description_translations: list[Translation] = strawberry.field(description=EVERY_LANGUAGE)
 
 
+@strawberry.type(description="The tenant a mirrored campaign lives on, to credit it")
+class HomeTenant:
+    slug: str
+    name: str
+    hostname: str | None = strawberry.field(description="Its first own hostname")
+    app_name: str
+    logo_url: str | None
+    primary_color: str
+
+
+@strawberry.type(
+    description="A partner platform's campaign: not on this ledger, backers pledge at pledgeUrl"
+)
+class CampaignOrigin:
+    external_id: str
+    platform: str
+    pledge_url: str
+
+
 @strawberry.type(description="A crowdfunding campaign with its totals")
 class Campaign:
     id: UUID
+    home_tenant_id: strawberry.Private[UUID]
     version: int = strawberry.field(description="Give it back as expectedVersion when editing")
     status: CampaignStatusEnum  # type: ignore[valid-type]
     title: str = strawberry.field(description=IN_LANGUAGE)
@@ -173,6 +194,29 @@ class Campaign:
     summary_translations: list[Translation] = strawberry.field(description=EVERY_LANGUAGE)
     description_language: str | None = strawberry.field(description=SHOWN_LANGUAGE)
     description_translations: list[Translation] = strawberry.field(description=EVERY_LANGUAGE)
+    origin: CampaignOrigin | None = strawberry.field(
+        default=None, description="Set for a partner platform's campaign"
+    )
+
+    @strawberry.field(
+        description="Set when the campaign lives on another tenant and is listed here "
+        "(mirroring): pledges made here land on its one ledger there"
+    )
+    async def home_tenant(self, info: Info) -> HomeTenant | None:
+        if self.home_tenant_id == info.context.tenant.id:
+            return None
+        home = await info.context.services.tenant_directory.by_id(self.home_tenant_id)
+        if home is None:
+            return None
+        config = home.config
+        return HomeTenant(
+            slug=config.slug,
+            name=config.name,
+            hostname=config.hostnames[0] if config.hostnames else None,
+            app_name=config.branding.app_name,
+            logo_url=config.branding.logo_url,
+            primary_color=str(config.branding.colors.primary),
+        )
 
     @strawberry.field(description="Those images, with variants and alt text (a DataLoader)")
     async def images(self, info: Info) -> list[Media]:
@@ -309,8 +353,15 @@ def campaign_from(campaign: model.Campaign, info: Info) -> Campaign:
     shown = shown_texts(content, CAMPAIGN_TEXTS, info.context.language)
     totals = campaign.current_totals
     live = campaign.status is CampaignStatus.LIVE
+    origin = campaign.origin
     return Campaign(
         id=campaign.id,
+        home_tenant_id=campaign.tenant_id,
+        origin=CampaignOrigin(
+            external_id=origin.external_id, platform=origin.platform, pledge_url=origin.pledge_url
+        )
+        if origin
+        else None,
         version=campaign.version,
         status=campaign.status,
         title=shown.texts["title"],
@@ -346,13 +397,16 @@ def campaign_from(campaign: model.Campaign, info: Info) -> Campaign:
     )
 
 
-def pledge_from(pledge: model.Pledge, principal: Principal, info: Info) -> Pledge:
+def pledge_from(
+    pledge: model.Pledge, principal: Principal, info: Info, home: Tenant | None = None
+) -> Pledge:
     """As `principal` may see it: the payment's details only to the backer and moderators
-    (as REST's `payment`), the client secret only to the backer."""
+    (as REST's `payment`), the client secret only to the backer. `home`: the tenant whose
+    ledger holds it, when not this one (a campaign listed here)."""
     backer = isinstance(principal, Person) and principal.account_id == pledge.backer_id
     sees_payment = may_see_pledge(principal, pledge)
     transfer = None
-    payments = info.context.tenant.config.payments
+    payments = (home or info.context.tenant).config.payments
     if (
         sees_payment
         and pledge.provider == "bank_transfer"

@@ -33,8 +33,10 @@ from api.graphql.funding_queries import FundingQuery
 from api.graphql.funding_types import SCALARS as FUNDING_SCALARS
 from api.graphql.identity import IdentityMutation, IdentityQuery
 from api.graphql.media import MediaMutation, MediaQuery
+from api.graphql.syndication import SyndicationMutation, SyndicationQuery
 from api.graphql.tenancy import SCALARS as TENANCY_SCALARS
 from api.graphql.tenancy import TenancyQuery
+from api.graphql.webhooks import WebhookMutation, WebhookQuery
 
 log = logging.getLogger("stadtkern.graphql")
 
@@ -47,12 +49,16 @@ QUERY_PARTS: tuple[type, ...] = (
     BusinessPeopleQuery,
     MediaQuery,
     FundingQuery,
+    WebhookQuery,
+    SyndicationQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (
     IdentityMutation,
     DirectoryMutation,
     MediaMutation,
     FundingMutation,
+    WebhookMutation,
+    SyndicationMutation,
 )
 SCALARS = {**TENANCY_SCALARS, **FUNDING_SCALARS}
 

@@ -36,6 +36,7 @@ from domain.funding.errors import (
     CampaignNotFound,
     IdempotencyKeyReused,
     PaymentsUnavailable,
+    PledgesElsewhere,
     RewardSoldOut,
     RewardTierNotFound,
     TransitionNotAllowed,
@@ -125,6 +126,12 @@ async def _detail(
     )
 
 
+async def _homes(services: Services, tenant: Tenant, shown: list[Campaign]) -> dict[UUID, dict]:
+    """The home tenants of mirrored campaigns (listed here, living on another tenant)."""
+    found = await services.home_tenants(tenant, shown)
+    return {i: schemas.home_tenant_document(t) for i, t in found.items()}
+
+
 def _answer(document: dict, campaign: Campaign, status: int = 200) -> Response:
     response = json_document(document)
     response.status_code = status
@@ -176,9 +183,10 @@ async def list_campaigns(
         cursor=cursor,
     )
     now = services.clock.now()
+    homes = await _homes(services, tenant, page.items)
     return json_document(
         {
-            "items": [schemas.campaign_document(c, language, now) for c in page.items],
+            "items": [schemas.campaign_document(c, language, now, homes=homes) for c in page.items],
             "next_cursor": page.next_cursor,
         }
     )
@@ -226,8 +234,11 @@ async def get_campaign(
     services: ServicesDep,
     language: RequestLanguage,
 ) -> Response:
-    view = await campaigns.view_campaign(campaign_id, principal, uow=services.funding_uow(tenant))
-    response = _answer(await _detail(view, services, tenant, language), view.campaign)
+    home = await services.campaign_home(tenant, campaign_id)
+    view = await campaigns.view_campaign(campaign_id, principal, uow=services.funding_uow(home))
+    document = await _detail(view, services, home, language)
+    document["home_tenant"] = (await _homes(services, tenant, [view.campaign])).get(home.id)
+    response = _answer(document, view.campaign)
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -388,7 +399,8 @@ async def list_tiers(
     services: ServicesDep,
     language: RequestLanguage,
 ) -> list[schemas.TierOut]:
-    found = await tiers.tiers_of(campaign_id, principal, uow=services.funding_uow(tenant))
+    home = await services.campaign_home(tenant, campaign_id)
+    found = await tiers.tiers_of(campaign_id, principal, uow=services.funding_uow(home))
     return [schemas.tier_out(t, language) for t in found]
 
 
@@ -511,6 +523,7 @@ async def list_campaign_pledges(
         *REFUSALS,
         CampaignClosed,
         RewardSoldOut,
+        PledgesElsewhere,
         IdempotencyKeyReused,
         PaymentsUnavailable,
     ),
@@ -525,16 +538,18 @@ async def make_pledge(
     services: ServicesDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
+    # A campaign listed here from another tenant is pledged on its home's ledger.
+    home = await services.campaign_home(tenant, campaign_id)
     made = await pledges.make_pledge(
         pledges.PledgeInput(campaign_id, body.amount.money(), body.tier_id, body.anonymous),
         principal,
         idempotency_key=idempotency_key,
-        uow=services.funding_uow(tenant),
-        gateways=services.payment_gateways(tenant),
+        uow=services.funding_uow(home),
+        gateways=services.payment_gateways(home),
         clock=services.clock,
         ids=services.ids,
     )
-    response = json_document(pledge_document(made, principal, tenant))
+    response = json_document(pledge_document(made, principal, home))
     response.status_code = 201
     response.headers["Location"] = f"/v1/pledges/{made.id}"
     return response

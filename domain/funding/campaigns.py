@@ -34,7 +34,7 @@ from domain.media.model import AttachedTo
 from domain.ports import Clock, IdGenerator
 
 CAMPAIGN = "campaign"  # the kind of campaigns in search and on the map
-MAX_PAGE = 50
+MAX_PAGE = 100
 # Who sees a campaign that is not theirs: what backers can find and look back on.
 PUBLIC = (
     CampaignStatus.LIVE,

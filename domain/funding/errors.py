@@ -25,6 +25,13 @@ class CampaignClosed(Conflict):
     title = "The campaign takes no pledges now"
 
 
+class PledgesElsewhere(Conflict):
+    """A partner platform's campaign is not on this ledger: backers pledge at its origin."""
+
+    code = "pledges-elsewhere"
+    title = "This campaign takes pledges on its own platform"
+
+
 class RewardSoldOut(Conflict):
     code = "reward-sold-out"
     title = "No units of this reward are left"

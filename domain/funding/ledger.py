@@ -1,11 +1,13 @@
 """The one way a pledge's payment state changes: conditionally on the version it was read at,
 with the campaign's totals and the reward's stock following in the same transaction. Every
 use case that moves a pledge (pledging, confirming, webhooks, settlement, refunds) goes
-through `move_pledge`, so totals always equal the sum of the counted pledges."""
+through `move_pledge`, so totals always equal the sum of the counted pledges, and every move
+of the totals is told in the outbox (a status change, or `CampaignTotalsMoved`): the change
+feed and a remote parent see each."""
 
 from __future__ import annotations
 
-from domain.funding.events import PledgeStatusChanged
+from domain.funding.events import CampaignTotalsMoved, PledgeStatusChanged
 from domain.funding.model import Pledge
 from domain.funding.ports import FundingUnitOfWork
 
@@ -23,6 +25,16 @@ async def move_pledge(uow: FundingUnitOfWork, old: Pledge, new: Pledge) -> bool:
     elif new.tier_id is not None and new.holds_reward and not old.holds_reward:
         # A late capture of a pledge that had failed: its unit again, if one is left.
         await uow.tiers.claim(new.tier_id, new.campaign_id)
+    if new.status is old.status and (amount or backers):
+        uow.record(
+            CampaignTotalsMoved(
+                tenant_id=uow.tenant_id,
+                campaign_id=new.campaign_id,
+                pledge_id=new.id,
+                amount=amount,
+                backers=backers,
+            )
+        )
     if new.status is not old.status:
         uow.record(
             PledgeStatusChanged(

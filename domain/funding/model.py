@@ -160,6 +160,16 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class CampaignOrigin:
+    """A campaign a partner platform runs and syncs here by its own id: not on this ledger.
+    Backers pledge at `pledge_url`; its totals are the partner's (set by its upserts)."""
+
+    external_id: str
+    platform: str  # the partner platform's name, to credit it
+    pledge_url: str
+
+
+@dataclass(frozen=True)
 class Campaign:
     id: UUID
     tenant_id: UUID
@@ -174,6 +184,7 @@ class Campaign:
     totals: Totals | None = None
     first_pledge_at: datetime | None = None
     version: int = 1
+    origin: CampaignOrigin | None = None  # a partner's campaign, on its own ledger
 
     @property
     def currency(self) -> str:

@@ -26,6 +26,7 @@ from domain.funding.errors import (
     PaymentNotConfirmed,
     PaymentReferenceTaken,
     PledgeNotFound,
+    PledgesElsewhere,
     RewardSoldOut,
     RewardTierNotFound,
 )
@@ -91,6 +92,8 @@ async def _store(
         if key is not None and (first := await _replay(uow, scope, key, fingerprint)):
             return first
         campaign = await load_visible(uow, cmd.campaign_id, backer)
+        if campaign.origin is not None:
+            raise PledgesElsewhere(f"pledge at {campaign.origin.pledge_url}")
         tier = None
         if cmd.tier_id is not None:
             tier = await uow.tiers.get(cmd.tier_id)

@@ -45,9 +45,18 @@ class CampaignRepository(Protocol):
         not moved while the settlement decides the campaign on them."""
         ...
 
+    async def remove(self, campaign_id: UUID) -> bool:
+        """With its tiers; only a campaign without pledges (a partner's)."""
+        ...
+
+    async def by_external_id(self, external_id: str) -> Campaign | None:
+        """A partner's campaign, by the partner's own id for it."""
+        ...
+
     async def update(self, campaign: Campaign, *, expected_version: int) -> bool:
         """Write content, terms, status, owner and business (never the totals, which only
-        pledges move) if the stored version is still `expected_version`; False otherwise."""
+        pledges move; a partner's campaign's origin and totals, which are the partner's) if
+        the stored version is still `expected_version`; False otherwise."""
         ...
 
     async def open_for_pledge(self, campaign_id: UUID, now: datetime) -> bool:

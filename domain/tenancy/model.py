@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from urllib.parse import urlsplit
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -164,6 +165,20 @@ class CorsSettings:
 
 
 @dataclass(frozen=True)
+class RemoteParentSettings:
+    """A parent platform elsewhere (another Stadtkern, or any platform that speaks the partner
+    API): the worker pushes this tenant's public campaigns to it. The partner key is read from
+    the environment variable `key_env`; it is never in the file."""
+
+    base_url: str  # e.g. https://nordstart.example: the partner API is under {base_url}/v1
+    key_env: str
+    tenant: str | None = None  # sent as X-Tenant, when one base URL serves several tenants
+    platform: str | None = None  # the name the parent credits; None: this tenant's name
+    # Where backers pledge, with {id} for the campaign's id; None: {app_url}/campaigns/{id}
+    campaign_url: str | None = None
+
+
+@dataclass(frozen=True)
 class TenantConfig:
     """Everything a tenant file says. Construction checks every rule and reports all breaks."""
 
@@ -187,6 +202,7 @@ class TenantConfig:
     categories: tuple[CategorySeed, ...] = ()  # seeds the directory's taxonomy
     open_data: OpenDataSettings | None = None
     cors: CorsSettings | None = None  # None: the app's origin and the tenant's own hosts
+    remote_parent: RemoteParentSettings | None = None
 
     def __post_init__(self) -> None:
         problems = config_problems(self)
@@ -276,7 +292,67 @@ def config_problems(config: TenantConfig) -> list[FieldProblem]:
     problems += category_seed_problems(config.categories, config.locales)
     problems += _open_data_problems(config)
     problems += _cors_problems(config.cors)
+    problems += _remote_parent_problems(config)
     return problems
+
+
+def _remote_parent_problems(config: TenantConfig) -> list[FieldProblem]:
+    remote = config.remote_parent
+    if remote is None:
+        return []
+    problems = []
+    # One way up: a parent here lists the campaigns itself, a remote parent is pushed them.
+    # Both would show a campaign twice upstream, with two pledge URLs.
+    if config.parent is not None:
+        problems.append(
+            FieldProblem("remote_parent", "a tenant has a parent or a remote_parent, not both")
+        )
+    if not _is_base_url(remote.base_url):
+        problems.append(
+            FieldProblem(
+                "remote_parent.base_url",
+                "must be an https:// URL (http only on loopback) without query or fragment",
+            )
+        )
+    if not _ENV_VAR.match(remote.key_env):
+        problems.append(
+            FieldProblem(
+                "remote_parent.key_env",
+                "names an environment variable (A-Z, 0-9, _); never put the key here",
+            )
+        )
+    if remote.tenant is not None and not SLUG_PATTERN.match(remote.tenant):
+        problems.append(FieldProblem("remote_parent.tenant", "is not a tenant slug"))
+    if remote.platform is not None and not 1 <= len(remote.platform.strip()) <= 120:
+        problems.append(FieldProblem("remote_parent.platform", "must be 1-120 characters"))
+    url = remote.campaign_url
+    if url is not None and not (
+        url.count("{id}") == 1
+        and not set("{}") & set(url.replace("{id}", ""))
+        and (_is_https_url(url) or is_loopback_http_url(url))
+    ):
+        problems.append(
+            FieldProblem(
+                "remote_parent.campaign_url",
+                "an https:// URL with {id} once where the campaign's id goes",
+            )
+        )
+    return problems
+
+
+def _is_base_url(value: str) -> bool:
+    if len(value) > 2000 or " " in value:
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises on a port that is no number)
+    except ValueError:
+        return False
+    if parts.query or parts.fragment or not parts.hostname:
+        return False
+    if parts.scheme == "http":  # on this machine only (development and tests)
+        return parts.hostname in ("127.0.0.1", "localhost", "::1")
+    return parts.scheme == "https"
 
 
 def _cors_problems(cors: CorsSettings | None) -> list[FieldProblem]:

@@ -54,6 +54,15 @@ CAMPAIGN = {
     "ends_at": (NOW + timedelta(days=30)).isoformat(),
 }
 ADMINS = expect(401, 403, 403, 200, 403, 403, 403)
+# A public address as a literal: no lookup, and nothing is sent (no worker runs here).
+WEBHOOK = {"url": "https://93.184.215.14/hook", "event_types": ["offer.withdrawn"]}
+HOOKS = "/v1/webhook-subscriptions"
+PARTNER = "/v1/partner/campaigns/matrix-1"
+PARTNER_CAMPAIGN = CAMPAIGN | {
+    "status": "live",
+    "totals": {"pledged": {"amount": 0, "currency": "EUR"}, "backers": 0},
+    "origin": {"platform": "Matrix", "pledge_url": "https://example.org/m"},
+}
 
 REST = [
     Rest("GET", "/v1/tenant", expect(*[200] * 7)),
@@ -181,8 +190,35 @@ REST = [
         ADMINS,
         {"references": ["SK-00000000"]},
     ),
+    # Webhooks: tenant admins (and keys with webhooks:manage, which neither key here has).
+    Rest("GET", "/v1/webhook-event-types", expect(*[200] * 7)),
+    Rest("GET", HOOKS, ADMINS),
+    Rest("POST", HOOKS, expect(401, 403, 403, 201, 403, 403, 403), WEBHOOK),
+    Rest("GET", HOOKS + "/{webhook_subscription}", ADMINS),
+    Rest("PATCH", HOOKS + "/{webhook_subscription}", ADMINS, {"description": "Neu"}),
+    Rest("POST", HOOKS + "/{webhook_subscription}/rotate-secret", ADMINS),
+    Rest("POST", HOOKS + "/{webhook_subscription}/test", expect(401, 403, 403, 202, 403, 403, 403)),
+    Rest("GET", HOOKS + "/{webhook_subscription}/deliveries", ADMINS),
+    Rest(
+        "POST",
+        HOOKS + "/{webhook_subscription}/deliveries/00000000-0000-0000-0000-000000000001/replay",
+        expect(401, 403, 403, 404, 403, 403, 403),
+    ),
+    Rest("DELETE", HOOKS + "/{spare_webhook}", expect(401, 403, 403, 204, 403, 403, 403)),
     # Nobody's credentials count here: only the provider's signature (none: refused).
     Rest("POST", "/v1/payments/stripe/webhook", expect(*[400] * 7), {"id": "evt_1"}),
+    # Syndication: the change feed (keys with sync:read, admins), listings (moderators),
+    # partner upserts (keys with campaigns:write only).
+    Rest("GET", "/v1/sync/changes", expect(401, 403, 403, 200, 403, 200, 403)),
+    Rest("GET", "/v1/listings", expect(401, 403, 200, 200, 403, 403, 403)),
+    Rest(
+        "POST",
+        "/v1/listings/00000000-0000-0000-0000-000000000001/hide",
+        expect(401, 403, 404, 404, 403, 403, 403),
+    ),
+    Rest("PUT", PARTNER, expect(401, 403, 403, 403, 403, 201, 403), PARTNER_CAMPAIGN),
+    Rest("GET", PARTNER, expect(401, 403, 403, 403, 403, 404, 403)),
+    Rest("DELETE", PARTNER, expect(401, 403, 403, 403, 403, 204, 403)),
 ]
 
 
@@ -194,6 +230,57 @@ class Graph:
 
 GRAPH = [
     Graph("{ tenant { slug } }", expect(*["data"] * 7)),
+    Graph("{ webhookEventTypes { name } }", expect(*["data"] * 7)),
+    Graph(
+        "{ webhookSubscriptions { id url } }",
+        expect(
+            "error:unauthenticated",
+            "error:role-required",
+            "error:role-required",
+            "data",
+            "error:not-a-member",
+            "error:scope-required",
+            "error:scope-required",
+        ),
+    ),
+    Graph(
+        '{ webhookDeliveries(subscriptionId: "{webhook_subscription}") '
+        "{ edges { node { webhookId } } } }",
+        expect(
+            "error:unauthenticated",
+            "error:role-required",
+            "error:role-required",
+            "data",
+            "error:not-a-member",
+            "error:scope-required",
+            "error:scope-required",
+        ),
+    ),
+    Graph(
+        'mutation { createWebhookSubscription(url: "https://93.184.215.14/hook", '
+        'eventTypes: ["offer.withdrawn"]) { secret errors { code } } }',
+        expect(
+            "error:unauthenticated",
+            "error:role-required",
+            "error:role-required",
+            "data",
+            "error:not-a-member",
+            "error:scope-required",
+            "error:scope-required",
+        ),
+    ),
+    Graph(
+        'mutation { rotateWebhookSecret(id: "{webhook_subscription}") { secret errors { code } } }',
+        expect(
+            "error:unauthenticated",
+            "error:role-required",
+            "error:role-required",
+            "data",
+            "error:not-a-member",
+            "error:scope-required",
+            "error:scope-required",
+        ),
+    ),
     Graph(
         "{ me { id email } }",
         expect("null", "data", "data", "data", "error:not-a-member", "null", "null"),
@@ -439,6 +526,70 @@ GRAPH = [
         ),
     ),
     Graph(
+        "{ changes(first: 5) { items { cursor } nextCursor } }",
+        expect(
+            "error:unauthenticated",
+            "error:role-required",
+            "error:role-required",
+            "data",
+            "error:not-a-member",
+            "data",
+            "error:scope-required",
+        ),
+    ),
+    Graph(
+        "{ campaignListings { campaignId } }",
+        expect(
+            "error:unauthenticated",
+            "error:role-required",
+            "data",
+            "data",
+            "error:not-a-member",
+            "error:account-required",
+            "error:account-required",
+        ),
+    ),
+    Graph(
+        'mutation { decideListing(campaignId: "{campaign_id}", action: HIDE) '
+        "{ listing { status } errors { code } } }",
+        expect(
+            "error:unauthenticated",
+            "error:role-required",
+            "error:listing-not-found",
+            "error:listing-not-found",
+            "error:not-a-member",
+            "error:account-required",
+            "error:account-required",
+        ),
+    ),
+    Graph(
+        'mutation { putPartnerCampaign(externalId: "m-1", input: {title: "M", goal: {amount: '
+        '100000, currency: "EUR"}, startsAt: "{now}", endsAt: "{later}", status: LIVE, '
+        'totals: {pledged: {amount: 0, currency: "EUR"}, backers: 0}, origin: {platform: "M", '
+        'pledgeUrl: "https://example.org/m"}}) { created errors { code } } }',
+        expect(
+            "error:unauthenticated",
+            "error:api-key-required",
+            "error:api-key-required",
+            "error:api-key-required",
+            "error:not-a-member",
+            "data",
+            "error:scope-required",
+        ),
+    ),
+    Graph(
+        'mutation { deletePartnerCampaign(externalId: "m-1") { deleted errors { code } } }',
+        expect(
+            "error:unauthenticated",
+            "error:api-key-required",
+            "error:api-key-required",
+            "error:api-key-required",
+            "error:not-a-member",
+            "data",
+            "error:scope-required",
+        ),
+    ),
+    Graph(
         'mutation { createCategory(key: "g", name: "G") { ok errors { code } } }',
         expect(
             "error:unauthenticated",
@@ -528,6 +679,7 @@ async def callers(services, client):  # type: ignore[no-untyped-def]
         "business_id": business["id"],
         "offer_id": offer["id"],
         "category_id": category["id"],
+        "webhook_subscription": await spare_webhook(client, headers),
         "now": now.isoformat(),
         "later": (now + timedelta(days=7)).isoformat(),
     }
@@ -565,6 +717,12 @@ async def spare_campaign(client, headers, *, live: bool = False) -> str:  # type
     return campaign
 
 
+async def spare_webhook(client, headers) -> str:  # type: ignore[no-untyped-def]
+    response = await client.post(HOOKS, headers=headers["admin"], json=WEBHOOK)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
 async def spare_key(client, headers) -> str:  # type: ignore[no-untyped-def]
     """A fresh key for an operation that revokes one."""
     response = await client.post(
@@ -586,6 +744,8 @@ async def test_rest_matrix(callers, client, operation):
             path_ids["spare_business"] = await spare_business(client, headers)
         if "{spare_campaign}" in operation.path:
             path_ids["spare_campaign"] = await spare_campaign(client, headers)
+        if "{spare_webhook}" in operation.path:
+            path_ids["spare_webhook"] = await spare_webhook(client, headers)
         response = await client.request(
             operation.method,
             operation.path.format(**path_ids),

@@ -31,6 +31,7 @@ from adapters.db.tenancy import TenantRow
 from domain.errors import Conflict
 from domain.funding.errors import IdempotencyKeyTaken, PaymentReferenceTaken
 from domain.funding.model import (
+    CampaignOrigin,
     CampaignStatus,
     FundingModel,
     PledgeStatus,
@@ -207,6 +208,26 @@ async def test_campaigns_due_for_decision_are_live_past_their_end_longest_ended_
         ended_early.id,
         ended_late.id,
     ]
+
+
+async def test_a_partner_campaign_keeps_its_origin_and_the_partner_s_totals(funding):
+    a, b = funding.a, funding.b
+    origin = CampaignOrigin("startnext:4711", "Startnext", "https://example.org/4711")
+    made = await a_campaign(a, origin=origin, totals=Totals(eur(12_300), 4))
+    ours = await a_campaign(a)
+    stored = await a.campaigns.by_external_id("startnext:4711")
+    assert stored == made and stored.totals == Totals(eur(12_300), 4)
+    assert (await a.campaigns.get(ours.id)).origin is None
+    assert await b.campaigns.by_external_id("startnext:4711") is None  # another tenant's
+    moved = replace(made, totals=Totals(eur(20_000), 6), version=2)
+    assert await a.campaigns.update(moved, expected_version=1)
+    assert (await a.campaigns.get(made.id)).totals == Totals(eur(20_000), 6)
+    # Past its end it is not ours to decide.
+    assert made.id not in [c.id for c in await a.campaigns.due_for_decision(AT + 60 * DAY, limit=9)]
+    assert not await b.campaigns.remove(made.id)
+    assert await a.campaigns.remove(made.id)
+    assert await a.campaigns.by_external_id("startnext:4711") is None
+    assert not await a.campaigns.remove(made.id)
 
 
 # Reward tiers -------------------------------------------------------------------------

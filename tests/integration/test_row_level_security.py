@@ -1,6 +1,7 @@
 """PostgreSQL row-level security: the second wall between tenants. The API connects as a
 role that owns no table and is no superuser, so the policies bind it."""
 
+import asyncio
 import uuid
 from dataclasses import replace
 
@@ -143,7 +144,14 @@ async def test_every_table_with_a_tenant_column_is_behind_a_policy(app_sessions)
 # tenant-owned table missing its policy fails the test above.
 # And the worker's job queue, which every worker reads across tenants: it holds ids only, and
 # a job's event is read from the outbox (behind the policy) in a transaction of its tenant.
-OUTSIDE_ANY_TENANT = ("tenant_hostnames", "one_time_tokens", "refresh_tokens", "jobs")
+# Likewise the queue of due webhook deliveries: ids only, each delivery read in its tenant.
+OUTSIDE_ANY_TENANT = (
+    "tenant_hostnames",
+    "one_time_tokens",
+    "refresh_tokens",
+    "jobs",
+    "webhook_queue",
+)
 
 
 async def test_the_directory_and_its_search_index_stay_within_the_tenant(app_sessions):
@@ -284,3 +292,104 @@ async def test_funding_stays_within_the_tenant(app_sessions):
         CampaignFilter(), CampaignSort.NEWEST, limit=10, cursor=None
     )
     assert [c.id for c in page.items] == [made["aa"][0].id]
+
+
+async def test_a_parent_reads_only_what_is_listed_in_it_and_writes_none_of_it(app_sessions):
+    """Mirroring publishes on purpose: as the API's role, tenant `aa` (the parent) reads a
+    campaign of `bb`, its tiers and its public events while the campaign is listed in `aa`,
+    and nothing of it once the listing is hidden; never its pledges, never a write."""
+    from datetime import timedelta
+
+    from adapters.db.funding_reads import SqlFundingReads
+    from adapters.db.funding_uow import SqlFundingUnitOfWork
+    from adapters.db.syndication import SqlChangeReads, SqlSyndicationUnitOfWork
+    from domain.funding.events import CampaignChanged, PledgeChargeFailed
+    from domain.funding.model import PledgeStatus
+    from domain.funding.ports import CampaignFilter, CampaignSort
+    from domain.syndication.feed import SYNDICATED
+    from domain.syndication.listings import Listing, ListingStatus
+    from tests.contracts.funding_entities import campaign, pledge, tier
+
+    ids, clock = SequentialIds(), FixedClock()
+    tenants = await two_tenants(app_sessions, ids, clock)
+    parent, child = tenants["aa"], tenants["bb"]
+    run = campaign(child, starts_at=clock.now(), ends_at=clock.now() + timedelta(9))
+    reward = tier(run.id, quantity=5)
+    async with SqlFundingUnitOfWork(app_sessions, tenant_id=child) as uow:
+        await uow.campaigns.add(run)
+        await uow.tiers.add(reward)
+        await uow.pledges.add(
+            replace(pledge(run.id, status=PledgeStatus.CAPTURED), payment_reference="SK-1")
+        )
+        uow.record(CampaignChanged(tenant_id=child, campaign_id=run.id))
+        uow.record(
+            PledgeChargeFailed(
+                tenant_id=child,
+                pledge_id=uuid.uuid4(),
+                campaign_id=run.id,
+                backer_id=uuid.uuid4(),
+                attempt=1,
+                retry_until=clock.now(),
+                reason="declined",
+            )
+        )
+        await uow.commit()
+    reads = SqlFundingReads(app_sessions, parent)
+
+    async def seen_by_parent() -> tuple:
+        page = await reads.list_campaigns(
+            CampaignFilter(), CampaignSort.NEWEST, limit=10, cursor=None
+        )
+        async with SqlFundingUnitOfWork(app_sessions, tenant_id=parent) as uow:
+            raw = (await uow.session.execute(text("SELECT id FROM campaigns"))).scalars().all()
+            tiers = (await uow.session.execute(text("SELECT id FROM reward_tiers"))).all()
+            pledges = (await uow.session.execute(text("SELECT id FROM pledges"))).all()
+            events = (await uow.session.execute(text("SELECT event_type FROM outbox"))).all()
+        return [c.id for c in page.items], list(raw), len(tiers), len(pledges), events
+
+    assert await seen_by_parent() == ([], [], 0, 0, [])
+    # A listing row for `bb`'s campaign, written in `aa` (as the worker does).
+    async with SqlSyndicationUnitOfWork(app_sessions, tenant_id=parent) as uow:
+        await uow.listings.put(
+            Listing(parent, run.id, child, ListingStatus.LISTED, clock.now(), clock.now())
+        )
+        await uow.commit()
+    listed, raw, tiers, pledges, events = await seen_by_parent()
+    assert listed == raw == [run.id] and tiers == 1 and pledges == 0
+    # Only the events about what anyone may see: not the backer's failed charge.
+    assert [e[0] for e in events] == ["funding.campaign_changed"]
+    feed = SqlChangeReads(app_sessions, parent)
+    for _ in range(200):  # shown once older transactions in the cluster ended
+        changes = await feed.changes(list(SYNDICATED), None, limit=9)
+        if changes:
+            break
+        await asyncio.sleep(0.05)
+    assert [c.event_type for c in changes] == ["funding.campaign_changed"]
+    async with SqlFundingUnitOfWork(app_sessions, tenant_id=parent) as uow:
+        assert await uow.campaigns.get(run.id) is None  # the ledger's reads stay at home
+        moved = await uow.session.execute(
+            text("UPDATE campaigns SET pledged_amount = 1 WHERE id = :id"), {"id": run.id}
+        )
+        assert moved.rowcount == 0
+        with pytest.raises(ProgrammingError):
+            await uow.session.execute(
+                text(
+                    "INSERT INTO campaign_listings (tenant_id, campaign_id, home_tenant_id, "
+                    "status, created_at, updated_at) VALUES (:t, :c, :h, 'listed', now(), now())"
+                ),
+                {"t": child, "c": run.id, "h": child},
+            )
+    # The child sees where its campaign is listed, and cannot change that listing.
+    async with SqlSyndicationUnitOfWork(app_sessions, tenant_id=child) as uow:
+        assert await uow.listings.places_of(run.id) == [parent]
+        hidden = await uow.session.execute(
+            text("UPDATE campaign_listings SET status = 'listed' WHERE campaign_id = :c"),
+            {"c": run.id},
+        )
+        assert hidden.rowcount == 0
+    async with SqlSyndicationUnitOfWork(app_sessions, tenant_id=parent) as uow:
+        await uow.listings.put(
+            Listing(parent, run.id, child, ListingStatus.HIDDEN, clock.now(), clock.now())
+        )
+        await uow.commit()
+    assert await seen_by_parent() == ([], [], 0, 0, [])

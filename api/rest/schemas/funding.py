@@ -28,6 +28,7 @@ from domain.funding.model import (
 from domain.funding.ports import BankDetails
 from domain.media.model import Media
 from domain.media.ports import MediaStorage
+from domain.tenancy.model import Tenant
 
 CAMPAIGN_TEXTS = ("title", "summary", "description")
 TIER_TEXTS = ("title", "description")
@@ -64,6 +65,25 @@ class TierOut(BaseModel):
     translations: dict[str, dict[str, str]]
 
 
+class HomeTenantOut(BaseModel):
+    """The tenant a mirrored campaign lives on, for the listing app to credit it."""
+
+    slug: str
+    name: str
+    hostname: str | None = Field(description="Its first own hostname")
+    app_name: str
+    logo_url: str | None
+    primary_color: str
+
+
+class OriginOut(BaseModel):
+    """A partner platform's campaign: not on this ledger, backers pledge at `pledge_url`."""
+
+    external_id: str
+    platform: str
+    pledge_url: str
+
+
 class CampaignOut(BaseModel):
     id: UUID
     status: CampaignStatus
@@ -91,6 +111,11 @@ class CampaignOut(BaseModel):
     updated_at: datetime
     languages: dict[str, str]
     translations: dict[str, dict[str, str]]
+    home_tenant: HomeTenantOut | None = Field(
+        description="Set when the campaign lives on another tenant and is listed here "
+        "(mirroring): pledges made here land on its one ledger there"
+    )
+    origin: OriginOut | None = Field(description="Set for a partner platform's campaign")
 
 
 class CampaignPage(BaseModel):
@@ -184,6 +209,7 @@ def campaign_document(
     images: list[Media] | None = None,
     storage: MediaStorage | None = None,
     names: dict[UUID, str] | None = None,
+    homes: dict[UUID, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A CampaignOut as plain data (see api/rest/responses.py): a list page builds 20 of them,
     and as models they cost as much as reading the page."""
@@ -228,6 +254,28 @@ def campaign_document(
         "updated_at": campaign.updated_at,
         "languages": shown.languages,
         "translations": shown.translations,
+        "home_tenant": (homes or {}).get(campaign.tenant_id),
+        "origin": (
+            {
+                "external_id": campaign.origin.external_id,
+                "platform": campaign.origin.platform,
+                "pledge_url": campaign.origin.pledge_url,
+            }
+            if campaign.origin
+            else None
+        ),
+    }
+
+
+def home_tenant_document(tenant: Tenant) -> dict[str, Any]:
+    config = tenant.config
+    return {
+        "slug": config.slug,
+        "name": config.name,
+        "hostname": config.hostnames[0] if config.hostnames else None,
+        "app_name": config.branding.app_name,
+        "logo_url": config.branding.logo_url,
+        "primary_color": str(config.branding.colors.primary),
     }
 
 

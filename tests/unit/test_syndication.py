@@ -1,0 +1,447 @@
+"""Syndication's rules without I/O: which ancestors list a campaign (per each mirror policy,
+never round a cycle), how listings follow a campaign and the tenant tree, what the listing
+tenant's moderators may do, the change feed's access and paging, and partner upserts."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from domain.errors import InvalidInput
+from domain.funding import pledges
+from domain.funding.campaigns import CAMPAIGN
+from domain.funding.errors import PledgesElsewhere
+from domain.funding.events import CampaignChanged, CampaignCreated, CampaignDeleted
+from domain.funding.model import (
+    CampaignContent,
+    CampaignStatus,
+    CampaignTerms,
+    FundingModel,
+    Totals,
+)
+from domain.identity.errors import (
+    ApiKeyRequired,
+    NotAMember,
+    RoleRequired,
+    ScopeRequired,
+    Unauthenticated,
+)
+from domain.identity.model import Anonymous, PartnerKey, Role, Scope
+from domain.languages import LocalizedText
+from domain.syndication import feed, listings, partner
+from domain.syndication.errors import ListingMoveNotAllowed, ListingNotFound
+from domain.syndication.listings import ListingAction, ListingChanged, ListingStatus
+from domain.tenancy.model import MirrorPolicy
+from tests.contracts.funding_entities import campaign
+from tests.factories import campaign_tenant
+from tests.fakes import FixedClock, SequentialIds, stored
+from tests.fakes_funding import FakeFundingStore, FakeFundingUnitOfWork
+from tests.fakes_syndication import (
+    FakeChangeReads,
+    FakeSyndicationStore,
+    FakeSyndicationUnitOfWork,
+)
+from tests.unit.funding_setup import START, Gateways, bank_gateway, eur, person
+
+CLOCK = FixedClock(START)
+
+
+def tree(**policies: MirrorPolicy) -> dict:
+    """country <- region <- city, each mirroring per `policies` (default auto)."""
+    made = {}
+    parents = {"country": None, "region": "country", "city": "region"}
+    for number, (slug, parent) in enumerate(parents.items(), start=1):
+        config = campaign_tenant(
+            slug, parent=parent, mirror_policy=policies.get(slug, MirrorPolicy.AUTO)
+        )
+        made[slug] = stored(config, number=number)
+    return made
+
+
+def a_campaign(home, status=CampaignStatus.LIVE):  # type: ignore[no-untyped-def]
+    return campaign(home.id, status=status)
+
+
+def units(store: FakeSyndicationStore):  # type: ignore[no-untyped-def]
+    return lambda tenant: FakeSyndicationUnitOfWork(store, tenant)
+
+
+def statuses(store: FakeSyndicationStore, campaign_id) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        tenant: listing.status
+        for (tenant, campaign), listing in store.listings.items()
+        if campaign == campaign_id
+    }
+
+
+# The tree ------------------------------------------------------------------------------
+
+
+def test_each_ancestor_lists_per_the_policy_of_the_tenant_below_it():
+    tenants = tree(region=MirrorPolicy.APPROVAL)
+    chain = listings.listing_tenants(tenants["city"], tenants)
+    assert [(t.slug, p) for t, p in chain] == [
+        ("region", MirrorPolicy.AUTO),
+        ("country", MirrorPolicy.APPROVAL),
+    ]
+
+
+def test_a_tenant_that_mirrors_nothing_ends_the_chain():
+    tenants = tree(region=MirrorPolicy.NONE)
+    assert [t.slug for t, _ in listings.listing_tenants(tenants["city"], tenants)] == ["region"]
+    tenants = tree(city=MirrorPolicy.NONE)
+    assert listings.listing_tenants(tenants["city"], tenants) == []
+
+
+def test_a_walk_over_a_broken_tree_ends():
+    """Tenant files refuse cycles; a tree read mid-change must still not loop."""
+    tenants = tree()
+    looped = replace(tenants["country"].config, parent="city", mirror_policy=MirrorPolicy.AUTO)
+    tenants["country"] = replace(tenants["country"], config=looped)
+    assert [t.slug for t, _ in listings.listing_tenants(tenants["city"], tenants)] == [
+        "region",
+        "country",
+    ]
+    assert {t.slug for t in listings.descendants(tenants["region"], tenants)} == {
+        "city",
+        "country",
+    }
+
+
+# Listings follow the campaign and the tree ---------------------------------------------------
+
+
+async def test_a_live_campaign_is_listed_at_once_or_waits_for_approval():
+    tenants = tree(region=MirrorPolicy.APPROVAL)
+    store = FakeSyndicationStore()
+    made = a_campaign(tenants["city"])
+    done = await listings.reconcile(
+        made.id, made, tenants["city"], tenants, units=units(store), clock=CLOCK
+    )
+    assert done.listed == 2
+    region, country = tenants["region"].id, tenants["country"].id
+    assert statuses(store, made.id) == {
+        region: ListingStatus.LISTED,
+        country: ListingStatus.PENDING,
+    }
+    assert (region, CAMPAIGN, made.id) in store.search  # found by the region's search
+    assert (country, CAMPAIGN, made.id) not in store.search  # not before approval
+    assert [(e.tenant_id, e.status) for e in store.outbox] == [
+        (region, "listed"),
+        (country, "pending"),
+    ]
+    # Again (the worker retries): nothing new is recorded.
+    await listings.reconcile(
+        made.id, made, tenants["city"], tenants, units=units(store), clock=CLOCK
+    )
+    assert len(store.outbox) == 2
+
+
+async def test_drafts_are_not_listed_and_a_campaign_that_leaves_is_unlisted():
+    tenants = tree()
+    store = FakeSyndicationStore()
+    draft = a_campaign(tenants["city"], CampaignStatus.DRAFT)
+    await listings.reconcile(
+        draft.id, draft, tenants["city"], tenants, units=units(store), clock=CLOCK
+    )
+    assert statuses(store, draft.id) == {} and store.outbox == []
+    live = replace(draft, status=CampaignStatus.LIVE)
+    await listings.reconcile(
+        live.id, live, tenants["city"], tenants, units=units(store), clock=CLOCK
+    )
+    assert len(statuses(store, live.id)) == 2
+    cancelled = replace(live, status=CampaignStatus.CANCELLED)
+    done = await listings.reconcile(
+        live.id, cancelled, tenants["city"], tenants, units=units(store), clock=CLOCK
+    )
+    assert done.removed == 2 and statuses(store, live.id) == {}
+    assert not any(key[2] == live.id for key in store.search)
+    assert [e.status for e in store.outbox[-2:]] == [None, None]  # tombstones
+
+
+async def test_a_deleted_campaign_leaves_a_tombstone_in_every_ancestor():
+    tenants = tree()
+    store = FakeSyndicationStore()
+    gone = uuid.uuid4()
+    await listings.reconcile(gone, None, tenants["city"], tenants, units=units(store), clock=CLOCK)
+    assert {(e.tenant_id, e.status) for e in store.outbox} == {
+        (tenants["region"].id, None),
+        (tenants["country"].id, None),
+    }
+
+
+async def test_a_changed_tree_moves_the_listings():
+    tenants = tree()
+    store = FakeSyndicationStore()
+    made = a_campaign(tenants["city"])
+    await listings.reconcile(
+        made.id, made, tenants["city"], tenants, units=units(store), clock=CLOCK
+    )
+    # The city now mirrors into the country directly: the region's listing goes.
+    moved = replace(tenants["city"].config, parent="country")
+    tenants["city"] = replace(tenants["city"], config=moved)
+    await listings.reconcile(
+        made.id, made, tenants["city"], tenants, units=units(store), clock=CLOCK
+    )
+    assert statuses(store, made.id) == {tenants["country"].id: ListingStatus.LISTED}
+    # The city stops mirroring: every listing goes.
+    tenants["city"] = replace(
+        tenants["city"], config=replace(moved, mirror_policy=MirrorPolicy.NONE)
+    )
+    await listings.reconcile(
+        made.id, made, tenants["city"], tenants, units=units(store), clock=CLOCK
+    )
+    assert statuses(store, made.id) == {}
+
+
+async def test_a_hidden_listing_stays_hidden_when_the_campaign_changes():
+    tenants = tree()
+    store = FakeSyndicationStore()
+    made = a_campaign(tenants["city"])
+    await listings.reconcile(
+        made.id, made, tenants["city"], tenants, units=units(store), clock=CLOCK
+    )
+    moderator = person(Role.MODERATOR, tenant=tenants["region"].id)
+    await listings.moderate(
+        made.id,
+        ListingAction.HIDE,
+        moderator,
+        campaign=made,
+        uow=FakeSyndicationUnitOfWork(store, tenants["region"]),
+        clock=CLOCK,
+    )
+    edited = replace(made, version=2)
+    await listings.reconcile(
+        made.id, edited, tenants["city"], tenants, units=units(store), clock=CLOCK
+    )
+    assert statuses(store, made.id)[tenants["region"].id] is ListingStatus.HIDDEN
+    assert (tenants["region"].id, CAMPAIGN, made.id) not in store.search
+
+
+# The listing tenant's moderators -----------------------------------------------------------
+
+
+async def test_moderators_approve_hide_and_show_listings_and_nobody_else_does():
+    tenants = tree(region=MirrorPolicy.APPROVAL)
+    store = FakeSyndicationStore()
+    made = a_campaign(tenants["city"])
+    await listings.reconcile(
+        made.id, made, tenants["city"], tenants, units=units(store), clock=CLOCK
+    )
+    country = tenants["country"]
+
+    async def decide(action, who, campaign_id=made.id):  # type: ignore[no-untyped-def]
+        return await listings.moderate(
+            campaign_id,
+            action,
+            who,
+            campaign=made,
+            uow=FakeSyndicationUnitOfWork(store, country),
+            clock=CLOCK,
+        )
+
+    moderator = person(Role.MODERATOR, tenant=country.id)
+    with pytest.raises(RoleRequired):
+        await decide(ListingAction.APPROVE, person(Role.MEMBER, tenant=country.id))
+    with pytest.raises(NotAMember):
+        await decide(ListingAction.APPROVE, person(None, tenant=country.id))
+    with pytest.raises(ListingMoveNotAllowed):
+        await decide(ListingAction.SHOW, moderator)
+    with pytest.raises(ListingNotFound):
+        await decide(ListingAction.APPROVE, moderator, uuid.uuid4())
+    approved = await decide(ListingAction.APPROVE, moderator)
+    assert approved.status is ListingStatus.LISTED and approved.decided_by == moderator.account_id
+    assert (country.id, CAMPAIGN, made.id) in store.search
+    assert (await decide(ListingAction.HIDE, moderator)).status is ListingStatus.HIDDEN
+    assert (country.id, CAMPAIGN, made.id) not in store.search
+    assert (await decide(ListingAction.SHOW, moderator)).status is ListingStatus.LISTED
+    assert [e.status for e in store.outbox if e.tenant_id == country.id] == [
+        "pending",
+        "listed",
+        "hidden",
+        "listed",
+    ]
+    assert all(isinstance(e, ListingChanged) for e in store.outbox)
+
+
+# The change feed ------------------------------------------------------------------------
+
+
+def change(position: int, event_type: str, item: uuid.UUID) -> feed.Change:
+    field = feed.SYNDICATED[event_type].id_field
+    return feed.Change(7, position, event_type, {field: str(item)}, START)
+
+
+async def test_the_feed_answers_partner_keys_with_sync_read_and_admins_only():
+    reads = FakeChangeReads()
+    tenant = uuid.uuid4()
+    for who, error in (
+        (Anonymous(tenant), Unauthenticated),
+        (PartnerKey(tenant, uuid.uuid4(), frozenset({Scope.CAMPAIGNS_WRITE})), ScopeRequired),
+        (person(Role.MODERATOR, tenant=tenant), RoleRequired),
+    ):
+        with pytest.raises(error):
+            await feed.read_changes(who, None, limit=10, reads=reads)
+    assert reads.asked == []
+    key = PartnerKey(tenant, uuid.uuid4(), frozenset({Scope.SYNC_READ}))
+    assert (await feed.read_changes(key, None, limit=10, reads=reads)).entries == []
+    admin = person(Role.ADMIN, tenant=tenant)
+    assert (await feed.read_changes(admin, None, limit=10, reads=reads)).next_cursor is None
+
+
+async def test_the_feed_pages_by_cursor_and_keeps_the_cursor_while_nothing_changes():
+    reads = FakeChangeReads()
+    campaign_id, business_id = uuid.uuid4(), uuid.uuid4()
+    reads.rows = [
+        change(1, "funding.campaign_created", campaign_id),
+        change(2, "funding.pledge_made", campaign_id),
+        change(3, "directory.business_deleted", business_id),
+    ]
+    key = PartnerKey(uuid.uuid4(), uuid.uuid4(), frozenset({Scope.SYNC_READ}))
+    first = await feed.read_changes(key, None, limit=2, reads=reads)
+    assert [(e.kind, e.item_id, e.cursor) for e in first.entries] == [
+        ("campaign", campaign_id, "7.1"),
+        ("campaign", campaign_id, "7.2"),
+    ]
+    assert first.has_more and first.next_cursor == "7.2"
+    rest = await feed.read_changes(key, first.next_cursor, limit=2, reads=reads)
+    assert [(e.kind, e.item_id) for e in rest.entries] == [("business", business_id)]
+    assert not rest.has_more
+    quiet = await feed.read_changes(key, rest.next_cursor, limit=2, reads=reads)
+    assert quiet.entries == [] and quiet.next_cursor == "7.3"
+    with pytest.raises(InvalidInput):
+        await feed.read_changes(key, "not-a-cursor", limit=2, reads=reads)
+    assert set(reads.asked[0][0]) == set(feed.SYNDICATED)  # only syndicated types are read
+
+
+# Partner upserts ----------------------------------------------------------------------------
+
+
+PARTNER_TENANT = uuid.UUID(int=0xC)
+
+
+def partner_key(*scopes: Scope) -> PartnerKey:
+    return PartnerKey(PARTNER_TENANT, uuid.UUID(int=0xD), frozenset(scopes))
+
+
+def partner_campaign(**changes) -> partner.PartnerCampaign:  # type: ignore[no-untyped-def]
+    values = {
+        "external_id": "startnext:4711",
+        "content": CampaignContent(title=LocalizedText.single("de", "Bolzplatz")),
+        "terms": CampaignTerms(
+            eur(500_000), FundingModel.ALL_OR_NOTHING, START, START + timedelta(days=30)
+        ),
+        "status": CampaignStatus.LIVE,
+        "totals": Totals(eur(0), 0),
+        "platform": "Startnext",
+        "pledge_url": "https://example.org/4711",
+    }
+    return partner.PartnerCampaign(**(values | changes))
+
+
+async def upsert(store, cmd, who=None):  # type: ignore[no-untyped-def]
+    return await partner.upsert_partner_campaign(
+        cmd,
+        who or partner_key(Scope.CAMPAIGNS_WRITE),
+        uow=FakeFundingUnitOfWork(store, PARTNER_TENANT),
+        clock=CLOCK,
+        ids=SequentialIds(),
+        currency="EUR",
+    )
+
+
+async def test_a_partner_upsert_creates_then_changes_only_what_changed():
+    store = FakeFundingStore()
+    created = await upsert(store, partner_campaign())
+    assert created.created and created.campaign.origin.pledge_url == "https://example.org/4711"
+    assert [type(e) for e in store.outbox] == [CampaignCreated]
+    assert (PARTNER_TENANT, CAMPAIGN, created.campaign.id) in store.search
+    again = await upsert(store, partner_campaign())
+    assert not again.created and not again.changed and len(store.outbox) == 1
+    moved = await upsert(store, partner_campaign(totals=Totals(eur(9_900), 3)))
+    assert moved.changed and moved.campaign.totals == Totals(eur(9_900), 3)
+    assert [type(e) for e in store.outbox] == [CampaignCreated, CampaignChanged]
+    ended = await upsert(store, partner_campaign(status=CampaignStatus.SUCCEEDED))
+    assert [e.event_type for e in store.outbox[2:]] == [
+        "funding.campaign_changed",
+        "funding.campaign_status_changed",
+    ]
+    assert (PARTNER_TENANT, CAMPAIGN, ended.campaign.id) not in store.search
+
+
+async def test_partner_upserts_take_a_key_with_campaigns_write_and_good_values():
+    store = FakeFundingStore()
+    with pytest.raises(ApiKeyRequired):
+        await upsert(store, partner_campaign(), person(Role.ADMIN, tenant=PARTNER_TENANT))
+    with pytest.raises(ScopeRequired):
+        await upsert(store, partner_campaign(), partner_key(Scope.SYNC_READ))
+    for bad in (
+        partner_campaign(status=CampaignStatus.DRAFT),
+        partner_campaign(pledge_url="http://example.org/x"),
+        partner_campaign(platform=" "),
+        partner_campaign(external_id="has space"),
+        partner_campaign(totals=Totals(eur(-1), 0)),
+    ):
+        with pytest.raises(InvalidInput):
+            await upsert(store, bad)
+    assert store.campaigns == {} and store.outbox == []
+
+
+async def test_a_partner_campaign_takes_no_pledges_here_and_can_be_withdrawn():
+    store = FakeFundingStore()
+    made = (await upsert(store, partner_campaign())).campaign
+    backer = person(Role.MEMBER, tenant=PARTNER_TENANT)
+    with pytest.raises(PledgesElsewhere) as refused:
+        await pledges.make_pledge(
+            pledges.PledgeInput(made.id, eur(2_500), None, False),
+            backer,
+            idempotency_key=None,
+            uow=FakeFundingUnitOfWork(store, PARTNER_TENANT),
+            gateways=Gateways(bank_gateway()),
+            clock=CLOCK,
+            ids=SequentialIds(),
+        )
+    assert "https://example.org/4711" in str(refused.value)
+    key = partner_key(Scope.CAMPAIGNS_WRITE)
+    uow = FakeFundingUnitOfWork(store, PARTNER_TENANT)
+    assert await partner.delete_partner_campaign("startnext:4711", key, uow=uow)
+    assert not await partner.delete_partner_campaign("startnext:4711", key, uow=uow)
+    assert made.id not in store.campaigns
+    assert isinstance(store.outbox[-1], CampaignDeleted) and len(store.outbox) == 2
+
+
+async def test_every_move_of_the_totals_is_told_even_without_a_status_change():
+    """A refund reserved keeps the pledge captured: `CampaignTotalsMoved` tells the feed (and
+    a remote parent) that the totals moved."""
+    from domain.funding.events import CampaignTotalsMoved, PledgeStatusChanged
+    from domain.funding.ledger import move_pledge
+    from domain.funding.model import PledgeStatus
+    from tests.contracts.funding_entities import pledge
+
+    store = FakeFundingStore()
+    tenant = uuid.UUID(int=0xE)
+    made = replace(campaign(tenant), id=uuid.uuid4())
+    paid = pledge(made.id, status=PledgeStatus.CAPTURED, amount=eur(5_000))
+    async with FakeFundingUnitOfWork(store, tenant) as uow:
+        await uow.campaigns.add(made)
+        await uow.pledges.add(paid)
+        await uow.campaigns.add_to_totals(made.id, 5_000, 1)
+        await uow.commit()
+    async with FakeFundingUnitOfWork(store, tenant) as uow:
+        assert await move_pledge(uow, paid, paid.refund(eur(2_000)))
+        await uow.commit()
+    moved = [e for e in store.outbox if isinstance(e, CampaignTotalsMoved)]
+    assert [(e.campaign_id, e.amount, e.backers) for e in moved] == [(made.id, -2_000, 0)]
+    assert moved[0].subject_id == made.id
+    assert store.totals[made.id] == (3_000, 1)
+    # A change of status tells it already: no second event.
+    store.outbox.clear()
+    async with FakeFundingUnitOfWork(store, tenant) as uow:
+        released = paid.refund(eur(2_000))  # as stored now
+        cancelled = replace(released, status=PledgeStatus.RELEASED, version=released.version)
+        assert await move_pledge(uow, released, cancelled)
+        await uow.commit()
+    assert [type(e) for e in store.outbox] == [PledgeStatusChanged]
