@@ -16,10 +16,19 @@ GET /v1/campaigns: the product's campaign list (`status=` given or the public st
 first by start, keyset cursor): its statement in a transaction that names the tenant, each
 campaign's texts in the request's language with all translations, totals and days left, the
 cursor encoded alike.
+GET /v1/sync/changes: the partner change feed: the partner key checked (its row looked up by
+the tenant and prefix, the secret's hash compared, `last_used_at` written at most once a
+minute, the key's own rate limit counted in Redis), the page read from the outbox, the page's
+campaigns and their tiers read (own and listed ones), each change with its campaign's current
+document built by the product's `campaign_document` from the product's entities, the page
+serialised with pydantic-core as the product does; the three reads in one read-only
+transaction (the product opens one for each).
 The map's and the lists' SQL is the product's own, compiled from its statements
 (adapters/db/business_summaries.py, adapters/db/funding_reads.py) once, so the two cannot
-drift apart; their transaction opens as the product's does (BEGIN READ ONLY and the tenant
-in one message).
+drift apart; the change feed's statements are the product's too, captured from its adapters
+(SqlChangeReads.changes, SqlFundingReads.campaigns_by_ids and tiers_of) run once against a
+recording session, since they are built inside those methods; the transactions open as the
+product's list transactions do (BEGIN READ ONLY and the tenant in one message).
 Pure functions are shared on purpose (opening hours parsed once per distinct schedule and
 evaluated once per request, stemming, snippets): the ratio measures the layers around the work
 (framework, validation, ORM, use cases), not two implementations of it. Run by bench/run.py
@@ -28,19 +37,24 @@ with the same worker count as the product.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
+import hmac
 import json
 import math
 import os
+import re
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import redis.asyncio as redis
+from pydantic_core import to_json
 from sqlalchemy import Select
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -49,11 +63,19 @@ from starlette.routing import Route
 
 from adapters.db import business_summaries as statements
 from adapters.db import funding_reads
+from adapters.db.business_summaries import _ASYNCPG
 from adapters.db.directory import hours_from_json
+from adapters.db.funding import campaign_from_row, tier_from_row
+from adapters.db.syndication import SqlChangeReads
 from adapters.rate_limits import RedisRateLimiter
 from adapters.search_text import highlight, language_for, languages_for, words
+from api.languages import Language
+from api.rest.schemas.funding import campaign_document
 from domain.cursors import (
+    FEED_POSITION_PATTERN,
+    feed_cursor,
     integer_id_cursor,
+    read_feed_cursor,
     read_integer_id_cursor,
     read_text_id_cursor,
     text_id_cursor,
@@ -61,7 +83,11 @@ from domain.cursors import (
 from domain.directory.ports import BusinessFilter
 from domain.errors import InvalidInput
 from domain.funding.ports import CampaignSort
+from domain.identity.authentication import split_api_key
+from domain.identity.model import hash_secret
 from domain.languages import LocalizedText, choose_language
+from domain.syndication import feed
+from domain.syndication.listings import PUBLIC as PUBLIC_STATUSES
 
 DSN = os.environ.get("BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/stadtkern_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -388,6 +414,256 @@ async def list_campaigns(request: Request) -> Response:
     return as_json({"items": items, "next_cursor": cursor})
 
 
+# The change feed's statements, captured from the product's adapters. Each is run once with
+# stand-in values against a recording session, compiled for asyncpg (IN lists expanded), and
+# its parameters mapped back from the stand-ins to what a request gives.
+_TENANT, _XACT, _ROW, _SIZE = uuid.UUID(int=0xBE7C4), 7_770_001, 7_770_002, 7_770_003
+
+
+def _stand_in_id(i: int) -> uuid.UUID:
+    return uuid.UUID(int=0xBE7C4_0000_0000 + i)
+
+
+class _Recording:
+    """Enough of an AsyncSession (and of its sessionmaker) for the adapters to build and
+    'execute' their statements: each is kept, none runs."""
+
+    kw = {"bind": None}
+
+    class bind:  # the session's attribute
+        class dialect:
+            name = "postgresql"
+
+    def __init__(self) -> None:
+        self.executed: list[tuple[object, dict | None]] = []
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[_Recording]:
+        yield self
+
+    async def begin(self) -> None:
+        return None
+
+    async def execute(self, statement: object, params: dict | None = None) -> object:
+        self.executed.append((statement, params))
+        return self
+
+    def all(self) -> list:
+        return []
+
+
+@dataclasses.dataclass(frozen=True)
+class Captured:
+    sql: str
+    values: tuple[tuple[str, object], ...]  # per parameter: ("const", value) or a role
+
+    def arguments(self, given: dict) -> list:
+        return [value if role == "const" else given[role] for role, value in self.values]
+
+
+def capture(run: Callable[[_Recording], Coroutine], ids: int = 0) -> Captured:
+    """The last statement `run` executes, with its stand-in values named."""
+    recording = _Recording()
+    with contextlib.suppress(StopIteration):
+        run(recording).send(None)  # nothing in it waits for anything
+    statement, params = recording.executed[-1]
+    expanded = statement.compile(dialect=_ASYNCPG).construct_expanded_state(params or {})
+    roles = {_TENANT: "tenant", _XACT: "after_xact", _ROW: "after_id", _SIZE: "size"}
+    roles |= {_stand_in_id(i): ("id", i) for i in range(ids)}
+    values = []
+    for name in expanded.positiontup:
+        value = expanded.parameters[name]
+        role = roles.get(value, "const") if isinstance(value, uuid.UUID | int) else "const"
+        values.append((role, value))
+    return Captured(expanded.statement, tuple(values))
+
+
+CHANGES = {
+    after: capture(
+        lambda r, after=after: SqlChangeReads(r, _TENANT).changes(
+            list(feed.SYNDICATED), (_XACT, _ROW) if after else None, limit=_SIZE
+        )
+    )
+    for after in (False, True)
+}
+_BY_IDS: dict[tuple[str, int], Captured] = {}
+
+
+def by_ids(kind: str, count: int) -> Captured:
+    """campaigns_by_ids or tiers_of for `count` campaigns (an IN list of that length)."""
+    if (kind, count) not in _BY_IDS:
+        reads = funding_reads.SqlFundingReads
+        ids = [_stand_in_id(i) for i in range(count)]
+        _BY_IDS[kind, count] = capture(lambda r: getattr(reads(r, _TENANT), kind)(ids), ids=count)
+    return _BY_IDS[kind, count]
+
+
+async def run_captured(conn: asyncpg.Connection, captured: Captured, given: dict) -> list:
+    return await conn.fetch(captured.sql, *captured.arguments(given))
+
+
+class _Row:
+    """An asyncpg record read by attribute, its JSONB columns decoded (the product's pool
+    decodes them in the driver: SQLAlchemy's asyncpg dialect sets a codec)."""
+
+    __slots__ = ("_json", "_record")
+
+    def __init__(self, record: asyncpg.Record, json_columns: frozenset[str]) -> None:
+        self._record = record
+        self._json = json_columns
+
+    def __getattr__(self, name: str) -> object:
+        value = self._record[name]
+        return json.loads(value) if name in self._json and value is not None else value
+
+
+CAMPAIGN_JSON = frozenset({"title", "summary", "description", "image_ids"})
+TIER_JSON = frozenset({"title", "description"})
+KEY_SQL = (
+    "SELECT id, secret_hash, scopes, revoked_at, last_used_at FROM api_keys "
+    "WHERE tenant_id = $1 AND prefix = $2"
+)
+LAST_USED = timedelta(minutes=1)
+FEED_POSITION = re.compile(FEED_POSITION_PATTERN)
+
+
+async def partner_key(request: Request, config: dict) -> dict | None:
+    """The product's check of a partner key: by tenant and prefix, the hash compared,
+    last_used_at written at most once a minute, the key's rate limit counted."""
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    prefix = split_api_key(secret) if scheme.lower() == "bearer" else None
+    if prefix is None:
+        return None
+    now = datetime.now(UTC)
+    async with request.app.state.pool.acquire() as conn:
+        await conn.execute(f"BEGIN; SELECT set_config('app.tenant_id', '{config['id']}', true)")
+        key = await conn.fetchrow(KEY_SQL, config["id"], prefix)
+        if (
+            key is None
+            or key["revoked_at"] is not None
+            or not hmac.compare_digest(key["secret_hash"], hash_secret(secret))
+        ):
+            await conn.execute("ROLLBACK")
+            return None
+        if key["last_used_at"] is None or now - key["last_used_at"] >= LAST_USED:
+            await conn.execute(
+                "UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2",
+                config["id"],
+                key["id"],
+                now,
+            )
+            await conn.execute("COMMIT")
+        else:
+            await conn.execute("ROLLBACK")
+    limit = config.get("rate_limits", {}).get("partner_key_requests_per_minute", 600)
+    await request.app.state.limiter.hit(f"key:{key['id']}", limit=limit, window=60)
+    return {"id": key["id"], "scopes": json.loads(key["scopes"])}
+
+
+def home_document(config: dict) -> dict:
+    """api/rest/schemas/funding.home_tenant_document, from the tenant's stored config."""
+    branding = config["branding"]
+    return {
+        "slug": config["slug"],
+        "name": config["name"],
+        "hostname": config["hostnames"][0] if config.get("hostnames") else None,
+        "app_name": branding["app_name"],
+        "logo_url": branding.get("logo_url"),
+        "primary_color": branding["colors"]["primary"],
+    }
+
+
+async def changes(request: Request) -> Response:
+    config = await resolve(request)
+    if config is None:
+        return problem(404, "unknown-tenant")
+    key = await partner_key(request, config)
+    if key is None:
+        return problem(401, "unauthenticated")
+    if "sync:read" not in key["scopes"]:
+        return problem(403, "scope-required")
+    params = request.query_params
+    try:
+        after = params.get("after")
+        limit = int(params.get("limit", 100))
+        if after is not None and (len(after) > 40 or not FEED_POSITION.match(after)):
+            raise ValueError
+        position = read_feed_cursor(after) if after else None
+    except (ValueError, InvalidInput):
+        return problem(422, "validation-failed")
+    if not 1 <= limit <= feed.MAX_PAGE:
+        return problem(422, "validation-failed")
+    tenant_id = config["id"]
+    given = {"tenant": tenant_id, "size": limit + 1}
+    if position is not None:
+        given |= {"after_xact": position[0], "after_id": position[1]}
+    async with reading(request.app.state.pool, tenant_id) as conn:
+        rows = await run_captured(conn, CHANGES[position is not None], given)
+        entries = []
+        for r in rows[:limit]:
+            kind = feed.SYNDICATED[r["event_type"]]
+            payload = json.loads(r["payload"])
+            entries.append(
+                (
+                    feed_cursor(r["xact"], r["id"]),
+                    kind.kind,
+                    uuid.UUID(str(payload[kind.id_field])),
+                    r["occurred_at"],
+                )
+            )
+        wanted = sorted({e[2] for e in entries if e[1] == "campaign"})
+        public, tiers = [], {}
+        if wanted and "campaigns" in config.get("features", []):
+            found = await run_captured(
+                conn,
+                by_ids("campaigns_by_ids", len(wanted)),
+                given | {("id", i): c for i, c in enumerate(wanted)},
+            )
+            shown = {c.id: c for c in (campaign_from_row(_Row(r, CAMPAIGN_JSON)) for r in found)}
+            public = [c for c in shown.values() if c.status in PUBLIC_STATUSES]
+            tiers = {c.id: [] for c in public}
+            if public:
+                for r in await run_captured(
+                    conn,
+                    by_ids("tiers_of", len(tiers)),
+                    given | {("id", i): c for i, c in enumerate(tiers)},
+                ):
+                    tiers[r["campaign_id"]].append(tier_from_row(_Row(r, TIER_JSON)))
+    by_id = {c["id"]: c for c in state["by_slug"].values()}
+    homes = {
+        c.tenant_id: home_document(by_id[c.tenant_id])
+        for c in public
+        if c.tenant_id != tenant_id and c.tenant_id in by_id
+    }
+    locales = config["locales"]
+    chosen = choose_language(params.get("lang"), request.headers.get("accept-language"), locales)
+    language = Language(chosen=chosen, default=locales[0], locales=tuple(locales), writing=chosen)
+    now = datetime.now(UTC)
+    documents = {
+        c.id: campaign_document(c, language, now, tiers=tiers[c.id], homes=homes) for c in public
+    }
+    items = []
+    for cursor, kind, item_id, occurred_at in entries:
+        data = documents.get(item_id) if kind == "campaign" else None
+        items.append(
+            {
+                "cursor": cursor,
+                "kind": kind,
+                "id": item_id,
+                "action": "upsert" if data is not None else "delete",
+                "occurred_at": occurred_at,
+                "data": data,
+            }
+        )
+    next_cursor = entries[-1][0] if entries else after
+    body = {"items": items, "next_cursor": next_cursor, "has_more": len(rows) > limit}
+    return Response(
+        to_json(body),
+        media_type="application/json",
+        headers={"Cache-Control": "no-store", "Content-Language": chosen},
+    )
+
+
 async def search(request: Request) -> Response:
     config = await resolve(request)
     if config is None:
@@ -447,6 +723,7 @@ app = Starlette(
         Route("/v1/search", search),
         Route("/v1/businesses", list_businesses),
         Route("/v1/campaigns", list_campaigns),
+        Route("/v1/sync/changes", changes),
         Route("/healthz", healthz),
     ],
     lifespan=lifespan,

@@ -108,6 +108,7 @@ def tenant_file(slug: str) -> str:
         'locales = ["de", "en"]\ntimezone = "Europe/Berlin"\ncurrency = "EUR"\n'
         'features = ["campaigns"]\n'
         "[rate_limits]\nrequests_per_minute = 10_000_000  # one tenant takes all the load\n"
+        "partner_key_requests_per_minute = 10_000_000  # the change feed's partner keys\n"
         '[branding]\napp_name = "Bench"\n'
         '[branding.colors]\nprimary = "#0b4f8a"\non_primary = "#ffffff"\n'
         'background = "#ffffff"\ntext = "#1a1a1a"\naccent = "#e0a100"\n'

@@ -5,7 +5,8 @@ worker count), both on PostgreSQL, driven by wrk on loopback, alternating runs, 
                 [--businesses 50000] [--reuse]
 
 `--scenario pledges` runs bench/pledges.py (pledge throughput on one hot campaign against raw
-asyncpg, no server), `upload` bench/upload.py, `import` bench/import_speed.py.
+asyncpg, no server), `upload` bench/upload.py, `import` bench/import_speed.py. `--scenario
+changes` reads the partner change feed with a partner key per tenant (bench/change_data.py).
 
 Prints requests/s and p50/p99 latency for both, and the ratio product/baseline. Needs
 PostgreSQL (BENCH_DATABASE_URL, default the local server) and Redis (BENCH_REDIS_URL); installs
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import campaign_data
+import change_data
 import directory_data
 import import_speed
 
@@ -53,12 +55,28 @@ PathsOf = Callable[[int, str], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
+class Call:
+    """One request of a scenario whose requests differ in more than the path (host, key)."""
+
+    host: str
+    path: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+# A scenario's requests, asked of the product once it runs (its port).
+CallsOf = Callable[[int], list[Call]]
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
-    paths: tuple[str, ...] | PathsOf  # requests rotate through these (and the setup's hosts)
+    paths: tuple[str, ...] | PathsOf | CallsOf  # requests rotate through these (and the
+    # setup's hosts), or through the calls (each with its host and headers) when `calls`
     setup: str  # "tenants": 200 tenants; "directory": one tenant with businesses; "list";
-    # "campaigns": 20 tenants with 5,000 campaigns each
+    # "campaigns": 20 tenants with 5,000 campaigns each; "changes": those with their outbox
     description: str
+    calls: bool = False
+    connections: int = 64  # wrk's connections unless --connections says otherwise
 
 
 def list_paths(*, category: bool, deep: bool = False) -> PathsOf:
@@ -81,6 +99,30 @@ def list_paths(*, category: bool, deep: bool = False) -> PathsOf:
         return (path,)
 
     return paths
+
+
+CHANGE_PAGE = 100
+CHANGE_STARTS_PER_TENANT = 5
+
+
+def change_calls(port: int) -> list[Call]:
+    """Pages of 100 changes from the middle of each tenant's feed, each with the tenant's
+    partner key: from positions 30 % to 70 % into the tenant's own outbox rows, the product is
+    asked for a page, and the cursor it gives out after it is where a request starts (so
+    each cursor is the product's own; 5 per tenant, 100 in all)."""
+    calls = []
+    starts = change_data.middle_positions(database_url("postgresql"), CHANGE_STARTS_PER_TENANT)
+    for slug, position in starts:
+        host = campaign_data.host_of(slug)
+        headers = (("Authorization", f"Bearer {change_data.key_secret(slug)}"),)
+        page = fetch_json(
+            port, f"/v1/sync/changes?after={position}&limit={CHANGE_PAGE}", host, dict(headers)
+        )
+        if len(page["items"]) != CHANGE_PAGE or not page["has_more"]:
+            sys.exit(f"bench: {slug}'s feed gave {len(page['items'])} changes after {position}")
+        path = f"/v1/sync/changes?after={page['next_cursor']}&limit={CHANGE_PAGE}"
+        calls.append(Call(host, path, headers))
+    return calls
 
 
 SCENARIOS = [
@@ -135,6 +177,19 @@ SCENARIOS = [
         "campaigns",
         "GET /v1/campaigns?limit=20: the first page of what anyone may see (live, succeeded, "
         "failed, paid out: about 4,600 of 5,000), newest first, same data",
+    ),
+    Scenario(
+        "changes",
+        change_calls,
+        "changes",
+        f"GET /v1/sync/changes?after=&limit={CHANGE_PAGE}: a page of the partner change feed "
+        "from the middle of one of 20 tenants' feeds (about 21,000 changes each: campaigns "
+        "created, changed, pledged to; 100 cursors), each change with its campaign's current "
+        "document and tiers, with the tenant's partner key (sync:read)",
+        calls=True,
+        # A page is 320 kB of JSON and tens of ms of CPU: 64 connections would queue requests
+        # past wrk's 10 s timeout on the product's side.
+        connections=16,
     ),
 ]
 
@@ -366,6 +421,30 @@ def campaigns_already_loaded() -> int:
     return int(found.stdout.strip()) if found.returncode == 0 else 0
 
 
+def prepare_changes(reuse: bool) -> list[str]:
+    """The campaign tenants and campaigns (prepare_campaigns), and for the change feed their
+    tiers, listings, outbox rows and a partner key each (change_data.py)."""
+    owner = database_url("postgresql")
+    total = campaign_data.TENANTS * campaign_data.CAMPAIGNS_PER_TENANT
+    reusing = (
+        reuse
+        and campaigns_already_loaded() == total
+        and change_data.keys_loaded(owner) == campaign_data.TENANTS
+    )
+    hosts = prepare_campaigns(reuse)
+    if reusing:
+        print(f"setup: reusing the change feed's outbox already in {DATABASE}")
+        return hosts
+    started = time.monotonic()
+    counts = change_data.load_changes(owner)
+    print(
+        f"setup: {counts['outbox']:,} outbox rows, {counts['tiers']:,} reward tiers, "
+        f"{counts['listings']:,} listings and {campaign_data.TENANTS} partner keys copied in "
+        f"{time.monotonic() - started:.0f} s"
+    )
+    return hosts
+
+
 def prepare_campaigns(reuse: bool) -> list[str]:
     """20 tenants with 5,000 campaigns each, copied into the table (campaign_data.py); the
     campaign scenarios ask the first tenant."""
@@ -414,6 +493,28 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+def calls_script(calls: list[Call], directory: Path) -> Path:
+    """A wrk script whose requests go round the calls, each formatted once."""
+
+    def lua(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    listed = ",\n".join(
+        f"  {{{lua(c.path)}, {{"
+        + ", ".join(f"[{lua(k)}] = {lua(v)}" for k, v in (("Host", c.host), *c.headers))
+        + "}}"
+        for c in calls
+    )
+    script = directory / "calls.lua"
+    script.write_text(
+        f"local calls = {{\n{listed}\n}}\nlocal formatted = {{}}\nlocal i = 0\n"
+        "init = function(args)\n  for n, c in ipairs(calls) do\n"
+        "    formatted[n] = wrk.format(nil, c[1], c[2])\n  end\nend\n"
+        "request = function()\n  i = i + 1\n  return formatted[(i - 1) % #formatted + 1]\nend\n"
+    )
+    return script
 
 
 def rotation_script(hosts: list[str], paths: tuple[str, ...], directory: Path) -> Path:
@@ -478,8 +579,10 @@ def median(results: list[Result]) -> Result:
     )
 
 
-def fetch_json(port: int, path: str, host: str) -> Any:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host})
+def fetch_json(port: int, path: str, host: str, headers: dict[str, str] | None = None) -> Any:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", headers={"Host": host, **(headers or {})}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
 
@@ -505,7 +608,22 @@ def same_answers(paths: tuple[str, ...], host: str, baseline_port: int, product_
             sys.exit(f"bench: {path} answers differently:\nbaseline {base}\nproduct  {prod}")
 
 
+def same_calls(calls: list[Call], baseline_port: int, product_port: int) -> None:
+    """Both servers must answer a sample of the calls alike (the whole JSON)."""
+    for call in calls[:: max(len(calls) // 10, 1)]:
+        headers = dict(call.headers)
+        base = fetch_json(baseline_port, call.path, call.host, headers)
+        prod = fetch_json(product_port, call.path, call.host, headers)
+        if base != prod:
+            sys.exit(
+                f"bench: {call.host}{call.path} answers differently:\n"
+                f"baseline {json.dumps(base)[:3000]}\nproduct  {json.dumps(prod)[:3000]}"
+            )
+
+
 def run_scenario(scenario: Scenario, hosts: list[str], wrk: str, args: argparse.Namespace) -> None:
+    connections = args.connections or scenario.connections
+    args = argparse.Namespace(**{**vars(args), "connections": connections})
     product_port, baseline_port = free_port(), free_port()
     product = start(
         [
@@ -543,13 +661,20 @@ def run_scenario(scenario: Scenario, hosts: list[str], wrk: str, args: argparse.
     )
     runs: dict[str, list[Result]] = {"baseline": [], "product": []}
     try:
-        paths = (
-            scenario.paths if isinstance(scenario.paths, tuple)
-            else scenario.paths(product_port, hosts[0])
-        )  # fmt: skip
-        same_answers(paths, hosts[0], baseline_port, product_port)
+        if scenario.calls:
+            calls = scenario.paths(product_port)  # type: ignore[call-arg,operator]
+            same_calls(calls, baseline_port, product_port)
+        else:
+            paths = (
+                scenario.paths if isinstance(scenario.paths, tuple)
+                else scenario.paths(product_port, hosts[0])  # type: ignore[call-arg]
+            )  # fmt: skip
+            same_answers(paths, hosts[0], baseline_port, product_port)
         with tempfile.TemporaryDirectory() as tmp:
-            script = rotation_script(hosts, paths, Path(tmp))
+            script = (
+                calls_script(calls, Path(tmp)) if scenario.calls
+                else rotation_script(hosts, paths, Path(tmp))
+            )  # fmt: skip
             for port in (baseline_port, product_port):  # warm-up, not counted
                 drive(
                     wrk,
@@ -599,7 +724,9 @@ def main() -> None:
         "on one hot campaign against raw asyncpg (bench/pledges.py)",
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
-    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--connections", type=int, default=None, help="wrk's connections (64; `changes`: 16)"
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1, help="server processes, both sides")
     parser.add_argument("--runs", type=int, default=3)
@@ -656,6 +783,9 @@ def main() -> None:
                 hosts = prepare_list(args.reuse)
             elif scenario.setup == "campaigns":
                 hosts = prepare_campaigns(args.reuse)
+            elif scenario.setup == "changes":
+                # After the campaign scenarios in the same run, their data is there already.
+                hosts = prepare_changes(args.reuse or bool(prepared and prepared[0] == "campaigns"))
             else:
                 hosts = prepare_directory(args.businesses, args.reuse)
             prepared = (scenario.setup, hosts)
