@@ -220,6 +220,15 @@ class Campaign:
 
     @strawberry.field(description="Those images, with variants and alt text (a DataLoader)")
     async def images(self, info: Info) -> list[Media]:
+        if self.home_tenant_id != info.context.tenant.id:
+            # A campaign listed here from another tenant: its images are its home's.
+            services = info.context.services
+            home = await services.tenant_directory.by_id(self.home_tenant_id)
+            if home is None:
+                return []
+            async with services.media_uow(home) as uow:
+                by_id = {m.id: m for m in await uow.media.get_many(self.image_ids)}
+            return [media_from(by_id[i], info) for i in self.image_ids if i in by_id]
         found = await info.context.loader(IMAGES, load_images).load_many(self.image_ids)
         return [media_from(m, info) for m in found if m is not None]
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.api.test_funding_graphql import answer, gql
+from tests.api.test_media_api import png_bytes
 from tests.api.test_syndication_api import (
     CITY,
     REGION,
@@ -22,7 +23,8 @@ from tests.conftest import settle
 NOW = datetime.now(UTC)
 LISTED = """{ campaigns(first: 50) { edges { node { id title homeTenant { slug appName }
   origin { platform } } } } }"""
-ONE = """query($id: UUID!) { campaign(id: $id) { id homeTenant { slug } rewardTiers { title } } }"""
+ONE = """query($id: UUID!) { campaign(id: $id) { id homeTenant { slug } rewardTiers { title }
+  images { alt } } }"""
 PLEDGE = """mutation($input: PledgeInput!) { pledge(input: $input) { pledge { id
   bankTransfer { accountHolder } } errors { code } } }"""
 DECIDE = """mutation($c: UUID!, $a: ListingAction!) { decideListing(campaignId: $c, action: $a)
@@ -57,7 +59,16 @@ async def test_a_mirrored_campaign_is_read_and_pledged_through_the_parent(
     tree,  # noqa: F811
     region_anyone,
 ):
-    campaign = await live_in(client, tree, CITY, title={"de": "Fähre"})
+    uploaded = await client.post(
+        "/v1/media",
+        headers=tree[CITY]["author"],
+        data={"alt": "Die Fähre", "alt.en": "The ferry"},
+        files={"file": ("f.png", png_bytes(), "image/png")},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    campaign = await live_in(
+        client, tree, CITY, title={"de": "Fähre"}, image_ids=[uploaded.json()["id"]]
+    )
     await settle(services)
     nodes = [e["node"] for e in (await gql(client, region_anyone, LISTED))["campaigns"]["edges"]]
     assert nodes == [
@@ -72,6 +83,7 @@ async def test_a_mirrored_campaign_is_read_and_pledged_through_the_parent(
     assert own["campaigns"]["edges"][0]["node"]["homeTenant"] is None
     detail = await gql(client, region_anyone, ONE, id=campaign["id"])
     assert detail["campaign"]["homeTenant"] == {"slug": CITY}
+    assert detail["campaign"]["images"] == [{"alt": "Die Fähre"}]  # read at its home
     made = await gql(
         client,
         tree[REGION]["backer"],
