@@ -38,7 +38,7 @@ def text_id_cursor(text: str, item_id: UUID) -> str:
 
 
 def read_text_id_cursor(cursor: str) -> tuple[str, UUID]:
-    if not _TEXT_ID.match(cursor):
+    if not _TEXT_ID.fullmatch(cursor):
         raise _unreadable()
     head, tail = cursor.split(".")
     # Bytes no list gave out still name a position; NUL cannot reach the database.
@@ -51,7 +51,7 @@ def instant_id_cursor(at: datetime, item_id: UUID) -> str:
 
 
 def read_instant_id_cursor(cursor: str) -> tuple[datetime, UUID]:
-    if not _INSTANT_ID.match(cursor):
+    if not _INSTANT_ID.fullmatch(cursor):
         raise _unreadable()
     micros, tail = cursor.split(".")
     return _EPOCH + timedelta(microseconds=int(micros)), UUID(hex=tail)
@@ -64,7 +64,7 @@ def integer_id_cursor(value: int, item_id: UUID) -> str:
 
 
 def read_integer_id_cursor(cursor: str) -> tuple[int, UUID]:
-    if not _INTEGER_ID.match(cursor):
+    if not _INTEGER_ID.fullmatch(cursor):
         raise _unreadable()
     number, tail = cursor.split(".")
     return int(number), UUID(hex=tail)
@@ -80,7 +80,7 @@ def feed_cursor(xact: int, row_id: int) -> str:
 
 
 def read_feed_cursor(cursor: str) -> tuple[int, int]:
-    if not _FEED_POSITION.match(cursor):
+    if not _FEED_POSITION.fullmatch(cursor):
         raise _unreadable()
     xact, row_id = cursor.split(".")
     return int(xact), int(row_id)

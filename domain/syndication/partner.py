@@ -99,7 +99,7 @@ def partner_problems(
         or not (url.startswith("https://") or is_loopback_http_url(url))
     ):
         problems.append(FieldProblem("origin.pledge_url", "must be an https:// URL"))
-    if not EXTERNAL_ID.match(cmd.external_id):
+    if not EXTERNAL_ID.fullmatch(cmd.external_id):
         problems.append(FieldProblem("external_id", "1-200 letters, digits and . _ : ~ -"))
     return problems
 

@@ -96,7 +96,7 @@ def checked_event_types(patterns: Iterable[str], known: Iterable[str]) -> tuple[
     if len(wanted) > MAX_EVENT_TYPES:
         problems.append(FieldProblem("event_types", f"at most {MAX_EVENT_TYPES}"))
     for pattern in wanted:
-        if not _PATTERN.match(pattern) or not any(pattern_matches(pattern, n) for n in names):
+        if not _PATTERN.fullmatch(pattern) or not any(pattern_matches(pattern, n) for n in names):
             problems.append(
                 FieldProblem("event_types", f"{pattern[:60]!r} names no event type there is")
             )

@@ -445,3 +445,16 @@ async def test_every_move_of_the_totals_is_told_even_without_a_status_change():
         assert await move_pledge(uow, released, cancelled)
         await uow.commit()
     assert [type(e) for e in store.outbox] == [PledgeStatusChanged]
+
+
+@pytest.mark.parametrize("external_id", ["ok\n", "ok\r", " ok", "a" * 201, "", "ä"])
+async def test_an_external_id_is_letters_digits_and_a_few_marks_to_its_very_end(external_id):
+    with pytest.raises(InvalidInput):
+        await upsert(FakeFundingStore(), partner_campaign(external_id=external_id))
+
+
+@pytest.mark.parametrize("cursor", ["1.2\n", "1.2 ", "-1.2", "1", "1.2.3", "x.y"])
+async def test_a_feed_cursor_of_another_shape_is_refused(cursor):
+    key = PartnerKey(uuid.uuid4(), uuid.uuid4(), frozenset({Scope.SYNC_READ}))
+    with pytest.raises(InvalidInput):
+        await feed.read_changes(key, cursor, limit=5, reads=FakeChangeReads())
