@@ -5,6 +5,7 @@ key is never sent anywhere the tenant file did not name."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +18,10 @@ from domain.syndication.partner import PartnerCampaign
 from domain.syndication.remote import RemoteRefused, RemoteUnavailable
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# httpx's timeouts bound each read and write, not the call: a remote that drips its answer
+# could hold one past the push's lease (60 s) and land after a newer state another worker
+# sent. A call lasts this long at most.
+CALL_SECONDS = 20.0
 # The remote is down or busy (or a racing upsert there): the same call later may pass.
 _TRY_AGAIN = frozenset({408, 409, 425, 429})
 # The remote refuses us, not the campaign (a wrong or revoked key, an unknown or closed
@@ -105,16 +110,21 @@ class HttpxRemoteParent:
     async def _send(self, method: str, external_id: str, body: Any = None) -> None:
         url = self._base + quote(external_id, safe="")
         try:
-            response = await self._client.request(
-                method,
-                url,
-                json=body,
-                headers=self._headers(),
-                timeout=TIMEOUT,
-                follow_redirects=False,
-            )
+            async with asyncio.timeout(CALL_SECONDS):
+                response = await self._client.request(
+                    method,
+                    url,
+                    json=body,
+                    headers=self._headers(),
+                    timeout=TIMEOUT,
+                    follow_redirects=False,
+                )
         except httpx.HTTPError as exc:
             raise RemoteUnavailable(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
+        except TimeoutError as exc:
+            raise RemoteUnavailable(
+                f"{method} {url}: no answer within {CALL_SECONDS:.0f} s"
+            ) from exc
         status = response.status_code
         if 200 <= status < 300:
             return

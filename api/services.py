@@ -57,6 +57,7 @@ from domain.discovery.kinds import DiscoveryKinds
 from domain.funding.campaigns import CAMPAIGN
 from domain.funding.model import Campaign
 from domain.funding.pins import CampaignPins
+from domain.identity.model import Principal
 from domain.identity.ports import Mailer
 from domain.identity.sessions import IdentityPorts, TenantRef
 from domain.jobs import subscriptions_of
@@ -179,6 +180,24 @@ class Services:
             home_id = await uow.listings.home_of(campaign_id)
         home = await self.tenant_directory.by_id(home_id) if home_id else None
         return home or tenant
+
+    async def pledge_home(self, tenant: Tenant, pledge_id: UUID, principal: Principal) -> Tenant:
+        """The tenant whose ledger holds a pledge its backer made through this one (on a
+        campaign listed here); this tenant otherwise. Only the backer is led there: a role
+        here is no role at the home."""
+        account_id = getattr(principal, "account_id", None)
+        if account_id is None or not await self.lists_others(tenant):
+            return tenant
+        async with self.funding_uow(tenant) as uow:
+            if await uow.pledges.get(pledge_id) is not None:
+                return tenant
+        tenants = {t.slug: t for t in await self.tenant_directory.all()}
+        for child in listings.descendants(tenant, tenants):
+            async with self.funding_uow(child) as uow:
+                found = await uow.pledges.get(pledge_id)
+            if found is not None and found.backer_id == account_id:
+                return child
+        return tenant
 
     async def home_tenants(
         self, tenant: Tenant, campaigns: Iterable[Campaign]

@@ -54,7 +54,7 @@ async def current_documents(
             async with services.directory_uow(tenant) as uow:
                 for offer_id in sorted(wanted["offer"]):
                     offer = await uow.offers.get(offer_id)
-                    if offer is None or offer.valid_until <= now:
+                    if offer is None or not offer.current(now):
                         continue
                     owner = await uow.businesses.get(offer.business_id)
                     if owner is None or owner.hidden:

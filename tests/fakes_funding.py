@@ -433,6 +433,10 @@ class FakeDirectory:
 
     categories: set[UUID] = field(default_factory=set)
     teams: dict[UUID, dict[UUID, str]] = field(default_factory=dict)  # business -> account -> role
+    revoked_keys: set[UUID] = field(default_factory=set)  # every other key is active
+
+    async def partner_key_active(self, key_id: UUID) -> bool:
+        return key_id not in self.revoked_keys
 
     async def category_exists(self, category_id: UUID) -> bool:
         return category_id in self.categories

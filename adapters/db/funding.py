@@ -48,7 +48,7 @@ from sqlmodel import Field, SQLModel
 
 from adapters.db.constraints import constraint_errors
 from adapters.db.directory import BusinessRow, CategoryRow, localized
-from adapters.db.identity import BusinessRoleRow
+from adapters.db.identity import ApiKeyRow, BusinessRoleRow
 from adapters.db.types import JsonDocument, UtcDateTime
 from domain.cursors import instant_id_cursor, read_instant_id_cursor
 from domain.funding.errors import IdempotencyKeyTaken
@@ -997,6 +997,16 @@ class SqlPaymentEventLog(_TenantRepository):
 
 class SqlDirectoryLookups(_TenantRepository):
     """Read only, from the directory's and identity's tables, in funding's transaction."""
+
+    async def partner_key_active(self, key_id: UUID) -> bool:
+        found = await self._session.scalar(
+            select(ApiKeyRow.id).where(
+                ApiKeyRow.tenant_id == self._tenant_id,
+                ApiKeyRow.id == key_id,
+                ApiKeyRow.revoked_at.is_(None),
+            )
+        )
+        return found is not None
 
     async def category_exists(self, category_id: UUID) -> bool:
         found = await self._session.scalar(

@@ -113,7 +113,9 @@ def campaign_page(shape: PageShape) -> Select:
 
     def one(status: str | None, *, listed: bool) -> Select:
         shown_here = (
-            mirrored_condition(c.tenant_id, c.id, tenant) if listed else c.tenant_id == tenant
+            mirrored_condition(c.tenant_id, c.id, tenant, c.status)
+            if listed
+            else c.tenant_id == tenant
         )
         query = select(CAMPAIGNS).where(shown_here)
         if status is not None:
@@ -205,13 +207,16 @@ class SqlFundingReads:
                 await connection.invalidate()
                 raise
 
-    def _shown_here(self, tenant_column: Any, campaign_column: Any) -> tuple[Any, Any]:
-        """The tenant's own campaigns, and those listed in it (the policies of migration 0013
-        say the same on PostgreSQL): two conditions, each read on its own, since one `OR`
-        of them could use no index."""
+    def _shown_here(
+        self, tenant_column: Any, campaign_column: Any, status: Any = None
+    ) -> tuple[Any, Any]:
+        """The tenant's own campaigns, and those listed in it while public (`status`: the
+        campaign's status column, where there is one); the policies of migration 0013 say the
+        same on PostgreSQL. Two conditions, each read on its own: one `OR` of them could use
+        no index."""
         return (
             tenant_column == self._tenant_id,
-            mirrored_condition(tenant_column, campaign_column, self._tenant_id),
+            mirrored_condition(tenant_column, campaign_column, self._tenant_id, status),
         )
 
     def _statuses(self, where: CampaignFilter) -> tuple[CampaignStatus, ...]:
@@ -263,7 +268,9 @@ class SqlFundingReads:
             return {}
         c = CAMPAIGNS.c
         asked = c.id.in_(list(ids))
-        both = [select(CAMPAIGNS).where(h, asked) for h in self._shown_here(c.tenant_id, c.id)]
+        both = [
+            select(CAMPAIGNS).where(h, asked) for h in self._shown_here(c.tenant_id, c.id, c.status)
+        ]
         async with self._session() as session:
             rows = await session.execute(union_all(*both))
             return {r.id: campaign_from_row(r) for r in rows.all()}
@@ -302,10 +309,11 @@ class SqlFundingReads:
         self, box: BoundingBox, *, category_ids: Sequence[UUID] = (), limit: int
     ) -> list[Campaign]:
         """A box across the antimeridian is asked for on each side."""
+        c = CAMPAIGNS.c
         rows: list[Any] = []
         async with self._session() as session:
             for part in box.parts():
-                for here in self._shown_here(CAMPAIGNS.c.tenant_id, CAMPAIGNS.c.id):
+                for here in self._shown_here(c.tenant_id, c.id, c.status):
                     query = self._live_in(part, category_ids, here)
                     rows += (
                         await session.execute(query.order_by(CAMPAIGNS.c.id).limit(limit))
@@ -336,7 +344,7 @@ class SqlFundingReads:
                     lon += 360
                 north, east = c.lat - centre.lat, (c.lon - lon) * shrink
                 nearest = (north * north + east * east, c.id)
-                for here in self._shown_here(c.tenant_id, c.id):
+                for here in self._shown_here(c.tenant_id, c.id, c.status):
                     query = self._live_in(part, category_ids, here).order_by(*nearest)
                     rows += (await session.execute(query.limit(limit))).all()
         measured = [(round(centre.distance_to(GeoPoint(r.lat, r.lon)), 1), r) for r in rows]

@@ -34,6 +34,7 @@ from adapters.db.outbox import OutboxRow
 from adapters.db.search import SqlSearchIndex
 from adapters.db.types import UtcDateTime
 from adapters.db.unit_of_work import Outbox, SqlUnitOfWork, begin_for_tenant
+from domain.funding.campaigns import PUBLIC
 from domain.syndication.feed import Change
 from domain.syndication.listings import Listing, ListingStatus
 
@@ -227,9 +228,18 @@ class SqlChangeReads:
             ]
 
 
-def mirrored_condition(campaign_tenant: object, campaign_id: object, tenant_id: object) -> object:
-    """A campaign row (by its tenant and id columns) listed in `tenant_id`."""
-    return and_(
+def mirrored_condition(
+    campaign_tenant: object, campaign_id: object, tenant_id: object, status: object = None
+) -> object:
+    """A campaign row (by its tenant and id columns) listed in `tenant_id`; with its status
+    column, only while it is public (a listing outlives a cancellation until the worker
+    removes it). The policies of migration 0013 say the same on PostgreSQL."""
+    condition = and_(
         campaign_tenant != tenant_id,
         tuple_(campaign_tenant, campaign_id).in_(listed_in(tenant_id)),
     )
+    if status is not None:
+        # Constants, not parameters (as in `listed_in`).
+        public = [literal_column(f"'{s.value}'") for s in PUBLIC]
+        condition = and_(condition, status.in_(public))  # type: ignore[attr-defined]
+    return condition

@@ -144,9 +144,7 @@ async def _seed_one(services: Services, tenant: Tenant, demo: DemoCampaign, inde
         made_tiers.append(
             await tiers.add_tier(
                 made.id,
-                tiers.TierInput(
-                    _texts(title, locales), minimum * 100, kind, quantity=quantity
-                ),
+                tiers.TierInput(_texts(title, locales), minimum * 100, kind, quantity=quantity),
                 author,
                 uow=uow(),
                 ids=services.ids,

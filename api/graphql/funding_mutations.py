@@ -329,16 +329,17 @@ class FundingMutation:
         c = info.context
 
         async def work(principal: Principal) -> Pledge:
+            home = await c.services.pledge_home(c.tenant, id, principal)
             done = await pledges.confirm_pledge(
                 id,
                 principal,
-                uow=c.funding_uow(),
-                gateways=c.payment_gateways(),
+                uow=c.services.funding_uow(home),
+                gateways=c.services.payment_gateways(home),
                 clock=c.services.clock,
                 ids=c.services.ids,
             )
             forget_campaign(c, done.campaign_id)
-            return pledge_from(done, principal, info)
+            return pledge_from(done, principal, info, home)
 
         made, errors = await _attempt(info, work)
         return PledgePayload(pledge=made, errors=errors)
@@ -383,14 +384,15 @@ class FundingMutation:
         c = info.context
 
         async def work(principal: Principal) -> Pledge:
+            home = await c.services.pledge_home(c.tenant, id, principal)
             done = await pledges.new_card(
                 id,
                 principal,
-                uow=c.funding_uow(),
-                gateways=c.payment_gateways(),
+                uow=c.services.funding_uow(home),
+                gateways=c.services.payment_gateways(home),
                 clock=c.services.clock,
             )
-            return pledge_from(done, principal, info)
+            return pledge_from(done, principal, info, home)
 
         made, errors = await _attempt(info, work)
         return PledgePayload(pledge=made, errors=errors)

@@ -32,7 +32,7 @@ from domain.funding import campaigns, pledges, refunds
 from domain.funding.model import CampaignStatus
 from domain.funding.model import Pledge as PledgeItem
 from domain.funding.ports import CampaignFilter, CampaignSort
-from domain.identity.model import Person
+from domain.identity.model import Anonymous, Person
 from domain.tenancy.model import Feature
 
 MAX_TEXT = 100  # as REST's `q`
@@ -135,8 +135,10 @@ class FundingQuery:
             require_campaigns(info)
             # A campaign listed here from another tenant is read at its home.
             home = await info.context.services.campaign_home(info.context.tenant, id)
+            principal = await info.context.principal()
+            viewer = principal if home.id == info.context.tenant.id else Anonymous(home.id)
             view = await campaigns.view_campaign(
-                id, await info.context.principal(), uow=info.context.services.funding_uow(home)
+                id, viewer, uow=info.context.services.funding_uow(home)
             )
             # The use case read its tiers already: rewardTiers asks no more.
             info.context.loader(REWARD_TIERS, load_reward_tiers).prime(view.campaign.id, view.tiers)
@@ -149,8 +151,10 @@ class FundingQuery:
         async def work() -> Pledge:
             require_campaigns(info)
             principal = await info.context.principal()
-            found = await pledges.view_pledge(id, principal, uow=info.context.funding_uow())
-            return pledge_from(found, principal, info)
+            services = info.context.services
+            home = await services.pledge_home(info.context.tenant, id, principal)
+            found = await pledges.view_pledge(id, principal, uow=services.funding_uow(home))
+            return pledge_from(found, principal, info, home)
 
         return await or_graphql_error(work())
 

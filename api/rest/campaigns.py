@@ -44,7 +44,7 @@ from domain.funding.errors import (
 from domain.funding.model import Campaign, CampaignStatus, Pledge
 from domain.funding.ports import BankDetails, CampaignFilter, CampaignSort
 from domain.identity.errors import AccountRequired, RoleRequired, ScopeRequired
-from domain.identity.model import Principal
+from domain.identity.model import Anonymous, Principal
 from domain.tenancy.model import Feature, Tenant
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
@@ -124,6 +124,12 @@ async def _detail(
         storage=services.media_storage,
         names=names,
     )
+
+
+def visitor(principal: Principal, tenant: Tenant, home: Tenant) -> Principal:
+    """Who reads a campaign at its home: the caller on its own tenant; anyone, through a
+    tenant that lists it (a role there is no role at the home)."""
+    return principal if home.id == tenant.id else Anonymous(home.id)
 
 
 async def _homes(services: Services, tenant: Tenant, shown: list[Campaign]) -> dict[UUID, dict]:
@@ -235,7 +241,9 @@ async def get_campaign(
     language: RequestLanguage,
 ) -> Response:
     home = await services.campaign_home(tenant, campaign_id)
-    view = await campaigns.view_campaign(campaign_id, principal, uow=services.funding_uow(home))
+    view = await campaigns.view_campaign(
+        campaign_id, visitor(principal, tenant, home), uow=services.funding_uow(home)
+    )
     document = await _detail(view, services, home, language)
     document["home_tenant"] = (await _homes(services, tenant, [view.campaign])).get(home.id)
     response = _answer(document, view.campaign)
@@ -400,7 +408,9 @@ async def list_tiers(
     language: RequestLanguage,
 ) -> list[schemas.TierOut]:
     home = await services.campaign_home(tenant, campaign_id)
-    found = await tiers.tiers_of(campaign_id, principal, uow=services.funding_uow(home))
+    found = await tiers.tiers_of(
+        campaign_id, visitor(principal, tenant, home), uow=services.funding_uow(home)
+    )
     return [schemas.tier_out(t, language) for t in found]
 
 

@@ -93,7 +93,7 @@ async def get_partner_campaign(
     "/{external_id}",
     status_code=204,
     response_class=Response,
-    responses=problems(FeatureOff, *REFUSALS),
+    responses=problems(FeatureOff, *REFUSALS, PartnerCampaignConflict),
     summary="Withdraw your campaign (the change feed shows a tombstone); again: no error",
 )
 async def delete_partner_campaign(

@@ -63,8 +63,9 @@ async def my_pledges(
 async def get_pledge(
     pledge_id: UUID, principal: SignedInPrincipal, tenant: FundingTenant, services: ServicesDep
 ) -> Response:
-    pledge = await pledges.view_pledge(pledge_id, principal, uow=services.funding_uow(tenant))
-    response = json_document(pledge_document(pledge, principal, tenant))
+    home = await services.pledge_home(tenant, pledge_id, principal)
+    pledge = await pledges.view_pledge(pledge_id, principal, uow=services.funding_uow(home))
+    response = json_document(pledge_document(pledge, principal, home))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -81,12 +82,13 @@ async def get_pledge(
 async def confirm_pledge(
     pledge_id: UUID, principal: SignedInPrincipal, tenant: FundingTenant, services: ServicesDep
 ) -> Response:
-    uow = services.funding_uow(tenant)
-    gateways = services.payment_gateways(tenant)
+    home = await services.pledge_home(tenant, pledge_id, principal)
+    uow = services.funding_uow(home)
+    gateways = services.payment_gateways(home)
     pledge = await pledges.confirm_pledge(
         pledge_id, principal, uow=uow, gateways=gateways, clock=services.clock, ids=services.ids
     )
-    return json_document(pledge_document(pledge, principal, tenant))
+    return json_document(pledge_document(pledge, principal, home))
 
 
 @router.post(
@@ -101,14 +103,15 @@ async def confirm_pledge(
 async def new_card(
     pledge_id: UUID, principal: SignedInPrincipal, tenant: FundingTenant, services: ServicesDep
 ) -> Response:
+    home = await services.pledge_home(tenant, pledge_id, principal)
     pledge = await pledges.new_card(
         pledge_id,
         principal,
-        uow=services.funding_uow(tenant),
-        gateways=services.payment_gateways(tenant),
+        uow=services.funding_uow(home),
+        gateways=services.payment_gateways(home),
         clock=services.clock,
     )
-    return json_document(pledge_document(pledge, principal, tenant))
+    return json_document(pledge_document(pledge, principal, home))
 
 
 @router.get(

@@ -62,5 +62,3 @@ class AlreadyOnTeam(Conflict):
 class LastOwner(Conflict):
     code = "last-owner"
     title = "A business with a team keeps at least one owner"
-
-

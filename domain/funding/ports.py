@@ -214,13 +214,18 @@ class PaymentEventLog(Protocol):
 
 
 class DirectoryLookups(Protocol):
-    """What funding asks of the directory, read only, in its own transaction."""
+    """What funding asks of the directory and of identity, read only, in its own
+    transaction."""
 
     async def category_exists(self, category_id: UUID) -> bool: ...
 
     async def business_team_role(self, business_id: UUID, account_id: UUID) -> str | None:
         """The account's role on the business ("owner", "staff"), "" when it has none, None
         when the tenant has no such business."""
+        ...
+
+    async def partner_key_active(self, key_id: UUID) -> bool:
+        """Whether the tenant's partner key exists and is not revoked."""
         ...
 
 

@@ -214,14 +214,19 @@ async def reconcile(
                 continue
             assert campaign is not None
             _, policy = wanted[ancestor.id]
+            now = clock.now()
             if existing is None:
-                now = clock.now()
                 status = (
                     ListingStatus.LISTED if policy is MirrorPolicy.AUTO else ListingStatus.PENDING
                 )
                 existing = Listing(ancestor.id, campaign_id, home.id, status, now, now)
                 await uow.listings.put(existing)
                 uow.record(_changed(uow.tenant_id, campaign_id, home.id, status))
+            elif existing.status is ListingStatus.PENDING and policy is MirrorPolicy.AUTO:
+                # The policy became `auto`: what waited for approval is listed now.
+                existing = replace(existing, status=ListingStatus.LISTED, updated_at=now)
+                await uow.listings.put(existing)
+                uow.record(_changed(uow.tenant_id, campaign_id, home.id, existing.status))
             if existing.status is ListingStatus.LISTED:
                 await uow.search.put(search_document(campaign, uow.locales))
             listed += 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from domain.errors import FieldProblem, InvalidInput
+from domain.errors import Conflict, FieldProblem, InvalidInput
 from domain.funding.campaigns import (
     CAMPAIGN,
     content_problems,
@@ -124,6 +124,19 @@ async def upsert_partner_campaign(
     problems = partner_problems(cmd, uow.locales, currency)
     if problems:
         raise InvalidInput(problems)
+    try:
+        return await _upsert(cmd, key, uow=uow, clock=clock, ids=ids)
+    except Conflict as error:
+        if isinstance(error, PartnerCampaignConflict):
+            raise
+        # Two first upserts of one external id raced and the other created it: this one
+        # is an update of it now.
+        return await _upsert(cmd, key, uow=uow, clock=clock, ids=ids)
+
+
+async def _upsert(
+    cmd: PartnerCampaign, key: PartnerKey, *, uow: FundingUnitOfWork, clock: Clock, ids: IdGenerator
+) -> Upserted:
     origin = CampaignOrigin(cmd.external_id, cmd.platform.strip(), cmd.pledge_url)
     now = clock.now()
     async with uow:
@@ -147,10 +160,10 @@ async def upsert_partner_campaign(
             await _search(uow, None, campaign)
             await uow.commit()
             return Upserted(campaign, created=True, changed=True)
-        if old.origin is None:
-            raise PartnerCampaignConflict()
+        await _require_owner(uow, old, key)
         new = replace(
             old,
+            partner_key_id=key.key_id,
             content=cmd.content,
             terms=cmd.terms,
             status=cmd.status,
@@ -184,12 +197,28 @@ async def _search(uow: FundingUnitOfWork, old: Campaign | None, new: Campaign) -
         await uow.search.remove(CAMPAIGN, new.id)
 
 
+async def _require_owner(uow: FundingUnitOfWork, campaign: Campaign, key: PartnerKey) -> None:
+    """A partner's campaign is its key's: another live key of the tenant (another partner)
+    may not touch it. A revoked key's campaigns pass to the key that asks next, so a partner
+    that rotates its key (a new one, the old revoked) keeps them."""
+    if campaign.origin is None:
+        raise PartnerCampaignConflict("the tenant runs this campaign itself")
+    owner = campaign.partner_key_id
+    if owner is not None and owner != key.key_id and await uow.directory.partner_key_active(owner):
+        raise PartnerCampaignConflict("another partner key keeps this campaign")
+
+
 async def partner_campaign(
     external_id: str, principal: Principal, *, uow: FundingUnitOfWork
 ) -> Campaign:
-    require_partner_key(principal)
+    key = require_partner_key(principal)
     async with uow:
         campaign = await uow.campaigns.by_external_id(external_id)
+        if campaign is not None:
+            try:
+                await _require_owner(uow, campaign, key)
+            except PartnerCampaignConflict:
+                campaign = None  # another partner's: not there for this key
     if campaign is None:
         raise CampaignNotFound()
     return campaign
@@ -199,11 +228,12 @@ async def delete_partner_campaign(
     external_id: str, principal: Principal, *, uow: FundingUnitOfWork
 ) -> bool:
     """True if it was there; deleting again is no error (a retried request)."""
-    require_partner_key(principal)
+    key = require_partner_key(principal)
     async with uow:
         campaign = await uow.campaigns.by_external_id(external_id)
         if campaign is None:
             return False
+        await _require_owner(uow, campaign, key)
         await uow.campaigns.remove(campaign.id)
         await uow.search.remove(CAMPAIGN, campaign.id)
         uow.record(

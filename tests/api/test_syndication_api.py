@@ -8,6 +8,7 @@ external id, idempotent, off our ledger."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -160,6 +161,12 @@ async def test_a_pledge_through_the_parent_lands_on_the_one_ledger(services, cli
     assert made.status_code == 201, made.text
     # The city's bank account: the home runs the ledger.
     assert made.json()["payment"]["bank_transfer"]["account_holder"] == "Kiezfonds e.V."
+    # Its backer finds it through the parent too; the parent's moderators do not.
+    where = made.headers["Location"]
+    mine = await client.get(where, headers=tree[REGION]["backer"])
+    assert mine.status_code == 200 and mine.json()["id"] == made.json()["id"]
+    assert mine.json()["payment"]["bank_transfer"]["account_holder"] == "Kiezfonds e.V."
+    assert (await client.get(where, headers=tree[REGION]["moderator"])).status_code == 404
     again = await client.post(
         f"/v1/campaigns/{campaign['id']}/pledges",
         headers=tree[REGION]["backer"] | {"Idempotency-Key": "p-1"},
@@ -330,6 +337,15 @@ async def test_partners_upsert_their_campaigns_by_their_own_ids(services, client
     assert bad_id.status_code == 422
     assert (await client.get(url, headers=writer)).json()["totals"]["backers"] == 4
 
+    # Another partner's key (campaigns:write too) may not touch it.
+    rival = await partner_key(client, tree[REGION]["admin"], "campaigns:write")
+    evil = PARTNER_BODY | {"origin": {"platform": "X", "pledge_url": "https://evil.example/p"}}
+    taken = await client.put(url, headers=rival, json=evil)
+    assert taken.status_code == 409 and taken.json()["code"] == "partner-campaign-conflict"
+    assert (await client.get(url, headers=rival)).status_code == 404
+    assert (await client.delete(url, headers=rival)).status_code == 409
+    assert (await client.get(url, headers=writer)).json()["origin"]["platform"] == "Startnext"
+
     assert (await client.delete(url, headers=writer)).status_code == 204
     assert (await client.delete(url, headers=writer)).status_code == 204
     assert (await client.get(url, headers=writer)).status_code == 404
@@ -417,3 +433,28 @@ async def test_the_feed_tells_businesses_and_offers_with_tombstones(services, cl
         ("business", "delete", None),
         ("offer", "delete", None),
     ]
+
+
+async def test_a_cancelled_campaign_leaves_the_parent_before_the_worker_unlists_it(
+    services, client, tree
+):
+    """Between the cancellation and the worker's run the listing is still there: the parent
+    shows nothing of the campaign all the same, to anyone, its moderators included."""
+    campaign = await live_in(client, tree, CITY)
+    await settle(services)
+    cancelled = await client.post(
+        f"/v1/campaigns/{campaign['id']}/cancel", headers=tree[CITY]["moderator"]
+    )
+    assert cancelled.status_code == 200
+    async with services.syndication_uow(
+        await services.tenant_directory.by_slug(REGION)
+    ) as uow:  # not yet removed: the worker has not run
+        assert (await uow.listings.get(uuid.UUID(campaign["id"]))) is not None
+    moderator = tree[REGION]["moderator"]
+    for status in ("cancelled", "live"):
+        page = await client.get("/v1/campaigns", params={"status": status}, headers=moderator)
+        assert campaign["id"] not in [c["id"] for c in page.json()["items"]]
+    detail = await client.get(f"/v1/campaigns/{campaign['id']}", headers=moderator)
+    assert detail.status_code == 404
+    tiers = await client.get(f"/v1/campaigns/{campaign['id']}/reward-tiers", headers=moderator)
+    assert tiers.status_code == 404

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from adapters import remote_parent
 from adapters.remote_parent import HttpxRemoteParent
 from domain.funding.model import (
     CampaignContent,
@@ -116,6 +118,21 @@ async def test_no_answer_is_tried_again_later():
     remote = HttpxRemoteParent(client, base_url="http://127.0.0.1:9", key="sk_x", key_env="K")
     with pytest.raises(RemoteUnavailable, match="ConnectError"):
         await remote.delete_campaign("x")
+
+
+async def test_a_remote_that_answers_too_slowly_is_tried_again_later(monkeypatch):
+    """Each read within httpx's timeout, the whole call past its bound: given up, so it
+    cannot land after a newer state another worker sent once this one's lease ran out."""
+
+    async def drip(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.5)
+        return httpx.Response(200, json={})
+
+    monkeypatch.setattr(remote_parent, "CALL_SECONDS", 0.05)
+    client = httpx.AsyncClient(transport=httpx.MockTransport(drip))
+    remote = HttpxRemoteParent(client, base_url="http://127.0.0.1:9", key="sk_x", key_env="K")
+    with pytest.raises(RemoteUnavailable, match="no answer within"):
+        await remote.put_campaign(CAMPAIGN)
 
 
 async def test_without_its_key_nothing_is_sent_and_the_variable_is_named():

@@ -144,13 +144,16 @@ async def test_every_table_with_a_tenant_column_is_behind_a_policy(app_sessions)
 # tenant-owned table missing its policy fails the test above.
 # And the worker's job queue, which every worker reads across tenants: it holds ids only, and
 # a job's event is read from the outbox (behind the policy) in a transaction of its tenant.
-# Likewise the queue of due webhook deliveries: ids only, each delivery read in its tenant.
+# Likewise the queue of due webhook deliveries (ids only, each delivery read in its tenant)
+# and the remote pushes' bookkeeping (a cursor and a lease per tenant; the feed it follows is
+# read in a transaction of the tenant).
 OUTSIDE_ANY_TENANT = (
     "tenant_hostnames",
     "one_time_tokens",
     "refresh_tokens",
     "jobs",
     "webhook_queue",
+    "remote_push_state",
 )
 
 
@@ -387,6 +390,14 @@ async def test_a_parent_reads_only_what_is_listed_in_it_and_writes_none_of_it(ap
             {"c": run.id},
         )
         assert hidden.rowcount == 0
+    # Cancelled at home, still listed (the worker has not run): nothing of it but its events.
+    async with SqlFundingUnitOfWork(app_sessions, tenant_id=child) as uow:
+        await uow.session.execute(
+            text("UPDATE campaigns SET status = 'cancelled' WHERE id = :id"), {"id": run.id}
+        )
+        await uow.commit()
+    listed, raw, tiers, pledges, _ = await seen_by_parent()
+    assert (listed, raw, tiers, pledges) == ([], [], 0, 0)
     async with SqlSyndicationUnitOfWork(app_sessions, tenant_id=parent) as uow:
         await uow.listings.put(
             Listing(parent, run.id, child, ListingStatus.HIDDEN, clock.now(), clock.now())

@@ -13,7 +13,7 @@ import pytest
 from domain.errors import InvalidInput
 from domain.funding import pledges
 from domain.funding.campaigns import CAMPAIGN
-from domain.funding.errors import PledgesElsewhere
+from domain.funding.errors import CampaignNotFound, PledgesElsewhere
 from domain.funding.events import CampaignChanged, CampaignCreated, CampaignDeleted
 from domain.funding.model import (
     CampaignContent,
@@ -38,7 +38,7 @@ from domain.tenancy.model import MirrorPolicy
 from tests.contracts.funding_entities import campaign
 from tests.factories import campaign_tenant
 from tests.fakes import FixedClock, SequentialIds, stored
-from tests.fakes_funding import FakeFundingStore, FakeFundingUnitOfWork
+from tests.fakes_funding import FakeCampaigns, FakeFundingStore, FakeFundingUnitOfWork
 from tests.fakes_syndication import (
     FakeChangeReads,
     FakeSyndicationStore,
@@ -458,3 +458,93 @@ async def test_a_feed_cursor_of_another_shape_is_refused(cursor):
     key = PartnerKey(uuid.uuid4(), uuid.uuid4(), frozenset({Scope.SYNC_READ}))
     with pytest.raises(InvalidInput):
         await feed.read_changes(key, cursor, limit=5, reads=FakeChangeReads())
+
+
+async def test_a_partner_campaign_is_its_key_s_until_that_key_is_revoked():
+    from domain.syndication.errors import PartnerCampaignConflict
+
+    store = FakeFundingStore()
+    first = PartnerKey(PARTNER_TENANT, uuid.UUID(int=0x1), frozenset({Scope.CAMPAIGNS_WRITE}))
+    other = PartnerKey(PARTNER_TENANT, uuid.UUID(int=0x2), frozenset({Scope.CAMPAIGNS_WRITE}))
+    made = (await upsert(store, partner_campaign(), first)).campaign
+    hijack = partner_campaign(pledge_url="https://evil.example/pay")
+    with pytest.raises(PartnerCampaignConflict):
+        await upsert(store, hijack, other)
+
+    def uow(revoked=()):  # type: ignore[no-untyped-def]
+        found = FakeFundingUnitOfWork(store, PARTNER_TENANT)
+        found.directory.revoked_keys = set(revoked)
+        return found
+
+    with pytest.raises(CampaignNotFound):
+        await partner.partner_campaign("startnext:4711", other, uow=uow())
+    with pytest.raises(PartnerCampaignConflict):
+        await partner.delete_partner_campaign("startnext:4711", other, uow=uow())
+    assert store.campaigns[made.id].origin.pledge_url == "https://example.org/4711"
+    # The first key revoked (the partner rotated it): the campaign passes to the next key.
+    taken = await partner.upsert_partner_campaign(
+        partner_campaign(),
+        other,
+        uow=uow({first.key_id}),
+        clock=CLOCK,
+        ids=SequentialIds(),
+        currency="EUR",
+    )
+    assert taken.campaign.id == made.id and taken.campaign.partner_key_id == other.key_id
+    assert await partner.delete_partner_campaign("startnext:4711", other, uow=uow())
+
+
+async def test_two_first_upserts_of_one_external_id_racing_make_one_campaign():
+    """The second's insert breaks the unique key (the fake raises as the database does):
+    it becomes an update of the first's campaign."""
+    from domain.errors import Conflict
+
+    store = FakeFundingStore()
+    racer = FakeFundingUnitOfWork(store, PARTNER_TENANT)
+    original_add = FakeCampaigns.add
+
+    async def add_after_the_other(self, campaign):  # type: ignore[no-untyped-def]
+        if self.store.campaigns:  # the other upsert committed first
+            raise Conflict("the change conflicts with stored data")
+        await original_add(self, campaign)
+
+    first = await upsert(store, partner_campaign())
+    FakeCampaigns.add = add_after_the_other  # type: ignore[method-assign]
+    original_lookup = FakeCampaigns.by_external_id
+    calls = []
+
+    async def late_lookup(self, external_id):  # type: ignore[no-untyped-def]
+        calls.append(external_id)
+        return None if len(calls) == 1 else await original_lookup(self, external_id)
+
+    FakeCampaigns.by_external_id = late_lookup  # type: ignore[method-assign]
+    try:
+        second = await partner.upsert_partner_campaign(
+            partner_campaign(totals=Totals(eur(100), 1)),
+            partner_key(Scope.CAMPAIGNS_WRITE),
+            uow=racer,
+            clock=CLOCK,
+            ids=SequentialIds(),
+            currency="EUR",
+        )
+    finally:
+        FakeCampaigns.add = original_add  # type: ignore[method-assign]
+        FakeCampaigns.by_external_id = original_lookup  # type: ignore[method-assign]
+    assert second.campaign.id == first.campaign.id and not second.created
+    assert len(store.campaigns) == 1 and store.totals[first.campaign.id] == (100, 1)
+
+
+async def test_listings_waiting_for_approval_are_listed_when_the_policy_becomes_auto():
+    tenants = tree(city=MirrorPolicy.APPROVAL)
+    store = FakeSyndicationStore()
+    made = a_campaign(tenants["city"])
+    await listings.reconcile(
+        made.id, made, tenants["city"], tenants, units=units(store), clock=CLOCK
+    )
+    assert statuses(store, made.id)[tenants["region"].id] is ListingStatus.PENDING
+    tenants = tree(city=MirrorPolicy.AUTO)
+    await listings.reconcile(
+        made.id, made, tenants["city"], tenants, units=units(store), clock=CLOCK
+    )
+    assert statuses(store, made.id)[tenants["region"].id] is ListingStatus.LISTED
+    assert (tenants["region"].id, CAMPAIGN, made.id) in store.search

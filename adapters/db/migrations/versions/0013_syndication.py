@@ -22,12 +22,26 @@ depends_on: str | Sequence[str] | None = None
 TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
 
 
+PUBLIC = "('live', 'succeeded', 'failed', 'paid_out')"  # what anyone may see of a campaign
+
+
 def _listed_here(campaign_id: str) -> str:
     """True when the campaign is listed (approved, not hidden) in the transaction's tenant."""
     return (
         "EXISTS (SELECT 1 FROM campaign_listings l "
         f"WHERE l.tenant_id = {TENANT} AND l.campaign_id = {campaign_id} "
         "AND l.status = 'listed')"
+    )
+
+
+def _public_campaign_listed_here(campaign_id: str) -> str:
+    """As `_listed_here`, and the campaign public (a listing outlives a cancellation until
+    the worker removes it)."""
+    return (
+        "EXISTS (SELECT 1 FROM campaign_listings l JOIN campaigns c "
+        "ON c.tenant_id = l.home_tenant_id AND c.id = l.campaign_id "
+        f"WHERE l.tenant_id = {TENANT} AND l.campaign_id = {campaign_id} "
+        f"AND l.status = 'listed' AND c.status IN {PUBLIC})"
     )
 
 
@@ -108,11 +122,11 @@ def upgrade() -> None:
         # its events, readable there (never writable).
         op.execute(
             "CREATE POLICY mirrored_reads ON campaigns FOR SELECT "
-            f"USING ({_listed_here('campaigns.id')})"
+            f"USING (campaigns.status IN {PUBLIC} AND {_listed_here('campaigns.id')})"
         )
         op.execute(
             "CREATE POLICY mirrored_reads ON reward_tiers FOR SELECT "
-            f"USING ({_listed_here('reward_tiers.campaign_id')})"
+            f"USING ({_public_campaign_listed_here('reward_tiers.campaign_id')})"
         )
         op.execute(
             "CREATE POLICY mirrored_reads ON outbox FOR SELECT "
