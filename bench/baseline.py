@@ -325,7 +325,10 @@ def utc_text(at: datetime) -> str:
     return at.isoformat().replace("+00:00", "Z")
 
 
-def campaign_item(r: asyncpg.Record, language: str, default: str, now: datetime) -> dict:
+def campaign_item(
+    r: asyncpg.Record, language: str, default: str, now: datetime, homes: dict
+) -> dict:
+    """`homes`: the home tenants of listed campaigns (mirrored from a child), by id."""
     shown, languages, translations = {}, {}, {}
     for name in CAMPAIGN_TEXTS:
         text = LocalizedText.of(dict(sorted(json.loads(r[name]).items())))
@@ -368,6 +371,14 @@ def campaign_item(r: asyncpg.Record, language: str, default: str, now: datetime)
         "updated_at": utc_text(r["updated_at"]),
         "languages": languages,
         "translations": translations,
+        "home_tenant": homes.get(r["tenant_id"]),
+        "origin": {
+            "external_id": r["external_id"],
+            "platform": r["origin"] or "",
+            "pledge_url": r["origin_url"] or "",
+        }
+        if r["external_id"] is not None
+        else None,
     }
 
 
@@ -384,7 +395,7 @@ async def list_campaigns(request: Request) -> Response:
         after = read_integer_id_cursor(params["cursor"]) if "cursor" in params else None
     except (ValueError, InvalidInput):
         return problem(422, "validation-failed")
-    if not 1 <= limit <= 50 or params.get("sort", "newest") != "newest":
+    if not 1 <= limit <= 100 or params.get("sort", "newest") != "newest":
         return problem(422, "validation-failed")
     if any(s not in CAMPAIGN_STATUSES for s in statuses):
         return problem(422, "validation-failed")
@@ -404,7 +415,13 @@ async def list_campaigns(request: Request) -> Response:
     locales = config["locales"]
     language = choose_language(params.get("lang"), request.headers.get("accept-language"), locales)
     now = datetime.now(UTC)
-    items = [campaign_item(r, language, locales[0], now) for r in rows[:limit]]
+    by_id = {c["id"]: c for c in state["by_slug"].values()}
+    homes = {
+        r["tenant_id"]: home_document(by_id[r["tenant_id"]])
+        for r in rows[:limit]
+        if r["tenant_id"] != tenant_id and r["tenant_id"] in by_id
+    }
+    items = [campaign_item(r, language, locales[0], now, homes) for r in rows[:limit]]
     last = rows[limit - 1] if len(rows) > limit else None
     cursor = None
     if last is not None:
