@@ -36,6 +36,7 @@ from api.graphql.languages import (
     translations,
 )
 from api.graphql.media import Media, media_from
+from api.graphql.mirroring import CampaignOrigin, HomeTenant, home_tenant_of, images_at_home
 from api.languages import Language, shown_texts
 from domain.funding import model
 from domain.funding.campaigns import may_see
@@ -145,25 +146,6 @@ class RewardTier:
     description_translations: list[Translation] = strawberry.field(description=EVERY_LANGUAGE)
 
 
-@strawberry.type(description="The tenant a mirrored campaign lives on, to credit it")
-class HomeTenant:
-    slug: str
-    name: str
-    hostname: str | None = strawberry.field(description="Its first own hostname")
-    app_name: str
-    logo_url: str | None
-    primary_color: str
-
-
-@strawberry.type(
-    description="A partner platform's campaign: not on this ledger, backers pledge at pledgeUrl"
-)
-class CampaignOrigin:
-    external_id: str
-    platform: str
-    pledge_url: str
-
-
 @strawberry.type(description="A crowdfunding campaign with its totals")
 class Campaign:
     id: UUID
@@ -203,32 +185,13 @@ class Campaign:
         "(mirroring): pledges made here land on its one ledger there"
     )
     async def home_tenant(self, info: Info) -> HomeTenant | None:
-        if self.home_tenant_id == info.context.tenant.id:
-            return None
-        home = await info.context.services.tenant_directory.by_id(self.home_tenant_id)
-        if home is None:
-            return None
-        config = home.config
-        return HomeTenant(
-            slug=config.slug,
-            name=config.name,
-            hostname=config.hostnames[0] if config.hostnames else None,
-            app_name=config.branding.app_name,
-            logo_url=config.branding.logo_url,
-            primary_color=str(config.branding.colors.primary),
-        )
+        return await home_tenant_of(self.home_tenant_id, info)
 
     @strawberry.field(description="Those images, with variants and alt text (a DataLoader)")
     async def images(self, info: Info) -> list[Media]:
         if self.home_tenant_id != info.context.tenant.id:
-            # A campaign listed here from another tenant: its images are its home's.
-            services = info.context.services
-            home = await services.tenant_directory.by_id(self.home_tenant_id)
-            if home is None:
-                return []
-            async with services.media_uow(home) as uow:
-                by_id = {m.id: m for m in await uow.media.get_many(self.image_ids)}
-            return [media_from(by_id[i], info) for i in self.image_ids if i in by_id]
+            at_home = await images_at_home(self.home_tenant_id, self.image_ids, info)
+            return [media_from(m, info) for m in at_home]
         found = await info.context.loader(IMAGES, load_images).load_many(self.image_ids)
         return [media_from(m, info) for m in found if m is not None]
 
