@@ -181,6 +181,17 @@ class Services:
         home = await self.tenant_directory.by_id(home_id) if home_id else None
         return home or tenant
 
+    async def ledgers(self, tenant: Tenant) -> list[Tenant]:
+        """The tenants whose ledgers hold pledges made through this one: itself, and those
+        whose campaigns may be listed here."""
+        tenants = {t.slug: t for t in await self.tenant_directory.all()}
+        below = [
+            t
+            for t in listings.descendants(tenant, tenants)
+            if Feature.CAMPAIGNS in t.config.features
+        ]
+        return [tenant, *below]
+
     async def pledge_home(self, tenant: Tenant, pledge_id: UUID, principal: Principal) -> Tenant:
         """The tenant whose ledger holds a pledge its backer made through this one (on a
         campaign listed here); this tenant otherwise. Only the backer is led there: a role

@@ -158,19 +158,31 @@ class FundingQuery:
 
         return await or_graphql_error(work())
 
-    @strawberry.field(description="Your pledges, newest first (members)")
+    @strawberry.field(
+        description="Your pledges, newest first (members), also those made here on campaigns "
+        "of other tenants listed here"
+    )
     async def my_pledges(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> PledgeConnection:
         async def work() -> PledgeConnection:
             require_campaigns(info)
-            found = await pledges.my_pledges(
-                await info.context.principal(),
-                uow=info.context.funding_uow(),
+            services = info.context.services
+            homes = await services.ledgers(info.context.tenant)
+            principal = await info.context.principal()
+            found, next_cursor = await pledges.my_pledges_on(
+                principal,
+                [(home, services.funding_uow(home)) for home in homes],
                 limit=bounded(first, pledges.MAX_PAGE),
                 cursor=after,
             )
-            return await pledge_connection(info, found)
+            return PledgeConnection(
+                edges=[
+                    PledgeEdge(cursor=str(p.id), node=pledge_from(p, principal, info, home))
+                    for home, p in found
+                ],
+                page_info=PageInfo(has_next_page=next_cursor is not None, end_cursor=next_cursor),
+            )
 
         return await or_graphql_error(work())
 

@@ -43,12 +43,11 @@ async def my_pledges(
     limit: Annotated[int, Query(ge=1, le=pledges.MAX_PAGE)] = 20,
     cursor: Cursor = None,
 ) -> Response:
-    items, next_cursor = await pledges.my_pledges(
-        principal, uow=services.funding_uow(tenant), limit=limit, cursor=cursor
-    )
+    ledgers = [(home, services.funding_uow(home)) for home in await services.ledgers(tenant)]
+    items, next_cursor = await pledges.my_pledges_on(principal, ledgers, limit=limit, cursor=cursor)
     return json_document(
         {
-            "items": [pledge_document(p, principal, tenant) for p in items],
+            "items": [pledge_document(p, principal, home) for home, p in items],
             "next_cursor": next_cursor,
         }
     )

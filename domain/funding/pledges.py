@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 from uuid import UUID
 
+from domain.cursors import instant_id_cursor
 from domain.errors import FieldProblem, InvalidInput, StaleVersion
 from domain.funding import settlement
 from domain.funding.campaigns import is_runner, load_visible
@@ -41,6 +44,7 @@ from domain.identity.policies import is_moderator, require_member, require_perso
 from domain.ports import Clock, IdGenerator
 
 MAX_PAGE = 100
+L = TypeVar("L")  # what names a ledger to the caller of my_pledges_on
 
 
 @dataclass(frozen=True)
@@ -395,11 +399,31 @@ def shown_backer(pledge: Pledge, principal: Principal) -> UUID | None:
     return pledge.backer_id
 
 
-async def my_pledges(
-    principal: Principal, *, uow: FundingUnitOfWork, limit: int, cursor: str | None
-) -> tuple[list[Pledge], str | None]:
+async def my_pledges_on(
+    principal: Principal,
+    ledgers: Sequence[tuple[L, FundingUnitOfWork]],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[tuple[L, Pledge]], str | None]:
+    """The caller's pledges on several ledgers, newest first, with one cursor: a tenant's
+    own and those of the tenants whose campaigns it lists (a pledge made through a parent
+    lives at its campaign's home). Each ledger's page after the cursor holds its part of the
+    merged page, so the merge of their heads is the page. Each pledge with its ledger's tag."""
     person = require_member(principal, Role.MEMBER)
-    async with uow:
-        return await uow.pledges.of_backer(
-            person.account_id, limit=max(1, min(limit, MAX_PAGE)), cursor=cursor
-        )
+    limit = max(1, min(limit, MAX_PAGE))
+    found: list[tuple[L, Pledge]] = []
+    more = False
+    for tag, uow in ledgers:
+        async with uow:
+            items, after = await uow.pledges.of_backer(
+                person.account_id, limit=limit, cursor=cursor
+            )
+        found += [(tag, p) for p in items]
+        more = more or after is not None
+    found.sort(key=lambda tagged: (tagged[1].created_at, tagged[1].id), reverse=True)
+    page = found[:limit]
+    if not page or not (more or len(found) > limit):
+        return page, None
+    last = page[-1][1]
+    return page, instant_id_cursor(last.created_at, last.id)

@@ -124,19 +124,13 @@ def listing_tenants(
     home: Tenant, tenants: Mapping[str, Tenant]
 ) -> list[tuple[Tenant, MirrorPolicy]]:
     """The ancestors that should list the home tenant's public campaigns, nearest first, each
-    with the policy it lists them by; the walk stops at the first tenant that mirrors nothing,
-    at an unknown parent, and never visits a tenant twice."""
+    with the policy it lists them by (that of the tenant below it): the chain ends at the
+    first tenant that mirrors nothing."""
     found: list[tuple[Tenant, MirrorPolicy]] = []
-    seen = {home.slug}
-    below = home
-    while below.config.parent and len(found) < MAX_CHAIN:
-        policy = below.config.mirror_policy
-        parent = tenants.get(below.config.parent)
-        if policy is MirrorPolicy.NONE or parent is None or parent.slug in seen:
+    for parent, policy in _chain(home, tenants):
+        if policy is MirrorPolicy.NONE:
             break
         found.append((parent, policy))
-        seen.add(parent.slug)
-        below = parent
     return found
 
 

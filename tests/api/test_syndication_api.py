@@ -167,6 +167,11 @@ async def test_a_pledge_through_the_parent_lands_on_the_one_ledger(services, cli
     assert mine.status_code == 200 and mine.json()["id"] == made.json()["id"]
     assert mine.json()["payment"]["bank_transfer"]["account_holder"] == "Kiezfonds e.V."
     assert (await client.get(where, headers=tree[REGION]["moderator"])).status_code == 404
+    mine = await client.get("/v1/pledges", headers=tree[REGION]["backer"])
+    assert [p["id"] for p in mine.json()["items"]] == [made.json()["id"]]
+    assert mine.json()["items"][0]["payment"]["bank_transfer"]["account_holder"] == (
+        "Kiezfonds e.V."
+    )
     again = await client.post(
         f"/v1/campaigns/{campaign['id']}/pledges",
         headers=tree[REGION]["backer"] | {"Idempotency-Key": "p-1"},

@@ -328,8 +328,8 @@ async def test_a_backer_sees_their_pledges_and_nobody_elses():
     assert await pledges.view_pledge(made.id, backer, uow=world.uow()) == made
     with pytest.raises(PledgeNotFound):
         await pledges.view_pledge(made.id, person(), uow=world.uow())
-    mine, _ = await pledges.my_pledges(backer, uow=world.uow(), limit=10, cursor=None)
-    assert [p.id for p in mine] == [made.id]
+    mine, _ = await pledges.my_pledges_on(backer, [("here", world.uow())], limit=10, cursor=None)
+    assert mine == [("here", made)]
 
 
 async def test_the_public_backer_list_shows_counted_pledges_and_hides_anonymous_backers():

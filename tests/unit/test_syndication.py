@@ -548,3 +548,36 @@ async def test_listings_waiting_for_approval_are_listed_when_the_policy_becomes_
     )
     assert statuses(store, made.id)[tenants["region"].id] is ListingStatus.LISTED
     assert (tenants["region"].id, CAMPAIGN, made.id) in store.search
+
+
+async def test_a_backer_s_pledges_on_several_ledgers_page_as_one_list():
+    """A parent's `GET /v1/pledges`: its own ledger and its children's, newest first, every
+    pledge once however the pages fall."""
+    from tests.contracts.funding_entities import pledge
+
+    store = FakeFundingStore()
+    parent, child = uuid.UUID(int=0x50), uuid.UUID(int=0x51)
+    backer = person(Role.MEMBER, tenant=parent)
+    made = []
+    for n, tenant in enumerate((parent, child, child, parent, child, parent, child)):
+        at = START + timedelta(minutes=n % 4)  # some at the same instant
+        one = replace(
+            pledge(uuid.uuid4(), backer_id=backer.account_id), created_at=at, id=uuid.uuid4()
+        )
+        async with FakeFundingUnitOfWork(store, tenant) as uow:
+            await uow.pledges.add(one)
+            await uow.commit()
+        made.append((tenant, one))
+    someone_else = replace(pledge(uuid.uuid4()), created_at=START)
+    async with FakeFundingUnitOfWork(store, child) as uow:
+        await uow.pledges.add(someone_else)
+        await uow.commit()
+    ledgers = [(t, FakeFundingUnitOfWork(store, t)) for t in (parent, child)]
+    seen, cursor = [], None
+    while True:
+        page, cursor = await pledges.my_pledges_on(backer, ledgers, limit=2, cursor=cursor)
+        seen += page
+        if cursor is None:
+            break
+    newest_first = sorted(made, key=lambda m: (m[1].created_at, m[1].id), reverse=True)
+    assert [(t, p.id) for t, p in seen] == [(t, p.id) for t, p in newest_first]
