@@ -41,11 +41,11 @@ from domain.geo import GeoPoint
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
-class _Strict(BaseModel):
+class StrictInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class MoneyIn(_Strict):
+class MoneyIn(StrictInput):
     amount: int = Field(ge=1, le=MAX_GOAL, description="Minor units (cents)")
     currency: Currency = Field(description="ISO 4217; the tenant's currency")
 
@@ -53,7 +53,7 @@ class MoneyIn(_Strict):
         return Money(self.amount, self.currency)
 
 
-class CampaignCreateIn(_Strict):
+class CampaignCreateIn(StrictInput):
     title: localized_text(TITLE[1], TITLE[0]) = Field(description=WRITTEN_TEXT)  # type: ignore[valid-type]
     summary: localized_text(SUMMARY[1]) | None = Field(default=None, description=WRITTEN_TEXT)  # type: ignore[valid-type]
     description: localized_text(DESCRIPTION[1]) | None = Field(  # type: ignore[valid-type]
@@ -73,7 +73,7 @@ class CampaignCreateIn(_Strict):
     ends_at: Instant
 
 
-class CampaignPatchIn(_Strict):
+class CampaignPatchIn(StrictInput):
     """Only the fields given change; null clears an optional one."""
 
     title: localized_text(TITLE[1], removable=True) | None = Field(  # type: ignore[valid-type]
@@ -96,7 +96,7 @@ class CampaignPatchIn(_Strict):
     ends_at: Instant | None = None
 
 
-def _location(value: Location | None) -> GeoPoint | None:
+def geo_point(value: Location | None) -> GeoPoint | None:
     return GeoPoint(value.lat, value.lon) if value else None
 
 
@@ -108,7 +108,7 @@ def campaign_input(body: CampaignCreateIn, writing: str) -> CampaignInput:
             description=text_of(body.description, writing),
             image_ids=tuple(body.image_ids),
             category_id=body.category_id,
-            location=_location(body.location),
+            location=geo_point(body.location),
         ),
         CampaignTerms(
             goal=body.goal.money(),
@@ -140,7 +140,7 @@ def patched_campaign(current: Campaign, body: CampaignPatchIn, writing: str) -> 
             description=text("description"),
             image_ids=tuple(body.image_ids or ()) if "image_ids" in sent else c.image_ids,
             category_id=kept("category_id", c.category_id, body.category_id),
-            location=kept("location", c.location, _location(body.location)),
+            location=kept("location", c.location, geo_point(body.location)),
         ),
         CampaignTerms(
             goal=body.goal.money() if body.goal else t.goal,
@@ -153,7 +153,7 @@ def patched_campaign(current: Campaign, body: CampaignPatchIn, writing: str) -> 
     )
 
 
-class TierIn(_Strict):
+class TierIn(StrictInput):
     title: localized_text(120, 1) = Field(description=WRITTEN_TEXT)  # type: ignore[valid-type]
     description: localized_text(2000) | None = Field(default=None, description=WRITTEN_TEXT)  # type: ignore[valid-type]
     minimum: MoneyIn = Field(description="A pledge for this reward is at least this much")
@@ -174,7 +174,7 @@ def tier_input(body: TierIn, writing: str, currency: str) -> TierInput:
     )
 
 
-class TierPatchIn(_Strict):
+class TierPatchIn(StrictInput):
     """Only the fields given change; null clears an optional one."""
 
     title: localized_text(120, removable=True) | None = Field(  # type: ignore[valid-type]
@@ -210,18 +210,18 @@ def patched_tier(current: RewardTier, body: TierPatchIn, writing: str, currency:
     )
 
 
-class PledgeIn(_Strict):
+class PledgeIn(StrictInput):
     amount: MoneyIn
     tier_id: UUID | None = Field(default=None, description="The reward chosen, if any")
     anonymous: bool = Field(default=False, description="Not named in the public backer list")
 
 
-class RefundIn(_Strict):
+class RefundIn(StrictInput):
     amount: MoneyIn
     reason: Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\x00]*$")] = ""
 
 
-class TransfersReceivedIn(_Strict):
+class TransfersReceivedIn(StrictInput):
     references: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Field(
         min_length=1, max_length=10_000
     )

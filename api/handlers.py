@@ -20,7 +20,6 @@ from domain.funding.events import (
     PledgeChargeFailed,
 )
 from domain.funding.mails import charge_failed_mail
-from domain.funding.ports import CampaignFilter, CampaignSort
 from domain.identity.mails import MAIL_EVENTS, send_identity_mail
 from domain.jobs import Handler, Job, PeriodicJob
 from domain.media import uploads
@@ -148,39 +147,28 @@ CAMPAIGN_CHANGES = (CampaignCreated, CampaignChanged, CampaignStatusChanged, Cam
 
 
 async def relist(services: Services, home: Tenant, campaign_ids: list[UUID]) -> int:
-    """Bring the listings of these campaigns of `home` in line with the tenant tree; the
-    number of listings created or kept."""
+    """Bring the listings of these campaigns of `home` in line with the tenant tree."""
     tenants = {t.slug: t for t in await services.tenant_directory.all()}
-    found = await services.funding_reads(home).campaigns_by_ids(campaign_ids)
-    listed = 0
-    for campaign_id in campaign_ids:
-        campaign = found.get(campaign_id)
-        done = await listings.reconcile(
-            campaign_id,
-            campaign if campaign is not None and campaign.tenant_id == home.id else None,
-            home,
-            tenants,
-            units=services.syndication_uow,
-            clock=services.clock,
-        )
-        listed += done.listed
-    return listed
+    return await listings.reconcile_campaigns(
+        campaign_ids,
+        home,
+        tenants,
+        reads=services.funding_reads(home),
+        units=services.syndication_uow,
+        clock=services.clock,
+    )
 
 
 async def relist_tenant(services: Services, home: Tenant) -> int:
-    """Every public campaign of `home`, after a change of the tenant tree (`tenants apply`);
-    listings of campaigns no longer public went when their status changed."""
-    reads = services.funding_reads(home)
-    listed, cursor = 0, None
-    while True:
-        page = await reads.list_campaigns(
-            CampaignFilter(), CampaignSort.NEWEST, limit=100, cursor=cursor
-        )
-        ids = [c.id for c in page.items if c.tenant_id == home.id]
-        listed += await relist(services, home, ids)
-        if page.next_cursor is None:
-            return listed
-        cursor = page.next_cursor
+    """Every public campaign of `home`, after a change of the tenant tree."""
+    tenants = {t.slug: t for t in await services.tenant_directory.all()}
+    return await listings.reconcile_home(
+        home,
+        tenants,
+        reads=services.funding_reads(home),
+        units=services.syndication_uow,
+        clock=services.clock,
+    )
 
 
 async def settle_all_tenants(services: Services) -> dict[str, settlement.SettlementReport]:

@@ -210,6 +210,13 @@ class Services:
                 return child
         return tenant
 
+    async def campaign_at_home(self, home_tenant_id: UUID, campaign_id: UUID) -> Campaign | None:
+        """A campaign read at its home tenant (a listing tenant's moderation needs it)."""
+        home = await self.tenant_directory.by_id(home_tenant_id)
+        if home is None:
+            return None
+        return (await self.funding_reads(home).campaigns_by_ids([campaign_id])).get(campaign_id)
+
     async def home_tenants(
         self, tenant: Tenant, campaigns: Iterable[Campaign]
     ) -> dict[UUID, Tenant]:

@@ -13,9 +13,9 @@ from api.rest.schemas import funding as funding_schemas
 from api.services import Services
 from domain.directory.businesses import view_business
 from domain.directory.errors import BusinessNotFound
+from domain.funding.campaigns import PUBLIC
 from domain.identity.model import Anonymous
 from domain.syndication import feed
-from domain.syndication.listings import PUBLIC
 from domain.tenancy.model import Feature, Tenant
 
 

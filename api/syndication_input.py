@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from api.directory_input import WRITTEN_TEXT, Location, localized_text, text_of
-from api.funding_input import Currency, MoneyIn
+from api.funding_input import Currency, MoneyIn, StrictInput, geo_point
 from api.instants import Instant
 from domain.funding.campaigns import DESCRIPTION, SUMMARY, TITLE
 from domain.funding.model import (
@@ -20,25 +20,20 @@ from domain.funding.model import (
     Money,
     Totals,
 )
-from domain.geo import GeoPoint
 from domain.syndication.partner import MAX_PLATFORM, MAX_URL, PartnerCampaign
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PledgedIn(_Strict):
+class PledgedIn(StrictInput):
     amount: Annotated[int, Field(ge=0, le=MAX_AMOUNT, description="Minor units (cents)")]
     currency: Currency
 
 
-class TotalsIn(_Strict):
+class TotalsIn(StrictInput):
     pledged: PledgedIn
     backers: Annotated[int, Field(ge=0, le=2_000_000_000)]
 
 
-class OriginIn(_Strict):
+class OriginIn(StrictInput):
     platform: Annotated[
         str, Field(min_length=1, max_length=MAX_PLATFORM, description="Your platform's name")
     ]
@@ -48,7 +43,7 @@ class OriginIn(_Strict):
     ]
 
 
-class PartnerCampaignIn(_Strict):
+class PartnerCampaignIn(StrictInput):
     """The whole campaign as the partner has it now (a PUT: what is left out is cleared)."""
 
     title: localized_text(TITLE[1], TITLE[0]) = Field(description=WRITTEN_TEXT)  # type: ignore[valid-type]
@@ -69,14 +64,16 @@ class PartnerCampaignIn(_Strict):
     origin: OriginIn
 
 
-def partner_campaign(external_id: str, body: PartnerCampaignIn, writing: str) -> PartnerCampaign:
+def partner_campaign_input(
+    external_id: str, body: PartnerCampaignIn, writing: str
+) -> PartnerCampaign:
     return PartnerCampaign(
         external_id=external_id,
         content=CampaignContent(
             title=text_of(body.title, writing),
             summary=text_of(body.summary, writing),
             description=text_of(body.description, writing),
-            location=GeoPoint(body.location.lat, body.location.lon) if body.location else None,
+            location=geo_point(body.location),
         ),
         terms=CampaignTerms(
             goal=body.goal.money(),

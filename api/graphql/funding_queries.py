@@ -32,7 +32,8 @@ from domain.funding import campaigns, pledges, refunds
 from domain.funding.model import CampaignStatus
 from domain.funding.model import Pledge as PledgeItem
 from domain.funding.ports import CampaignFilter, CampaignSort
-from domain.identity.model import Anonymous, Person
+from domain.identity.model import Person
+from domain.syndication.listings import as_seen_at_home
 from domain.tenancy.model import Feature
 
 MAX_TEXT = 100  # as REST's `q`
@@ -135,8 +136,9 @@ class FundingQuery:
             require_campaigns(info)
             # A campaign listed here from another tenant is read at its home.
             home = await info.context.services.campaign_home(info.context.tenant, id)
-            principal = await info.context.principal()
-            viewer = principal if home.id == info.context.tenant.id else Anonymous(home.id)
+            viewer = as_seen_at_home(
+                await info.context.principal(), info.context.tenant.id, home.id
+            )
             view = await campaigns.view_campaign(
                 id, viewer, uow=info.context.services.funding_uow(home)
             )

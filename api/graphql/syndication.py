@@ -25,7 +25,7 @@ from api.graphql.funding_types import (
 )
 from api.graphql.languages import LocalizedTextInput
 from api.sync_documents import current_documents
-from api.syndication_input import PartnerCampaignIn, partner_campaign
+from api.syndication_input import PartnerCampaignIn, partner_campaign_input
 from domain.errors import DomainError, FieldProblem, InvalidInput
 from domain.funding.model import FundingModel
 from domain.syndication import feed, listings, partner
@@ -211,18 +211,12 @@ class SyndicationMutation:
         c = info.context
         try:
             require_campaigns(info)
-            async with c.services.syndication_uow(c.tenant) as uow:
-                found = await uow.listings.get(campaign_id)
-            home = await c.services.tenant_directory.by_id(found.home_tenant_id) if found else None
-            shown = (
-                await c.services.funding_reads(home).campaigns_by_ids([campaign_id]) if home else {}
-            )
             moved = await listings.moderate(
                 campaign_id,
                 ListingAction(action.value),
                 await c.principal(),
-                campaign=shown.get(campaign_id),
                 uow=c.services.syndication_uow(c.tenant),
+                campaigns=c.services.campaign_at_home,
                 clock=c.services.clock,
             )
         except DomainError as error:
@@ -243,7 +237,7 @@ class SyndicationMutation:
             partner.require_partner_key(principal)  # before the input's terms are checked
             body = checked(PartnerCampaignIn, plain(input))
             done = await partner.upsert_partner_campaign(
-                partner_campaign(external_id, body, c.language.writing),
+                partner_campaign_input(external_id, body, c.language.writing),
                 principal,
                 uow=c.services.funding_uow(c.tenant),
                 clock=c.services.clock,

@@ -44,7 +44,8 @@ from domain.funding.errors import (
 from domain.funding.model import Campaign, CampaignStatus, Pledge
 from domain.funding.ports import BankDetails, CampaignFilter, CampaignSort
 from domain.identity.errors import AccountRequired, RoleRequired, ScopeRequired
-from domain.identity.model import Anonymous, Principal
+from domain.identity.model import Principal
+from domain.syndication.listings import as_seen_at_home
 from domain.tenancy.model import Feature, Tenant
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
@@ -124,12 +125,6 @@ async def _detail(
         storage=services.media_storage,
         names=names,
     )
-
-
-def visitor(principal: Principal, tenant: Tenant, home: Tenant) -> Principal:
-    """Who reads a campaign at its home: the caller on its own tenant; anyone, through a
-    tenant that lists it (a role there is no role at the home)."""
-    return principal if home.id == tenant.id else Anonymous(home.id)
 
 
 async def _homes(services: Services, tenant: Tenant, shown: list[Campaign]) -> dict[UUID, dict]:
@@ -242,10 +237,11 @@ async def get_campaign(
 ) -> Response:
     home = await services.campaign_home(tenant, campaign_id)
     view = await campaigns.view_campaign(
-        campaign_id, visitor(principal, tenant, home), uow=services.funding_uow(home)
+        campaign_id, as_seen_at_home(principal, tenant.id, home.id), uow=services.funding_uow(home)
     )
     document = await _detail(view, services, home, language)
-    document["home_tenant"] = (await _homes(services, tenant, [view.campaign])).get(home.id)
+    if home.id != tenant.id:
+        document["home_tenant"] = schemas.home_tenant_document(home)
     response = _answer(document, view.campaign)
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -409,7 +405,7 @@ async def list_tiers(
 ) -> list[schemas.TierOut]:
     home = await services.campaign_home(tenant, campaign_id)
     found = await tiers.tiers_of(
-        campaign_id, visitor(principal, tenant, home), uow=services.funding_uow(home)
+        campaign_id, as_seen_at_home(principal, tenant.id, home.id), uow=services.funding_uow(home)
     )
     return [schemas.tier_out(t, language) for t in found]
 

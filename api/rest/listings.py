@@ -84,30 +84,15 @@ async def _decide(
     tenant: Tenant,
     services: Services,
 ) -> ListingOut:
-    home = await _home_of_listing(services, tenant, campaign_id)
-    campaign = None
-    if home is not None:
-        campaign = (await services.funding_reads(home).campaigns_by_ids([campaign_id])).get(
-            campaign_id
-        )
     moved = await listings.moderate(
         campaign_id,
         action,
         principal,
-        campaign=campaign,
         uow=services.syndication_uow(tenant),
+        campaigns=services.campaign_at_home,
         clock=services.clock,
     )
     return (await _out(services, [moved]))[0]
-
-
-async def _home_of_listing(services: Services, tenant: Tenant, campaign_id: UUID) -> Tenant | None:
-    """The home of a listing in any status (the campaign is read there, for search)."""
-    async with services.syndication_uow(tenant) as uow:
-        listing = await uow.listings.get(campaign_id)
-    if listing is None:
-        return None
-    return await services.tenant_directory.by_id(listing.home_tenant_id)
 
 
 def _route(action: ListingAction, summary: str) -> None:

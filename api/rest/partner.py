@@ -15,7 +15,7 @@ from api.problem_catalog import problems
 from api.rest.campaigns import FundingTenant, etag_for
 from api.rest.responses import json_document
 from api.rest.schemas import funding as schemas
-from api.syndication_input import PartnerCampaignIn, partner_campaign
+from api.syndication_input import PartnerCampaignIn, partner_campaign_input
 from domain.errors import FeatureOff
 from domain.funding.errors import CampaignNotFound
 from domain.identity.errors import ApiKeyRequired, ScopeRequired, Unauthenticated
@@ -54,7 +54,7 @@ async def put_partner_campaign(
 ) -> Response:
     partner.require_partner_key(principal)  # before the body's terms are checked
     done = await partner.upsert_partner_campaign(
-        partner_campaign(external_id, body, language.writing),
+        partner_campaign_input(external_id, body, language.writing),
         principal,
         uow=services.funding_uow(tenant),
         clock=services.clock,

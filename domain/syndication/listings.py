@@ -28,7 +28,8 @@ from domain.discovery.ports import SearchIndex
 from domain.domain_events import DomainEvent
 from domain.funding.campaigns import CAMPAIGN, PUBLIC, search_document
 from domain.funding.model import Campaign
-from domain.identity.model import Principal, Role
+from domain.funding.ports import CampaignFilter, CampaignSort, FundingReads
+from domain.identity.model import Anonymous, Principal, Role
 from domain.identity.policies import require_member
 from domain.ports import Clock, UnitOfWork
 from domain.syndication.errors import ListingMoveNotAllowed, ListingNotFound
@@ -228,17 +229,74 @@ async def reconcile(
     return Reconciled(listed, removed)
 
 
+class CampaignsAtHome(Protocol):
+    """A campaign read at its home tenant (for the listing tenant's search document)."""
+
+    async def __call__(self, home_tenant_id: UUID, campaign_id: UUID) -> Campaign | None: ...
+
+
+async def reconcile_campaigns(
+    campaign_ids: Sequence[UUID],
+    home: Tenant,
+    tenants: Mapping[str, Tenant],
+    *,
+    reads: FundingReads,
+    units: ListingUnitsOfWork,
+    clock: Clock,
+) -> int:
+    """`reconcile` for these campaigns of `home` (`reads`: the home's); the number of
+    listings created or kept."""
+    found = await reads.campaigns_by_ids(campaign_ids)
+    listed = 0
+    for campaign_id in campaign_ids:
+        campaign = found.get(campaign_id)
+        own = campaign if campaign is not None and campaign.tenant_id == home.id else None
+        done = await reconcile(campaign_id, own, home, tenants, units=units, clock=clock)
+        listed += done.listed
+    return listed
+
+
+async def reconcile_home(
+    home: Tenant,
+    tenants: Mapping[str, Tenant],
+    *,
+    reads: FundingReads,
+    units: ListingUnitsOfWork,
+    clock: Clock,
+) -> int:
+    """Every public campaign of `home`, after a change of the tenant tree (`tenants apply`);
+    listings of campaigns no longer public went when their status changed."""
+    listed, cursor = 0, None
+    while True:
+        page = await reads.list_campaigns(
+            CampaignFilter(), CampaignSort.NEWEST, limit=100, cursor=cursor
+        )
+        ids = [c.id for c in page.items if c.tenant_id == home.id]
+        listed += await reconcile_campaigns(
+            ids, home, tenants, reads=reads, units=units, clock=clock
+        )
+        if page.next_cursor is None:
+            return listed
+        cursor = page.next_cursor
+
+
+def as_seen_at_home(principal: Principal, here: UUID, home: UUID) -> Principal:
+    """Who reads a campaign at its home: the caller, on the campaign's own tenant; through a
+    tenant that lists it, anyone (a role there is no role at the home)."""
+    return principal if here == home else Anonymous(home)
+
+
 async def moderate(
     campaign_id: UUID,
     action: ListingAction,
     principal: Principal,
     *,
-    campaign: Campaign | None,
     uow: SyndicationUnitOfWork,
+    campaigns: CampaignsAtHome,
     clock: Clock,
 ) -> Listing:
-    """The listing tenant's moderators approve, hide or show a listing; the campaign (read
-    from its home by the caller, for the search document) is not touched."""
+    """The listing tenant's moderators approve, hide or show a listing; the campaign is not
+    touched (only read at its home, for the search document of a listing that shows)."""
     person = require_member(principal, Role.MODERATOR)
     allowed, target = _MOVES[action]
     async with uow:
@@ -251,7 +309,10 @@ async def moderate(
             listing, status=target, updated_at=clock.now(), decided_by=person.account_id
         )
         await uow.listings.put(moved)
-        if target is ListingStatus.LISTED and campaign is not None:
+        campaign = None
+        if target is ListingStatus.LISTED:
+            campaign = await campaigns(listing.home_tenant_id, campaign_id)
+        if campaign is not None:
             await uow.search.put(search_document(campaign, uow.locales))
         else:
             await uow.search.remove(CAMPAIGN, campaign_id)

@@ -65,6 +65,17 @@ def a_campaign(home, status=CampaignStatus.LIVE):  # type: ignore[no-untyped-def
     return campaign(home.id, status=status)
 
 
+def at_home(*known):  # type: ignore[no-untyped-def]
+    """The lookup of campaigns at their homes, over these."""
+
+    async def find(home_tenant_id, campaign_id):  # type: ignore[no-untyped-def]
+        return next(
+            (c for c in known if c.id == campaign_id and c.tenant_id == home_tenant_id), None
+        )
+
+    return find
+
+
 def units(store: FakeSyndicationStore):  # type: ignore[no-untyped-def]
     return lambda tenant: FakeSyndicationUnitOfWork(store, tenant)
 
@@ -209,7 +220,7 @@ async def test_a_hidden_listing_stays_hidden_when_the_campaign_changes():
         made.id,
         ListingAction.HIDE,
         moderator,
-        campaign=made,
+        campaigns=at_home(made),
         uow=FakeSyndicationUnitOfWork(store, tenants["region"]),
         clock=CLOCK,
     )
@@ -238,7 +249,7 @@ async def test_moderators_approve_hide_and_show_listings_and_nobody_else_does():
             campaign_id,
             action,
             who,
-            campaign=made,
+            campaigns=at_home(made),
             uow=FakeSyndicationUnitOfWork(store, country),
             clock=CLOCK,
         )
